@@ -1,0 +1,154 @@
+// The one configuration schema: every field has a default (where one makes sense) and a description,
+// unknown keys are rejected (strict objects), cross-field rules live here. `netmon config-reference`
+// prints this schema as the reference table in README.md.
+import { z } from 'zod';
+import { Secret } from './secret.js';
+
+const secret = z.string().min(1, 'must not be empty').transform((s) => new Secret(s));
+const port = z.number().int().min(1).max(65535);
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const SNMP_VERSIONS = ['1', '2c', '3'] as const;
+export const SNMP_V3_LEVELS = ['noAuthNoPriv', 'authNoPriv', 'authPriv'] as const;
+export const SNMP_AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
+export const SNMP_PRIV_PROTOCOLS = ['des', 'aes', 'aes256b', 'aes256r'] as const;
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+const snmpCommunity = z.strictObject({
+  version: z.enum(['1', '2c']).describe('SNMP version: "1" or "2c" (community based)'),
+  community: secret.describe('Community string (secret: never logged or printed)'),
+});
+
+const snmpV3 = z
+  .strictObject({
+    version: z.literal('3').describe('SNMP version 3 (user based security)'),
+    username: z.string().min(1).max(32).describe('USM user name'),
+    level: z.enum(SNMP_V3_LEVELS).default('authPriv').describe('Security level'),
+    authProtocol: z.enum(SNMP_AUTH_PROTOCOLS).optional().describe('Authentication protocol (authNoPriv, authPriv)'),
+    authKey: secret.optional().describe('Authentication passphrase (secret)'),
+    privProtocol: z.enum(SNMP_PRIV_PROTOCOLS).optional().describe('Privacy protocol (authPriv)'),
+    privKey: secret.optional().describe('Privacy passphrase (secret)'),
+    context: z.string().max(64).default('').describe('SNMPv3 context name'),
+  })
+  .superRefine((v, ctx) => {
+    if (v.level !== 'noAuthNoPriv') {
+      if (!v.authProtocol) ctx.addIssue({ code: 'custom', path: ['authProtocol'], message: `required for level ${v.level}; allowed: ${SNMP_AUTH_PROTOCOLS.join(', ')}` });
+      if (!v.authKey) ctx.addIssue({ code: 'custom', path: ['authKey'], message: `required for level ${v.level}` });
+    }
+    if (v.level === 'authPriv') {
+      if (!v.privProtocol) ctx.addIssue({ code: 'custom', path: ['privProtocol'], message: `required for level authPriv; allowed: ${SNMP_PRIV_PROTOCOLS.join(', ')}` });
+      if (!v.privKey) ctx.addIssue({ code: 'custom', path: ['privKey'], message: 'required for level authPriv' });
+    }
+  });
+
+export const snmpSchema = z.discriminatedUnion('version', [snmpCommunity, snmpV3], {
+  error: (iss) => (iss.code === 'invalid_union' ? `version must be one of ${SNMP_VERSIONS.map((v) => `"${v}"`).join(', ')}` : undefined),
+});
+
+export const deviceSchema = z.strictObject({
+  id: z.string().regex(DEVICE_ID_PATTERN, 'must be 1-128 of letters, digits, ".", "_", "-", starting with a letter or digit').describe('Stable device id (Kafka key, InfluxDB tag)'),
+  host: z.string().min(1).max(253).regex(/^[A-Za-z0-9.:_-]+$/, 'must be a hostname or an IP address').describe('Hostname or IP address of the SNMP agent'),
+  port: port.default(161).describe('SNMP UDP port'),
+  enabled: z.boolean().default(true).describe('Poll this device'),
+  tags: z.array(z.string().min(1).max(64)).default([]).describe('Free-form tags (alert scopes, filtering)'),
+  snmp: snmpSchema.describe('SNMP credentials'),
+  timeoutMs: z.number().int().min(50).max(60000).optional().describe('Per-request timeout; default collector.timeoutMs'),
+  retries: z.number().int().min(0).max(10).optional().describe('Retries per request; default collector.retries'),
+});
+
+export const devicesFileSchema = z
+  .strictObject({
+    devices: z.array(deviceSchema).default([]).describe('Devices to poll'),
+  })
+  .superRefine((f, ctx) => {
+    const seen = new Map<string, number>();
+    f.devices.forEach((d, i) => {
+      const first = seen.get(d.id);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `duplicate device id "${d.id}" (also devices[${first}])` });
+      else seen.set(d.id, i);
+    });
+  });
+
+const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a valid Kafka topic name');
+
+export const netmonConfigSchema = z
+  .strictObject({
+    log: z
+      .strictObject({
+        level: z.enum(LOG_LEVELS).default('info').describe('Log level'),
+      })
+      .prefault({})
+      .describe('Logging'),
+    kafka: z
+      .strictObject({
+        brokers: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')).min(1).default(['127.0.0.1:9092']).describe('Bootstrap brokers (env NETMON_KAFKA_BROKERS, comma separated)'),
+        clientId: z.string().min(1).default('netmon').describe('Kafka client id prefix'),
+        samplesPartitions: z.number().int().min(1).max(1000).default(12).describe('Partitions of the samples topic when netmon creates it'),
+        topics: z
+          .strictObject({
+            samples: topicName.default('netmon.samples').describe('Counter samples and traffic deltas (key = device id)'),
+            windows: topicName.default('netmon.windows').describe('Window results (key = device id)'),
+            alerts: topicName.default('netmon.alerts').describe('Alert events'),
+            config: topicName.default('netmon.config').describe('Device and rule changes (compacted)'),
+            deadletter: topicName.default('netmon.deadletter').describe('Rejected records with the reason'),
+          })
+          .prefault({})
+          .describe('Topic names'),
+      })
+      .prefault({})
+      .describe('Kafka, the backbone'),
+    influx: z
+      .strictObject({
+        url: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8086').describe('InfluxDB 1.x HTTP URL (env NETMON_INFLUX_URL)'),
+        database: z.string().regex(/^[A-Za-z0-9_]{1,64}$/).default('netmon').describe('Database (env NETMON_INFLUX_DATABASE)'),
+        username: z.string().optional().describe('User, when InfluxDB auth is on'),
+        password: secret.optional().describe('Password (secret)'),
+      })
+      .prefault({})
+      .describe('InfluxDB, the window store'),
+    collector: z
+      .strictObject({
+        pollIntervalSeconds: z.number().min(1).max(3600).default(60).describe('Poll interval per device'),
+        timeoutMs: z.number().int().min(50).max(60000).default(2000).describe('SNMP request timeout'),
+        retries: z.number().int().min(0).max(10).default(1).describe('SNMP retries per request'),
+        maxRepetitions: z.number().int().min(1).max(200).default(20).describe('GETBULK max-repetitions'),
+        concurrency: z.number().int().min(1).max(10000).default(200).describe('Devices polled at once, at most'),
+      })
+      .prefault({})
+      .describe('SNMP collector'),
+    processor: z
+      .strictObject({
+        groupId: z.string().min(1).default('netmon-processor').describe('Kafka consumer group'),
+        windowSeconds: z.number().int().min(1).max(3600).default(60).describe('Tumbling window length, epoch aligned; must divide 3600'),
+        outOfOrdernessSeconds: z.number().min(0).max(3600).optional().describe('Watermark lag behind the newest event time; default 2 poll intervals'),
+        maxGapPolls: z.number().min(1).max(1000).default(5).describe('A counter delta spanning more poll intervals than this is not spread (counted as a gap)'),
+        maxRateFactor: z.number().min(1).max(100).default(2).describe('A rate above this multiple of the link speed is dropped as implausible'),
+      })
+      .prefault({})
+      .describe('Window processor'),
+    dashboard: z
+      .strictObject({
+        host: z.string().min(1).default('127.0.0.1').describe('Listen address (env NETMON_DASHBOARD_HOST)'),
+        port: z.number().int().min(0).max(65535).default(8080).describe('Listen port, 0 = any free port (env NETMON_DASHBOARD_PORT)'),
+        groupIdPrefix: z.string().min(1).default('netmon-dashboard').describe('Each dashboard instance consumes windows in its own group'),
+        recentWindows: z.number().int().min(1).max(10000).default(60).describe('Windows kept per series for clients that connect'),
+      })
+      .prefault({})
+      .describe('Web dashboard'),
+    devicesFile: z.string().min(1).default('devices.yaml').describe('Device list file, relative to this file'),
+  })
+  .superRefine((c, ctx) => {
+    if (3600 % c.processor.windowSeconds !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['processor', 'windowSeconds'], message: `must divide 3600 so windows align with hourly rollups (got ${c.processor.windowSeconds})` });
+    }
+  });
+
+export type NetmonConfig = z.output<typeof netmonConfigSchema>;
+export type DeviceConfig = z.output<typeof deviceSchema>;
+export type SnmpConfig = z.output<typeof snmpSchema>;
+export type DevicesFile = z.output<typeof devicesFileSchema>;
+
+/** Defaults derived from other fields (kept out of the schema so the file stays what the user wrote). */
+export function outOfOrdernessMs(c: NetmonConfig): number {
+  return Math.round((c.processor.outOfOrdernessSeconds ?? 2 * c.collector.pollIntervalSeconds) * 1000);
+}

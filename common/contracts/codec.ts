@@ -1,0 +1,56 @@
+// Shared decoding machinery for wire messages: JSON text -> validated, typed value, or a DecodeError
+// naming the first bad field. Counters travel as decimal strings and live as bigint in memory.
+import { z } from 'zod';
+import { DecodeError } from '../errors.js';
+
+export const U64_MAX = (1n << 64n) - 1n;
+
+/** An unsigned counter (up to 2^64-1) as a decimal string on the wire, bigint in memory. */
+export const counterString = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,19})$/, 'expected a decimal string of an unsigned integer')
+  .transform((s) => BigInt(s))
+  .refine((n) => n <= U64_MAX, 'counter exceeds 2^64-1');
+
+/** Milliseconds since the epoch. */
+export const epochMs = z.number().int().nonnegative().max(8.64e15);
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out;
+}
+
+/** Turns the first zod issue into a DecodeError that names the field. */
+export function toDecodeError(error: z.ZodError, prefix = ''): DecodeError {
+  const issue = error.issues[0];
+  const field = formatPath(issue?.path ?? []);
+  const full = prefix && field ? `${prefix}.${field}` : prefix || field;
+  return new DecodeError(full || '(message)', issue?.message ?? 'invalid');
+}
+
+/** Parses JSON text (or bytes) and validates it against `schema`; throws DecodeError. */
+export function decodeWith<S extends z.ZodType>(schema: S, input: string | Uint8Array | null | undefined, what: string): z.output<S> {
+  if (input === null || input === undefined) throw new DecodeError('(message)', `${what}: empty message`);
+  const text = typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new DecodeError('(message)', `${what}: not valid JSON (${(err as Error).message})`, err);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw toDecodeError(parsed.error);
+  return parsed.data;
+}
+
+/** JSON.stringify that writes bigint as decimal strings (the wire form of counters). */
+export function encodeJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+export const versionField = (supported: number) =>
+  z.literal(supported, { error: (iss) => `unsupported version ${JSON.stringify(iss.input)}, supported: ${supported}` });

@@ -1,0 +1,139 @@
+// InfluxDB 1.x window store: writes WindowResults as points keyed by series and window start (so a
+// replay or a new revision overwrites, never duplicates) and reads them back.
+// Schema (docs/storage.md): measurement interface_window {device, if_index} and device_window {device};
+// time = window start; integer totals, float rates; optional rates omitted when unknown.
+import Influx from 'influx';
+import type { IPoint } from 'influx';
+import { NetmonError, ErrorCodes } from '../errors.js';
+import type { NetmonConfig } from '../config/schema.js';
+import type { WindowResultInput } from '../contracts/window-result.js';
+
+export const MEASUREMENT_INTERFACE = 'interface_window';
+export const MEASUREMENT_DEVICE = 'device_window';
+
+const TOTALS = ['inOctets', 'outOctets', 'inPackets', 'outPackets', 'inErrors', 'outErrors', 'inDiscards', 'outDiscards'] as const;
+const RATES = ['inBps', 'outBps', 'inPps', 'outPps', 'peakInBps', 'peakOutBps', 'coverage'] as const;
+const OPTIONAL_RATES = ['inAvgPacketSize', 'outAvgPacketSize', 'speed', 'inUtilization', 'outUtilization'] as const;
+
+const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+export interface WindowQuery {
+  deviceId: string;
+  /** An interface's windows; null for the device rollup; undefined for the interfaces and the rollup. */
+  ifIndex?: number | null;
+  fromMs: number;
+  toMs: number;
+}
+
+export interface WindowStore {
+  ensureDatabase(): Promise<void>;
+  writeWindows(windows: readonly WindowResultInput[]): Promise<void>;
+  queryWindows(q: WindowQuery): Promise<WindowResultInput[]>;
+}
+
+export function windowToPoint(w: WindowResultInput): IPoint {
+  const fields: Record<string, unknown> = {};
+  for (const k of TOTALS) fields[snake(k)] = Number(w[k]);
+  for (const k of RATES) fields[snake(k)] = w[k];
+  for (const k of OPTIONAL_RATES) if (w[k] !== null) fields[snake(k)] = w[k];
+  fields.sample_count = w.sampleCount;
+  fields.revision = w.revision;
+  fields.window_end_ms = w.windowEnd;
+  if (w.ifName !== null) fields.if_name = w.ifName;
+  return {
+    measurement: w.ifIndex === null ? MEASUREMENT_DEVICE : MEASUREMENT_INTERFACE,
+    tags: w.ifIndex === null ? { device: w.deviceId } : { device: w.deviceId, if_index: String(w.ifIndex) },
+    fields,
+    timestamp: new Date(w.windowStart),
+  };
+}
+
+type Row = Record<string, unknown> & { time: Date };
+
+export function rowToWindow(row: Row, measurement: string): WindowResultInput {
+  const num = (k: string): number => (typeof row[k] === 'number' ? (row[k] as number) : 0);
+  const opt = (k: string): number | null => (typeof row[k] === 'number' ? (row[k] as number) : null);
+  const big = (k: string): bigint => BigInt(Math.round(num(k)));
+  const windowStart = row.time.getTime();
+  return {
+    deviceId: String(row.device),
+    ifIndex: measurement === MEASUREMENT_DEVICE ? null : Number(row.if_index),
+    ifName: typeof row.if_name === 'string' ? row.if_name : null,
+    windowStart,
+    windowEnd: num('window_end_ms') || windowStart,
+    inOctets: big('in_octets'),
+    outOctets: big('out_octets'),
+    inPackets: big('in_packets'),
+    outPackets: big('out_packets'),
+    inErrors: big('in_errors'),
+    outErrors: big('out_errors'),
+    inDiscards: big('in_discards'),
+    outDiscards: big('out_discards'),
+    inBps: num('in_bps'),
+    outBps: num('out_bps'),
+    inPps: num('in_pps'),
+    outPps: num('out_pps'),
+    inAvgPacketSize: opt('in_avg_packet_size'),
+    outAvgPacketSize: opt('out_avg_packet_size'),
+    speed: opt('speed'),
+    inUtilization: opt('in_utilization'),
+    outUtilization: opt('out_utilization'),
+    peakInBps: num('peak_in_bps'),
+    peakOutBps: num('peak_out_bps'),
+    coverage: num('coverage'),
+    sampleCount: num('sample_count'),
+    revision: num('revision'),
+  };
+}
+
+export function createInfluxStore(cfg: NetmonConfig['influx']): WindowStore {
+  const url = new URL(cfg.url);
+  const influx = new Influx.InfluxDB({
+    host: url.hostname,
+    port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+    protocol: url.protocol === 'https:' ? 'https' : 'http',
+    database: cfg.database,
+    username: cfg.username,
+    password: cfg.password?.reveal(),
+  });
+  const wrap = (what: string, err: unknown) => new NetmonError(ErrorCodes.INFLUX, `InfluxDB ${what} failed at ${cfg.url}: ${(err as Error).message}`, { cause: err, retriable: true });
+
+  return {
+    async ensureDatabase() {
+      try {
+        // CREATE DATABASE is idempotent in InfluxDB 1.x.
+        await influx.createDatabase(cfg.database);
+      } catch (err) {
+        throw wrap('create database', err);
+      }
+    },
+    async writeWindows(windows) {
+      if (windows.length === 0) return;
+      try {
+        await influx.writePoints(windows.map(windowToPoint), { precision: 'ms' });
+      } catch (err) {
+        throw wrap('write', err);
+      }
+    },
+    async queryWindows(q) {
+      const range = `time >= ${Math.floor(q.fromMs)}ms AND time < ${Math.floor(q.toMs)}ms`;
+      const dev = `"device" = ${Influx.escape.stringLit(q.deviceId)}`;
+      const queries: Array<[string, string]> = [];
+      if (q.ifIndex !== null) {
+        const idx = q.ifIndex === undefined ? '' : ` AND "if_index" = ${Influx.escape.stringLit(String(q.ifIndex))}`;
+        queries.push([MEASUREMENT_INTERFACE, `SELECT * FROM ${MEASUREMENT_INTERFACE} WHERE ${dev}${idx} AND ${range}`]);
+      }
+      if (q.ifIndex === null || q.ifIndex === undefined) queries.push([MEASUREMENT_DEVICE, `SELECT * FROM ${MEASUREMENT_DEVICE} WHERE ${dev} AND ${range}`]);
+      try {
+        const out: WindowResultInput[] = [];
+        for (const [m, text] of queries) {
+          const rows = await influx.query<Row>(text, { precision: 'ms' });
+          for (const row of rows) out.push(rowToWindow(row, m));
+        }
+        return out.sort((a, b) => a.windowStart - b.windowStart || (a.ifIndex ?? Infinity) - (b.ifIndex ?? Infinity));
+      } catch (err) {
+        throw wrap('query', err);
+      }
+    },
+  };
+}
