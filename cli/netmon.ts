@@ -1,0 +1,150 @@
+// The `netmon` command: one entry point for every service and tool. Each command parses its own
+// flags, loads and validates the configuration once, wires components and hands them to the
+// supervisor. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad configuration.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig, loadDevicesFile, looksLikeDevicesFile, type LoadedConfig } from '../common/config/load.js';
+import { NetmonError, UsageError, errorMessage } from '../common/errors.js';
+import { createLogger, type Logger } from '../common/log.js';
+import { repoRoot, loadEnvWithStack } from './stack-env.js';
+import { runServices, SERVICE_COMMANDS, type ServiceName } from './services.js';
+import { windowsCommand } from './windows-command.js';
+import { configReference } from './config-reference.js';
+
+interface CommandSpec {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(values: Record<string, unknown>, ctx: Context): Promise<number>;
+}
+
+interface Context {
+  env: Record<string, string | undefined>;
+  stackEnvFile: string | null;
+  out: (line: string) => void;
+  err: (line: string) => void;
+  logger(level?: string): Logger;
+}
+
+const common = {
+  config: { type: 'string', short: 'c' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function defaultConfigPath(env: Context['env']): string | null {
+  if (env.NETMON_CONFIG) return resolve(env.NETMON_CONFIG);
+  for (const p of [resolve('config/netmon.yaml'), join(repoRoot(), 'config/netmon.yaml')]) if (existsSync(p)) return p;
+  return null;
+}
+
+function load(values: Record<string, unknown>, ctx: Context): LoadedConfig {
+  const file = typeof values.config === 'string' ? resolve(values.config) : defaultConfigPath(ctx.env);
+  return loadConfig(file, ctx.env);
+}
+
+const serviceCommand = (name: ServiceName, summary: string): CommandSpec => ({
+  summary,
+  usage: `netmon ${name} [--config FILE]`,
+  options: common,
+  async run(values, ctx) {
+    const loaded = load(values, ctx);
+    const log = ctx.logger(loaded.config.log.level);
+    if (ctx.stackEnvFile) log.info({ file: ctx.stackEnvFile }, 'using the local stack settings');
+    log.info({ config: loaded.configPath ?? '(built-in defaults)', devices: loaded.devices.length }, 'configuration loaded');
+    return runServices(log, loaded, SERVICE_COMMANDS[name]);
+  },
+});
+
+const COMMANDS: Record<string, CommandSpec> = {
+  collector: serviceCommand('collector', 'Poll the configured devices over SNMP and publish counter samples to Kafka'),
+  processor: serviceCommand('processor', 'Turn counter samples into 60 s event-time windows; write InfluxDB and netmon.windows'),
+  dashboard: serviceCommand('dashboard', 'Serve the web dashboard (REST + live WebSocket)'),
+  all: serviceCommand('all', 'Run collector, processor and dashboard in one process'),
+  'check-config': {
+    summary: 'Validate a configuration file (netmon.yaml and the device list it names, or a device list alone)',
+    usage: 'netmon check-config --config FILE',
+    options: common,
+    run(values, ctx) {
+      const file = typeof values.config === 'string' ? resolve(values.config) : defaultConfigPath(ctx.env);
+      if (!file) throw new UsageError('no configuration file: give --config FILE');
+      if (looksLikeDevicesFile(file, ctx.env)) {
+        const devices = loadDevicesFile(file, ctx.env);
+        ctx.out(`${file}: OK (device list, ${devices.length} device${devices.length === 1 ? '' : 's'})`);
+        return Promise.resolve(0);
+      }
+      const loaded = loadConfig(file, ctx.env);
+      ctx.out(`${file}: OK`);
+      ctx.out(`${loaded.devicesPath}: OK (${loaded.devices.length} device${loaded.devices.length === 1 ? '' : 's'})`);
+      ctx.out(JSON.stringify({ config: loaded.config, devices: loaded.devices }, null, 2));
+      return Promise.resolve(0);
+    },
+  },
+  windows: {
+    summary: 'Print stored window results from InfluxDB',
+    usage: 'netmon windows --device ID [--interface IFINDEX | --device-total] --from ISO8601 --to ISO8601 [--json] [--config FILE]',
+    options: { ...common, device: { type: 'string' }, interface: { type: 'string' }, 'device-total': { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } },
+    run: (values, ctx) => windowsCommand(values, load(values, ctx), ctx.out),
+  },
+  'config-reference': {
+    summary: 'Print every configuration key with its default and meaning (Markdown)',
+    usage: 'netmon config-reference',
+    options: { help: common.help },
+    run(_values, ctx) {
+      ctx.out(configReference());
+      return Promise.resolve(0);
+    },
+  },
+};
+
+function helpText(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return [
+    'netmon: network-traffic monitoring (SNMP/pcap -> Kafka -> 60 s windows -> InfluxDB -> live dashboard)',
+    '',
+    'Usage: netmon <command> [options]   (netmon <command> --help for its options)',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(width)}  ${c.summary}`),
+    '',
+    'Every command reads --config FILE (default: $NETMON_CONFIG or config/netmon.yaml) and, when present,',
+    'the local stack settings in .stack/env (written by `npm run stack:up`).',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
+  const out = io.out ?? ((s: string) => process.stdout.write(`${s}\n`));
+  const err = io.err ?? ((s: string) => process.stderr.write(`${s}\n`));
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    out(helpText());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    err(`netmon: unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    return 2;
+  }
+  const { env, stackEnvFile } = loadEnvWithStack();
+  const ctx: Context = { env, stackEnvFile, out, err, logger: (level) => createLogger({ level: level ?? 'info' }) };
+  try {
+    let values: Record<string, unknown>;
+    try {
+      ({ values } = parseArgs({ args: rest, options: cmd.options, allowPositionals: false, strict: true }));
+    } catch (e) {
+      throw new UsageError(`${errorMessage(e)}\nusage: ${cmd.usage}`);
+    }
+    if (values.help) {
+      out(`${cmd.summary}\n\nusage: ${cmd.usage}`);
+      return 0;
+    }
+    return await cmd.run(values, ctx);
+  } catch (e) {
+    if (e instanceof NetmonError) {
+      err(`netmon ${name}: ${e.message} [${e.code}]`);
+      return e.code === 'NETMON_ERR_USAGE' || e.code.startsWith('NETMON_ERR_CONFIG') ? 2 : 1;
+    }
+    err(`netmon ${name}: ${errorMessage(e)}`);
+    return 1;
+  }
+}

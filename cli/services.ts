@@ -1,0 +1,66 @@
+// Assembles the long-running services from one validated configuration: the collector, the
+// processor, the dashboard, or all three in one process (same components, one shared metrics
+// registry), and runs them under the supervisor.
+import { systemClock } from '../common/clock.js';
+import type { LoadedConfig } from '../common/config/load.js';
+import { createSupervisor, type Component } from '../common/lifecycle.js';
+import type { Logger } from '../common/log.js';
+import { createRegistry } from '../common/metrics.js';
+import { createInfluxStore } from '../common/store/influx.js';
+import { createCollector } from '../collector/main.js';
+import { createProcessorService } from '../processor/main.js';
+import { createDashboard } from '../dashboard/server.js';
+import { createKafkaWindowFeed } from '../dashboard/feed/kafka-window-feed.js';
+
+export type ServiceName = 'collector' | 'processor' | 'dashboard' | 'all';
+type Part = 'collector' | 'processor' | 'dashboard';
+
+export const SERVICE_COMMANDS: Record<ServiceName, readonly Part[]> = {
+  collector: ['collector'],
+  processor: ['processor'],
+  dashboard: ['dashboard'],
+  all: ['collector', 'processor', 'dashboard'],
+};
+
+export interface Assembled {
+  components: Component[];
+  dashboardUrl(): string | null;
+}
+
+export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part[]): Assembled {
+  const registry = createRegistry();
+  const clock = systemClock;
+  const components: Component[] = [];
+  let statusOf: ((id: string) => unknown) | undefined;
+  if (parts.includes('collector')) {
+    const c = createCollector(log, loaded, { registry, clock });
+    components.push(...c.components);
+    statusOf = (id) => c.snmp.statusOf(id);
+  }
+  if (parts.includes('processor')) components.push(...createProcessorService(log, loaded.config, { registry, clock }).components);
+  let url: () => string | null = () => null;
+  if (parts.includes('dashboard')) {
+    const dlog = log.child({ service: 'dashboard' });
+    const feed = createKafkaWindowFeed(dlog, loaded.config, { registry });
+    const dashboard = createDashboard(dlog, loaded.config, {
+      registry,
+      feed,
+      store: createInfluxStore(loaded.config.influx),
+      devices: () => loaded.devices,
+      statusOf,
+    });
+    components.push(feed, dashboard);
+    url = () => dashboard.url();
+  }
+  return { components, dashboardUrl: url };
+}
+
+export async function runServices(log: Logger, loaded: LoadedConfig, parts: readonly Part[]): Promise<number> {
+  const { components, dashboardUrl } = assemble(log, loaded, parts);
+  const supervisor = createSupervisor(log);
+  const done = supervisor.run(components);
+  return done.finally(() => {
+    const url = dashboardUrl();
+    if (url) log.info({ url }, 'dashboard stopped');
+  });
+}

@@ -1,0 +1,119 @@
+// The Kafka publisher: the one SampleSink every input feeds. Records wait in a bounded in-memory
+// queue and leave in batches, in order, key = device id. While Kafka is unreachable the queue holds
+// them and the send is retried with backoff; when the queue is full the oldest record is dropped,
+// counted and logged (rate limited). Publishing never throws into an input.
+import type { Kafka, Producer } from '../../common/bus/kafka.js';
+import { prepareTopics } from '../../common/bus/kafka.js';
+import type { Component } from '../../common/lifecycle.js';
+import { createRateLimitedLog, type Logger } from '../../common/log.js';
+import { Counter, Gauge, type Registry } from '../../common/metrics.js';
+import type { NetmonConfig } from '../../common/config/schema.js';
+import type { SampleRecordOut, SampleSink } from '../inputs/input.js';
+
+export interface PublisherOptions {
+  topic: string;
+  maxQueue: number;
+  maxBatch: number;
+  /** How long a record may wait for more to batch with. */
+  lingerMs: number;
+}
+
+export interface KafkaPublisher extends Component, SampleSink {
+  queueDepth(): number;
+  /** Resolves once everything queued so far has been sent (or stop() was called). */
+  flush(): Promise<void>;
+}
+
+export function createKafkaPublisher(
+  log: Logger,
+  kafkaConfig: NetmonConfig['kafka'],
+  deps: { kafka: Kafka; registry: Registry },
+  opts: Partial<PublisherOptions> = {},
+): KafkaPublisher {
+  const o: PublisherOptions = { topic: kafkaConfig.topics.samples, maxQueue: 100_000, maxBatch: 500, lingerMs: 20, ...opts };
+  const limited = createRateLimitedLog(log, 30_000);
+  const published = new Counter({ name: 'netmon_collector_records_published_total', help: 'Records sent to Kafka', registers: [deps.registry] });
+  const dropped = new Counter({ name: 'netmon_collector_records_dropped_total', help: 'Records dropped because the publish queue was full', registers: [deps.registry] });
+  const sendErrors = new Counter({ name: 'netmon_collector_publish_errors_total', help: 'Failed Kafka sends (retried)', registers: [deps.registry] });
+  new Gauge({ name: 'netmon_collector_queue_depth', help: 'Records waiting to be published', registers: [deps.registry], collect() { this.set(queue.length - head); } });
+
+  let queue: SampleRecordOut[] = [];
+  let head = 0;
+  let producer: Producer | null = null;
+  let running = false;
+  let wake: (() => void) | null = null;
+  let loop: Promise<void> | null = null;
+  let flushWaiters: Array<() => void> = [];
+
+  const depth = () => queue.length - head;
+  const sleep = (ms: number) => new Promise<void>((r) => {
+    const t = setTimeout(() => { wake = null; r(); }, ms);
+    wake = () => { clearTimeout(t); wake = null; r(); };
+  });
+
+  async function run(): Promise<void> {
+    let backoff = 200;
+    while (running) {
+      if (depth() === 0) {
+        for (const w of flushWaiters.splice(0)) w();
+        await sleep(1000);
+        continue;
+      }
+      if (depth() < o.maxBatch) await sleep(o.lingerMs);
+      if (!running) break;
+      const batch = queue.slice(head, head + o.maxBatch);
+      try {
+        await producer!.send({ topic: o.topic, acks: -1, messages: batch.map((r) => ({ key: r.key, value: r.value })) });
+        head += batch.length;
+        if (head > 10_000 && head * 2 > queue.length) {
+          queue = queue.slice(head);
+          head = 0;
+        }
+        published.inc(batch.length);
+        backoff = 200;
+      } catch (err) {
+        sendErrors.inc();
+        limited('send', 'warn', { err: (err as Error).message, queued: depth(), retryInMs: backoff }, 'Kafka send failed; records stay queued');
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 10_000);
+      }
+    }
+  }
+
+  return {
+    name: 'kafka-publisher',
+    async start() {
+      await prepareTopics(deps.kafka, kafkaConfig);
+      producer = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 5 } });
+      await producer.connect();
+      running = true;
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+      for (const w of flushWaiters.splice(0)) w();
+      if (depth() > 0) log.warn({ unsent: depth() }, 'stopping with unsent records');
+      await producer?.disconnect();
+      producer = null;
+    },
+    publish(record) {
+      if (depth() >= o.maxQueue) {
+        head++;
+        dropped.inc();
+        limited('drop', 'warn', { maxQueue: o.maxQueue }, 'publish queue full; dropped the oldest record');
+      }
+      queue.push(record);
+      if (depth() >= o.maxBatch) wake?.();
+    },
+    queueDepth: depth,
+    flush() {
+      if (depth() === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        flushWaiters.push(resolve);
+        wake?.();
+      });
+    },
+  };
+}

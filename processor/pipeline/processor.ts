@@ -1,0 +1,158 @@
+// The processor component: a kafkajs consumer-group member that decodes sample records, feeds the
+// pure window engine, and hands emitted windows to the sinks before committing offsets. Records that
+// fail decoding go to the dead-letter topic with the reason; the pipeline never stops for them.
+// Batches and the idle tick run one at a time (the engine is single-threaded state).
+import type { Clock } from '../../common/clock.js';
+import { createKafka, prepareTopics, type Consumer, type Producer } from '../../common/bus/kafka.js';
+import { decodeSampleRecord } from '../../common/contracts/index.js';
+import type { WindowResultInput } from '../../common/contracts/window-result.js';
+import { DecodeError, errorMessage } from '../../common/errors.js';
+import { outOfOrdernessMs, type NetmonConfig } from '../../common/config/schema.js';
+import type { Component } from '../../common/lifecycle.js';
+import { createRateLimitedLog, type Logger } from '../../common/log.js';
+import { Counter, type Registry } from '../../common/metrics.js';
+import type { WindowStore } from '../../common/store/influx.js';
+import { createWindowEngine, type EngineOutput } from '../core/index.js';
+import { createWindowSink } from './window-sink.js';
+
+export interface Processor extends Component {
+  /** Resolves when the consumer has joined its group (partitions assigned). */
+  ready(): Promise<void>;
+}
+
+export interface DeadLetter {
+  reason: string;
+  field: string | null;
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string | null;
+}
+
+export function createProcessor(log: Logger, config: NetmonConfig, deps: { registry: Registry; clock: Clock; store: WindowStore }): Processor {
+  const plog = log;
+  const limited = createRateLimitedLog(plog, 30_000);
+  const reg = [deps.registry];
+  const records = new Counter({ name: 'netmon_processor_records_total', help: 'Records consumed from the samples topic', registers: reg });
+  const deadLetters = new Counter({ name: 'netmon_processor_dead_letters_total', help: 'Records sent to the dead-letter topic', labelNames: ['reason'], registers: reg });
+  const windowsEmitted = new Counter({ name: 'netmon_processor_windows_emitted_total', help: 'Window results emitted', labelNames: ['kind'], registers: reg });
+  const revisions = new Counter({ name: 'netmon_processor_window_revisions_total', help: 'Window results re-emitted as a new revision', registers: reg });
+  const events = new Counter({ name: 'netmon_processor_events_total', help: 'Counter events: resets (discontinuities), gaps, implausible rates, out-of-order and late data', labelNames: ['kind'], registers: reg });
+
+  const topics = config.kafka.topics;
+  const windowMs = config.processor.windowSeconds * 1000;
+  const pollMs = config.collector.pollIntervalSeconds * 1000;
+  const engine = createWindowEngine({
+    windowMs,
+    outOfOrdernessMs: outOfOrdernessMs(config),
+    allowedLatenessMs: 5 * 60_000,
+    maxGapMs: Math.round(config.processor.maxGapPolls * pollMs),
+    maxRateFactor: config.processor.maxRateFactor,
+    idleTimeoutMs: Math.max(2 * pollMs, 10_000),
+  });
+
+  const kafka = createKafka(plog, config.kafka, 'processor');
+  let consumer: Consumer | null = null;
+  let producer: Producer | null = null;
+  let running = false;
+  let tickTimer: NodeJS.Timeout | null = null;
+  let chain: Promise<unknown> = Promise.resolve();
+  let joined!: () => void;
+  const joinedP = new Promise<void>((r) => (joined = r));
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = chain.then(fn, fn);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+  const isRunning = () => running;
+
+  function account(out: EngineOutput, into: WindowResultInput[], dead: DeadLetter[] | null): void {
+    for (const w of out.windows) {
+      windowsEmitted.inc({ kind: w.ifIndex === null ? 'device' : 'interface' });
+      if (w.revision > 0) revisions.inc();
+      into.push(w);
+    }
+    for (const e of out.events) {
+      events.inc({ kind: e.kind });
+      if (e.kind === 'reset' || e.kind === 'implausible' || e.kind === 'gap') {
+        limited(`${e.kind}:${e.deviceId}`, 'info', { device: e.deviceId, ifIndex: e.ifIndex, reason: e.reason }, `counter ${e.kind}`);
+      }
+      if (e.kind === 'late' && dead) {
+        dead.push({ reason: `late: ${e.reason ?? 'window already closed'}`, field: null, topic: topics.samples, partition: -1, offset: '-1', key: e.deviceId, value: null });
+      }
+    }
+  }
+
+  async function publishDeadLetters(dead: DeadLetter[]): Promise<void> {
+    if (dead.length === 0 || !producer) return;
+    for (const d of dead) deadLetters.inc({ reason: d.reason.split(':')[0] ?? 'invalid' });
+    await producer.send({ topic: topics.deadletter, messages: dead.map((d) => ({ key: d.key, value: JSON.stringify(d) })) });
+  }
+
+  const sink = () => createWindowSink(plog, { store: deps.store, producer: producer!, topic: topics.windows });
+
+  return {
+    name: 'processor',
+    async start() {
+      await deps.store.ensureDatabase();
+      await prepareTopics(kafka, config.kafka);
+      producer = kafka.producer({ allowAutoTopicCreation: false });
+      await producer.connect();
+      consumer = kafka.consumer({ groupId: config.processor.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+      consumer.on(consumer.events.GROUP_JOIN, () => joined());
+      consumer.on(consumer.events.CRASH, (e) => limited('crash', 'error', { err: errorMessage(e.payload.error) }, 'consumer crashed; kafkajs restarts it'));
+      await consumer.connect();
+      await consumer.subscribe({ topic: topics.samples, fromBeginning: true });
+      running = true;
+      const windowSink = sink();
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat }) =>
+          serial(async () => {
+            const out: WindowResultInput[] = [];
+            const dead: DeadLetter[] = [];
+            for (const m of batch.messages) {
+              records.inc();
+              let rec;
+              try {
+                rec = decodeSampleRecord(m.value);
+              } catch (err) {
+                const field = err instanceof DecodeError ? err.field : null;
+                dead.push({ reason: `invalid: ${errorMessage(err)}`, field, topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value?.toString('utf8').slice(0, 65536) ?? null });
+                limited('decode', 'warn', { partition: batch.partition, offset: m.offset, err: errorMessage(err) }, 'bad record dead-lettered');
+                continue;
+              }
+              account(engine.ingest(rec, batch.partition, deps.clock.now()), out, dead);
+            }
+            if (!(await windowSink.write(out, isRunning))) return;
+            await publishDeadLetters(dead);
+            const last = batch.messages[batch.messages.length - 1];
+            if (last) {
+              resolveOffset(last.offset);
+              await consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+            }
+            await heartbeat();
+          }),
+      });
+      tickTimer = setInterval(() => {
+        void serial(async () => {
+          const out: WindowResultInput[] = [];
+          account(engine.tick(deps.clock.now()), out, null);
+          await windowSink.write(out, isRunning);
+        });
+      }, 1000);
+    },
+    async stop() {
+      running = false;
+      if (tickTimer) clearInterval(tickTimer);
+      await consumer?.disconnect();
+      await chain;
+      await producer?.disconnect();
+      consumer = null;
+      producer = null;
+    },
+    ready: () => joinedP,
+  };
+}

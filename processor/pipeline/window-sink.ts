@@ -1,0 +1,42 @@
+// Where emitted windows go: InfluxDB (idempotent: keyed by series and window start) and the
+// netmon.windows topic (key = device id; consumers dedup on device, interface, start, revision).
+// A write is retried with backoff until it succeeds or the processor stops, so a window is never
+// silently lost while InfluxDB or Kafka is briefly away.
+import type { Producer } from '../../common/bus/kafka.js';
+import { encodeWindowResult, type WindowResultInput } from '../../common/contracts/window-result.js';
+import { createRateLimitedLog, type Logger } from '../../common/log.js';
+import type { WindowStore } from '../../common/store/influx.js';
+
+export interface WindowSink {
+  write(windows: readonly WindowResultInput[], isRunning: () => boolean): Promise<boolean>;
+}
+
+export function createWindowSink(log: Logger, deps: { store: WindowStore; producer: Producer; topic: string }): WindowSink {
+  const limited = createRateLimitedLog(log, 30_000);
+  async function retry(what: string, fn: () => Promise<unknown>, isRunning: () => boolean): Promise<boolean> {
+    let backoff = 250;
+    for (;;) {
+      try {
+        await fn();
+        return true;
+      } catch (err) {
+        limited(what, 'warn', { err: (err as Error).message, retryInMs: backoff }, `${what} failed; retrying`);
+        if (!isRunning()) return false;
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 10_000);
+      }
+    }
+  }
+  return {
+    async write(windows, isRunning) {
+      if (windows.length === 0) return true;
+      const stored = await retry('InfluxDB write', () => deps.store.writeWindows(windows), isRunning);
+      if (!stored) return false;
+      return retry(
+        'windows publish',
+        () => deps.producer.send({ topic: deps.topic, acks: -1, messages: windows.map((w) => ({ key: w.deviceId, value: encodeWindowResult(w) })) }),
+        isRunning,
+      );
+    },
+  };
+}
