@@ -40,7 +40,7 @@ function typeName(s: z.ZodType): string {
 function walk(schema: z.ZodType, prefix: string, rows: Row[]): void {
   const { inner } = unwrap(schema);
   if (!(inner instanceof z.ZodObject)) return;
-  for (const [key, child] of Object.entries(inner.shape as Record<string, z.ZodType>)) {
+  for (const [key, child] of Object.entries(inner.shape as unknown as Record<string, z.ZodType>)) {
     const { inner: ci, dflt, optional } = unwrap(child);
     const path = prefix ? `${prefix}.${key}` : key;
     const doc = child.description ?? ci.description ?? '';

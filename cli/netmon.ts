@@ -8,8 +8,7 @@ import { loadConfig, loadDevicesFile, looksLikeDevicesFile, type LoadedConfig } 
 import { NetmonError, UsageError, errorMessage } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { repoRoot, loadEnvWithStack } from './stack-env.js';
-import { runServices, SERVICE_COMMANDS, type ServiceName } from './services.js';
-import { windowsCommand } from './windows-command.js';
+import type { ServiceName } from './services.js';
 import { configReference } from './config-reference.js';
 
 interface CommandSpec {
@@ -52,6 +51,8 @@ const serviceCommand = (name: ServiceName, summary: string): CommandSpec => ({
     const log = ctx.logger(loaded.config.log.level);
     if (ctx.stackEnvFile) log.info({ file: ctx.stackEnvFile }, 'using the local stack settings');
     log.info({ config: loaded.configPath ?? '(built-in defaults)', devices: loaded.devices.length }, 'configuration loaded');
+    // Loaded lazily: tools like check-config should not pay for Kafka, InfluxDB and fastify.
+    const { runServices, SERVICE_COMMANDS } = await import('./services.js');
     return runServices(log, loaded, SERVICE_COMMANDS[name]);
   },
 });
@@ -84,7 +85,10 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: 'Print stored window results from InfluxDB',
     usage: 'netmon windows --device ID [--interface IFINDEX | --device-total] --from ISO8601 --to ISO8601 [--json] [--config FILE]',
     options: { ...common, device: { type: 'string' }, interface: { type: 'string' }, 'device-total': { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } },
-    run: (values, ctx) => windowsCommand(values, load(values, ctx), ctx.out),
+    async run(values, ctx) {
+      const { windowsCommand } = await import('./windows-command.js');
+      return windowsCommand(values, load(values, ctx), ctx.out);
+    },
   },
   'config-reference': {
     summary: 'Print every configuration key with its default and meaning (Markdown)',

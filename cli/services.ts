@@ -24,7 +24,7 @@ export const SERVICE_COMMANDS: Record<ServiceName, readonly Part[]> = {
 
 export interface Assembled {
   components: Component[];
-  dashboardUrl(): string | null;
+  dashboardUrl: () => string | null;
 }
 
 export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part[]): Assembled {

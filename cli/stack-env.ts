@@ -9,7 +9,7 @@ export function parseEnvFile(text: string): Record<string, string> {
   for (const line of text.split('\n')) {
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
     if (!m) continue;
-    out[m[1]!] = m[2]!.trim().replace(/^(['"])(.*)\1$/, '$2');
+    out[m[1]] = m[2].trim().replace(/^(['"])(.*)\1$/, '$2');
   }
   return out;
 }

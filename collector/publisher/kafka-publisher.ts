@@ -43,7 +43,7 @@ export function createKafkaPublisher(
   let running = false;
   let wake: (() => void) | null = null;
   let loop: Promise<void> | null = null;
-  let flushWaiters: Array<() => void> = [];
+  const flushWaiters: Array<() => void> = [];
 
   const depth = () => queue.length - head;
   const sleep = (ms: number) => new Promise<void>((r) => {

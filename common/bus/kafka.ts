@@ -12,7 +12,7 @@ export type { Kafka, Producer, Consumer, Admin, EachBatchPayload, KafkaMessage }
 
 function pinoLogCreator(log: Logger): logCreator {
   return () => ({ level, log: entry }) => {
-    const { message, ...rest } = entry;
+    const { message, ...rest } = entry as { message: string; namespace?: string; [key: string]: unknown };
     const obj = { kafka: rest.namespace ?? undefined, ...rest };
     if (level === logLevel.ERROR) log.error(obj, message);
     else if (level === logLevel.WARN) log.warn(obj, message);

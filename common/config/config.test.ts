@@ -79,9 +79,9 @@ test('environment variables override connection settings and interpolate ${VAR:-
   const loaded = loadConfig(cfg, { NETMON_KAFKA_BROKERS: '127.0.0.1:19092, 127.0.0.2:19092', NETMON_INFLUX_URL: 'http://127.0.0.1:18086', SNMP_PORT: '11161', COMMUNITY: 'xyz' });
   assert.deepEqual(loaded.config.kafka.brokers, ['127.0.0.1:19092', '127.0.0.2:19092']);
   assert.equal(loaded.config.influx.url, 'http://127.0.0.1:18086');
-  assert.equal(loaded.devices[0]!.host, '127.0.0.1');
-  assert.equal(loaded.devices[0]!.port, 11161);
-  const snmp = loaded.devices[0]!.snmp;
+  assert.equal(loaded.devices[0].host, '127.0.0.1');
+  assert.equal(loaded.devices[0].port, 11161);
+  const snmp = loaded.devices[0].snmp;
   assert.equal(snmp.version === '2c' ? snmp.community.reveal() : '', 'xyz');
   assert.throws(() => loadConfig(cfg, {}), /COMMUNITY is not set and has no default/);
 });
@@ -89,7 +89,7 @@ test('environment variables override connection settings and interpolate ${VAR:-
 test('secrets never appear in printed or logged config', () => {
   const devices = file('devices-secret.yaml', 'devices:\n  - {id: a, host: h, snmp: {version: "3", username: u, authProtocol: sha256, authKey: topsecretauth, privProtocol: aes, privKey: topsecretpriv}}\n  - {id: b, host: h, snmp: {version: 2c, community: hushhush}}\n');
   const loaded = loadConfig(file('secret.yaml', `devicesFile: ${devices}\ninflux:\n  password: dbpass123\n`), {});
-  const printed = [JSON.stringify(loaded), inspect(loaded, { depth: 10 }), `${String(loaded.devices[1]!.snmp.version === '2c' ? loaded.devices[1]!.snmp.community : '')}`].join('\n');
+  const printed = [JSON.stringify(loaded), inspect(loaded, { depth: 10 }), `${String(loaded.devices[1].snmp.version === '2c' ? loaded.devices[1].snmp.community : '')}`].join('\n');
   for (const s of ['topsecretauth', 'topsecretpriv', 'hushhush', 'dbpass123']) assert.ok(!printed.includes(s), `${s} leaked`);
   assert.ok(printed.includes('<secret>'));
 });

@@ -60,9 +60,9 @@ function readYaml(file: string, env: Env): unknown {
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(file, `not valid YAML: ${doc.errors[0]!.message}`);
+    throw new ConfigError(file, `not valid YAML: ${doc.errors[0].message}`);
   }
-  interpolate(doc.contents as YamlNode | null, env, [], file);
+  interpolate(doc.contents, env, [], file);
   return doc.toJS() ?? {};
 }
 
@@ -94,10 +94,10 @@ function allowedKeysAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): str
 export function validate<S extends z.ZodType>(schema: S, raw: unknown, file: string): z.output<S> {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
+  const issue = parsed.error.issues[0];
   if (issue.code === 'unrecognized_keys') {
     const base = formatPath(issue.path);
-    const key = issue.keys[0]!;
+    const key = issue.keys[0];
     const where = base ? `${base}.${key}` : key;
     const allowed = allowedKeysAt(schema, issue.path);
     throw new ConfigError(`${file}: ${where}`, `unknown key "${key}"${allowed ? `; allowed keys here: ${allowed.join(', ')}` : ''}`);

@@ -3,7 +3,7 @@
 // The device value carries its SNMP secrets revealed: the topic is internal to the appliance.
 import { z } from 'zod';
 import { DecodeError } from '../errors.js';
-import { decodeWith, encodeJson, epochMs, versionField } from './codec.js';
+import { decodeWith, epochMs, versionField } from './codec.js';
 import { deviceSchema, type DeviceConfig } from '../config/schema.js';
 import { Secret } from '../config/secret.js';
 

@@ -30,9 +30,9 @@ test('CounterSample round-trips counters beyond 2^53 exactly, as decimal strings
   assert.match(wire, /"outPackets":"9007199254740993"/);
   const back = decodeCounterSample(wire);
   assert.equal(back.v, 1);
-  assert.equal(back.interfaces[0]!.inOctets, (1n << 64n) - 1n);
-  assert.equal(back.interfaces[0]!.outPackets, 9007199254740993n);
-  assert.equal(back.interfaces[0]!.outErrors, undefined);
+  assert.equal(back.interfaces[0].inOctets, (1n << 64n) - 1n);
+  assert.equal(back.interfaces[0].outPackets, 9007199254740993n);
+  assert.equal(back.interfaces[0].outErrors, undefined);
 });
 
 test('WindowResult and TrafficDelta and AlertEvent round-trip', () => {
@@ -44,10 +44,10 @@ test('WindowResult and TrafficDelta and AlertEvent round-trip', () => {
 });
 
 const bad: Array<{ name: string; mutate: (o: Record<string, unknown>) => void; field: RegExp }> = [
-  { name: 'negative counter', mutate: (o) => ((o.interfaces as Record<string, unknown>[])[0]!.inOctets = '-1'), field: /^interfaces\[0\]\.inOctets$/ },
-  { name: 'counter as number', mutate: (o) => ((o.interfaces as Record<string, unknown>[])[0]!.outOctets = 5), field: /^interfaces\[0\]\.outOctets$/ },
-  { name: 'counter above 2^64-1', mutate: (o) => ((o.interfaces as Record<string, unknown>[])[0]!.inPackets = '18446744073709551616'), field: /^interfaces\[0\]\.inPackets$/ },
-  { name: 'width 16', mutate: (o) => ((o.interfaces as Record<string, unknown>[])[0]!.width = 16), field: /^interfaces\[0\]\.width$/ },
+  { name: 'negative counter', mutate: (o) => ((o.interfaces as Record<string, unknown>[])[0].inOctets = '-1'), field: /^interfaces\[0\]\.inOctets$/ },
+  { name: 'counter as number', mutate: (o) => ((o.interfaces as Record<string, unknown>[])[0].outOctets = 5), field: /^interfaces\[0\]\.outOctets$/ },
+  { name: 'counter above 2^64-1', mutate: (o) => ((o.interfaces as Record<string, unknown>[])[0].inPackets = '18446744073709551616'), field: /^interfaces\[0\]\.inPackets$/ },
+  { name: 'width 16', mutate: (o) => ((o.interfaces as Record<string, unknown>[])[0].width = 16), field: /^interfaces\[0\]\.width$/ },
   { name: 'missing deviceId', mutate: (o) => delete o.deviceId, field: /^deviceId$/ },
   { name: 'future version', mutate: (o) => (o.v = 2), field: /^v$/ },
   { name: 'ts not a number', mutate: (o) => (o.ts = 'now'), field: /^ts$/ },

@@ -51,8 +51,8 @@ export function windowToPoint(w: WindowResultInput): IPoint {
 type Row = Record<string, unknown> & { time: Date };
 
 export function rowToWindow(row: Row, measurement: string): WindowResultInput {
-  const num = (k: string): number => (typeof row[k] === 'number' ? (row[k] as number) : 0);
-  const opt = (k: string): number | null => (typeof row[k] === 'number' ? (row[k] as number) : null);
+  const num = (k: string): number => (typeof row[k] === 'number' ? (row[k]) : 0);
+  const opt = (k: string): number | null => (typeof row[k] === 'number' ? (row[k]) : null);
   const big = (k: string): bigint => BigInt(Math.round(num(k)));
   const windowStart = row.time.getTime();
   return {

@@ -109,8 +109,9 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat }) =>
+        eachBatch: async (payload) =>
           serial(async () => {
+            const { batch } = payload;
             const out: WindowResultInput[] = [];
             const dead: DeadLetter[] = [];
             for (const m of batch.messages) {
@@ -130,10 +131,10 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
             await publishDeadLetters(dead);
             const last = batch.messages[batch.messages.length - 1];
             if (last) {
-              resolveOffset(last.offset);
+              payload.resolveOffset(last.offset);
               await consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
             }
-            await heartbeat();
+            await payload.heartbeat();
           }),
       });
       tickTimer = setInterval(() => {

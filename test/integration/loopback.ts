@@ -15,8 +15,8 @@ export interface KernelSample {
 export function readProcNetDev(iface = 'lo'): Omit<KernelSample, 't'> {
   const line = readFileSync('/proc/net/dev', 'utf8').split('\n').find((l) => l.trim().startsWith(`${iface}:`));
   if (!line) throw new Error(`${iface} not in /proc/net/dev`);
-  const f = line.split(':')[1]!.trim().split(/\s+/).map((x) => BigInt(x));
-  return { rxBytes: f[0]!, rxPackets: f[1]!, txBytes: f[8]!, txPackets: f[9]! };
+  const f = line.split(':')[1].trim().split(/\s+/).map((x) => BigInt(x));
+  return { rxBytes: f[0], rxPackets: f[1], txBytes: f[8], txPackets: f[9] };
 }
 
 /** Samples /proc/net/dev every `everyMs` until stopped; bounded by `maxMs`. */
@@ -37,8 +37,8 @@ export function startKernelSampler(everyMs: number, maxMs: number) {
     at(t: number, field: 'rxBytes' | 'txBytes' | 'rxPackets' | 'txPackets'): number {
       const i = samples.findIndex((s) => s.t >= t);
       if (i <= 0) throw new Error(`no kernel samples around ${new Date(t).toISOString()}`);
-      const a = samples[i - 1]!;
-      const b = samples[i]!;
+      const a = samples[i - 1];
+      const b = samples[i];
       const va = Number(a[field]);
       const vb = Number(b[field]);
       return b.t === a.t ? vb : va + ((vb - va) * (t - a.t)) / (b.t - a.t);

@@ -9,7 +9,7 @@ function oidKey(oid: string): number[] {
 
 function cmp(a: number[], b: number[]): number {
   const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
   return a.length - b.length;
 }
 
@@ -24,7 +24,7 @@ export function createFakeSession(mib: ReadonlyArray<RawVarbind>, opts: { now?: 
   const next = (oid: string): RawVarbind => {
     const k = oidKey(oid);
     const i = keys.findIndex((x) => cmp(x, k) > 0);
-    return i < 0 ? { oid, type: END_OF_MIB_VIEW, value: null } : sorted[i]!;
+    return i < 0 ? { oid, type: END_OF_MIB_VIEW, value: null } : sorted[i];
   };
   let clock = 1_000_000;
   const fake: FakeSession = {

@@ -95,6 +95,7 @@ export function toText(vb: RawVarbind): string {
   const text = Buffer.isBuffer(v) ? v.toString('utf8') : typeof v === 'string' ? v : null;
   if (text === null) throw bad(vb, 'OCTET STRING');
   // Strip control characters some agents pad names with (NUL terminators).
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is stripped
   return text.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 256);
 }
 

@@ -62,16 +62,16 @@ test('a poll reads sysUpTime and the HC counters of every interface, packets sum
   assert.equal(sample.sysUpTime, 123456);
   assert.equal(sample.interfaces.length, 2);
   const [lo, eth0] = sample.interfaces;
-  assert.equal(lo!.name, 'lo');
-  assert.equal(lo!.alias, 'alias lo');
-  assert.equal(lo!.width, 64);
-  assert.equal(lo!.inOctets, (1n << 64n) - 1n);
-  assert.equal(lo!.inPackets, 4n, '(2^64-1) + 2 + 3 mod 2^64');
-  assert.equal(lo!.outPackets, 11n);
-  assert.equal(lo!.speed, 1e9, 'ifHighSpeed wins over a saturated ifSpeed');
-  assert.equal(lo!.inDiscards, 4294967295n);
-  assert.equal(eth0!.speed, 1e10);
-  assert.equal(eth0!.operStatus, 'up');
+  assert.equal(lo.name, 'lo');
+  assert.equal(lo.alias, 'alias lo');
+  assert.equal(lo.width, 64);
+  assert.equal(lo.inOctets, (1n << 64n) - 1n);
+  assert.equal(lo.inPackets, 4n, '(2^64-1) + 2 + 3 mod 2^64');
+  assert.equal(lo.outPackets, 11n);
+  assert.equal(lo.speed, 1e9, 'ifHighSpeed wins over a saturated ifSpeed');
+  assert.equal(lo.inDiscards, 4294967295n);
+  assert.equal(eth0.speed, 1e10);
+  assert.equal(eth0.operStatus, 'up');
 });
 
 test('interfaces without HC counters fall back to 32-bit ifTable counters, marked width 32', async () => {
@@ -93,8 +93,8 @@ test('one GETBULK carries all columns; a table longer than max-repetitions takes
   const { sample, requests } = await pollDevice(session, 'sw', { maxRepetitions: 20 });
   assert.equal(sample.interfaces.length, 48);
   assert.equal(requests, 3, '48 rows at 20 per request, the last request also sees the end of each column');
-  assert.equal(session.requests[0]!.nonRepeaters[0], SYS_UPTIME);
-  assert.equal(session.requests[1]!.nonRepeaters.length, 0);
+  assert.equal(session.requests[0].nonRepeaters[0], SYS_UPTIME);
+  assert.equal(session.requests[1].nonRepeaters.length, 0);
   assert.ok(sample.interfaces.some((i) => i.ts !== undefined), 'rows from later responses carry their own event time');
 });
 
@@ -104,7 +104,7 @@ test('garbage values leave the interface out with a reason and keep the others',
   const { sample, skipped } = await pollDevice(createFakeSession([uptime, trailer, ...good, ...garbage]), 'r1', { maxRepetitions: 10 });
   assert.deepEqual(sample.interfaces.map((i) => i.ifIndex), [1]);
   assert.equal(skipped.length, 1);
-  assert.match(skipped[0]!.reason, /1\.3\.6\.1\.2\.1\.31\.1\.1\.1\.6\.2: expected Counter64/);
+  assert.match(skipped[0].reason, /1\.3\.6\.1\.2\.1\.31\.1\.1\.1\.6\.2: expected Counter64/);
 });
 
 test('a reply without sysUpTime is an error naming what is missing', async () => {

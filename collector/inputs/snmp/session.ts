@@ -31,9 +31,10 @@ export interface SessionDefaults {
   retries: number;
 }
 
-export const END_OF_MIB_VIEW = snmp.ObjectType.EndOfMibView;
-export const NO_SUCH_OBJECT = snmp.ObjectType.NoSuchObject;
-export const NO_SUCH_INSTANCE = snmp.ObjectType.NoSuchInstance;
+// Plain numbers: varbind types arrive as numbers from the wire (and from fakes).
+export const END_OF_MIB_VIEW: number = snmp.ObjectType.EndOfMibView;
+export const NO_SUCH_OBJECT: number = snmp.ObjectType.NoSuchObject;
+export const NO_SUCH_INSTANCE: number = snmp.ObjectType.NoSuchInstance;
 
 const AUTH: Record<string, unknown> = {
   md5: snmp.AuthProtocols.md5,

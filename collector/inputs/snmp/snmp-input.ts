@@ -156,7 +156,7 @@ export function createSnmpInput(
       const all = [...runners.values()];
       runners.clear();
       for (const r of all) if (r.timer) clearTimeout(r.timer);
-      await Promise.all(all.map((r) => r.inFlight));
+      await Promise.all(all.map((r) => r.inFlight ?? Promise.resolve()));
       for (const r of all) r.session?.close();
     },
     status: () => [...runners.values()].map((r) => ({ ...r.status })),

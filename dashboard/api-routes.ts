@@ -1,0 +1,141 @@
+// The dashboard's REST API: devices (never their credentials), stored windows from InfluxDB, the
+// feed's recent windows, health and Prometheus metrics. Rules: every input is checked by a JSON
+// schema (or a named cross-field check), so bad input gets a 400 naming the field; windows leave as
+// the WindowResult wire form (counters as decimal strings), serialized by the contract's encoder;
+// a missing or failing store is a 503 that says so, never a 500 or an empty list.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Clock } from '../common/clock.js';
+import { DEVICE_ID_PATTERN, type DeviceConfig } from '../common/config/schema.js';
+import { encodeWindowResult, type WindowResultInput } from '../common/contracts/window-result.js';
+import { ErrorCodes, errorMessage } from '../common/errors.js';
+import { createRateLimitedLog, type Logger } from '../common/log.js';
+import { Counter, type Registry } from '../common/metrics.js';
+import type { WindowStore } from '../common/store/influx.js';
+import type { WindowFeed } from './feed/window-feed.js';
+
+export const DEFAULT_RANGE_MS = 60 * 60 * 1000;
+/** Longest /api/windows range: a week of 1-minute windows is ~10k points per series. */
+export const MAX_RANGE_MS = 7 * 24 * 60 * 60 * 1000;
+/** IF-MIB InterfaceIndex is 1..2147483647. */
+const MAX_IF_INDEX = 2147483647;
+
+export interface ApiDeps {
+  registry: Registry;
+  feed: WindowFeed;
+  store: WindowStore | null;
+  devices: () => readonly DeviceConfig[];
+  statusOf?: (deviceId: string) => unknown;
+  clock: Clock;
+}
+
+/** What a browser may know about a device: no community, no v3 user or keys. */
+export interface PublicDevice {
+  id: string;
+  host: string;
+  port: number;
+  enabled: boolean;
+  tags: string[];
+  snmpVersion: DeviceConfig['snmp']['version'];
+  status?: unknown;
+}
+
+export function publicDevice(d: DeviceConfig, statusOf?: (deviceId: string) => unknown): PublicDevice {
+  const out: PublicDevice = { id: d.id, host: d.host, port: d.port, enabled: d.enabled, tags: [...d.tags], snmpVersion: d.snmp.version };
+  if (statusOf) out.status = statusOf(d.id);
+  return out;
+}
+
+// The response schema is a second guard: fast-json-stringify writes only the listed properties.
+const deviceListSchema = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['id', 'host', 'port', 'enabled', 'tags', 'snmpVersion'],
+    properties: {
+      id: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'integer' },
+      enabled: { type: 'boolean' },
+      tags: { type: 'array', items: { type: 'string' } },
+      snmpVersion: { type: 'string' },
+      status: {},
+    },
+  },
+} as const;
+
+const windowsQuerySchema = {
+  type: 'object',
+  required: ['device'],
+  additionalProperties: false,
+  properties: {
+    device: { type: 'string', pattern: DEVICE_ID_PATTERN.source, description: 'Device id' },
+    ifIndex: { type: 'string', pattern: '^(device|[1-9][0-9]{0,9})$', description: 'An interface index, or "device" for the device rollup; absent = both' },
+    from: { type: 'string', format: 'date-time', description: 'Range start (ISO 8601 with zone); default: `to` minus one hour' },
+    to: { type: 'string', format: 'date-time', description: 'Range end, exclusive; default: now' },
+  },
+} as const;
+
+interface WindowsQuery {
+  device: string;
+  ifIndex?: string;
+  from?: string;
+  to?: string;
+}
+
+/** A 400 in the same shape as fastify's schema errors, naming the field. */
+function badQuery(reply: FastifyReply, field: string, message: string) {
+  return reply.code(400).send({ statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request', message: `querystring/${field} ${message}` });
+}
+
+function unavailable(reply: FastifyReply, message: string) {
+  return reply.code(503).send({ statusCode: 503, code: ErrorCodes.INFLUX, error: 'Service Unavailable', message });
+}
+
+/** Windows as a JSON array text, each element exactly the contract's encoding. */
+export function windowsJson(windows: readonly WindowResultInput[]): string {
+  return `[${windows.map(encodeWindowResult).join(',')}]`;
+}
+
+export function registerApiRoutes(app: FastifyInstance, log: Logger, deps: ApiDeps): void {
+  const limited = createRateLimitedLog(log, 30_000);
+  const storeErrors = new Counter({ name: 'netmon_dashboard_store_errors_total', help: 'Failed window queries to InfluxDB', registers: [deps.registry] });
+
+  app.get('/api/devices', { schema: { response: { 200: deviceListSchema } } }, () => deps.devices().map((d) => publicDevice(d, deps.statusOf)));
+
+  app.get<{ Querystring: WindowsQuery }>('/api/windows', { schema: { querystring: windowsQuerySchema } }, async (req, reply) => {
+    const q = req.query;
+    const toMs = q.to === undefined ? deps.clock.now() : Date.parse(q.to);
+    const fromMs = q.from === undefined ? toMs - DEFAULT_RANGE_MS : Date.parse(q.from);
+    // ajv's date-time format accepts a few strings Date cannot place (e.g. a leap second).
+    if (Number.isNaN(toMs)) return badQuery(reply, 'to', 'is not a time this server can read');
+    if (Number.isNaN(fromMs)) return badQuery(reply, 'from', 'is not a time this server can read');
+    if (fromMs >= toMs) return badQuery(reply, 'to', 'must be after from');
+    if (toMs - fromMs > MAX_RANGE_MS) return badQuery(reply, 'from', `must be at most ${MAX_RANGE_MS / 3_600_000} hours before to`);
+    let ifIndex: number | null | undefined;
+    if (q.ifIndex === 'device') ifIndex = null;
+    else if (q.ifIndex !== undefined) {
+      ifIndex = Number(q.ifIndex);
+      if (ifIndex > MAX_IF_INDEX) return badQuery(reply, 'ifIndex', `must be at most ${MAX_IF_INDEX}`);
+    }
+    if (!deps.store) return unavailable(reply, 'no window store is configured for this dashboard');
+    let windows: WindowResultInput[];
+    try {
+      windows = await deps.store.queryWindows({ deviceId: q.device, ifIndex, fromMs, toMs });
+    } catch (err) {
+      storeErrors.inc();
+      limited('query', 'warn', { err: errorMessage(err) }, 'window query failed');
+      // The cause stays in the log: it names internal addresses a browser has no use for.
+      return unavailable(reply, 'the window store (InfluxDB) is unavailable; try again later');
+    }
+    return reply.type('application/json; charset=utf-8').send(windowsJson(windows));
+  });
+
+  app.get('/api/recent', (_req, reply) => reply.type('application/json; charset=utf-8').send(windowsJson(deps.feed.recent())));
+
+  app.get('/healthz', { logLevel: 'warn', schema: { response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } } } } }, () => ({ ok: true }));
+
+  app.get('/metrics', { logLevel: 'warn' }, async (_req, reply) => {
+    const text = await deps.registry.metrics();
+    return reply.type(deps.registry.contentType).send(text);
+  });
+}

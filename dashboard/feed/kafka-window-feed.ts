@@ -1,0 +1,95 @@
+// The Kafka window feed: consumes netmon.windows and hands each decoded WindowResult to a memory
+// feed (recent buffer + subscribers). Every dashboard instance must see every record, so each one
+// joins its own consumer group (prefix-hostname-pid-random), starts at the latest offset and
+// commits nothing: history comes from InfluxDB, not from replaying the topic.
+// Rules: a record that does not decode is counted and logged (rate limited), never fatal; a
+// consumer crash kafkajs will not restart itself is reported to the failure sink.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { createKafka, prepareTopics, type Consumer } from '../../common/bus/kafka.js';
+import type { NetmonConfig } from '../../common/config/schema.js';
+import { decodeWindowResult } from '../../common/contracts/window-result.js';
+import { errorMessage } from '../../common/errors.js';
+import type { Component, FailureSink } from '../../common/lifecycle.js';
+import { createRateLimitedLog, type Logger } from '../../common/log.js';
+import { Counter, type Registry } from '../../common/metrics.js';
+import { createMemoryFeed, type WindowFeed } from './window-feed.js';
+
+export interface KafkaWindowFeed extends Component, WindowFeed {
+  /** Resolves once the consumer has joined its group (consumer.run() resolves before that). */
+  ready(): Promise<void>;
+  /** The consumer group this instance uses (unique per process). */
+  readonly groupId: string;
+}
+
+export function createKafkaWindowFeed(
+  log: Logger,
+  config: Pick<NetmonConfig, 'kafka' | 'dashboard'>,
+  deps: { registry: Registry; failures?: FailureSink },
+): KafkaWindowFeed {
+  const name = 'dashboard-window-feed';
+  const topic = config.kafka.topics.windows;
+  const groupId = `${config.dashboard.groupIdPrefix}-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const kafka = createKafka(log, config.kafka, 'dashboard');
+  const feed = createMemoryFeed({ perSeries: config.dashboard.recentWindows });
+  const limited = createRateLimitedLog(log, 30_000);
+  const received = new Counter({ name: 'netmon_dashboard_records_received_total', help: 'Window records received from Kafka', registers: [deps.registry] });
+  const bad = new Counter({ name: 'netmon_dashboard_bad_records_total', help: 'Window records that failed decoding (skipped)', registers: [deps.registry] });
+
+  let resolveReady: () => void = () => {};
+  const joined = new Promise<void>((resolve) => {
+    resolveReady = resolve;
+  });
+  let consumer: Consumer | null = null;
+
+  function handle(value: Buffer | null, partition: number, offset: string): void {
+    received.inc();
+    let w;
+    try {
+      w = decodeWindowResult(value);
+    } catch (err) {
+      bad.inc();
+      limited('decode', 'warn', { topic, partition, offset, err: errorMessage(err) }, 'skipped a window record that does not decode');
+      return;
+    }
+    try {
+      feed.push(w);
+    } catch (err) {
+      // A subscriber's bug must not make kafkajs retry (and re-deliver) the record forever.
+      limited('listener', 'error', { err: errorMessage(err) }, 'a window subscriber failed');
+    }
+  }
+
+  return {
+    name,
+    groupId,
+    subscribe: (listener) => feed.subscribe(listener),
+    recent: () => feed.recent(),
+    ready: () => joined,
+    async start() {
+      // Creates missing topics with netmon's shape rather than letting the broker auto-create them.
+      await prepareTopics(kafka, config.kafka);
+      const c = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+      consumer = c;
+      c.on(c.events.GROUP_JOIN, () => resolveReady());
+      c.on(c.events.CRASH, ({ payload }) => {
+        if (!payload.restart) deps.failures?.fail(name, payload.error);
+      });
+      await c.connect();
+      await c.subscribe({ topic, fromBeginning: false });
+      await c.run({
+        autoCommit: false,
+        eachMessage: ({ partition, message }) => {
+          handle(message.value, partition, message.offset);
+          return Promise.resolve();
+        },
+      });
+      log.info({ topic, groupId }, 'consuming windows');
+    },
+    async stop() {
+      const c = consumer;
+      consumer = null;
+      await c?.disconnect();
+    },
+  };
+}

@@ -1,0 +1,100 @@
+// The dashboard component: a fastify server with the REST API, the browser files and the live
+// WebSocket /live fed by a WindowFeed. Rules: the factory only builds the app and registers routes
+// (app.inject works without listening); start() reads the browser files, subscribes to the feed and
+// listens; stop() closes the clients and the server. Everything is served from this process (no
+// CDN), under a content-security-policy that allows only this origin.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import { systemClock, type Clock } from '../common/clock.js';
+import type { DeviceConfig, NetmonConfig } from '../common/config/schema.js';
+import type { Component } from '../common/lifecycle.js';
+import type { Logger } from '../common/log.js';
+import type { Registry } from '../common/metrics.js';
+import type { WindowStore } from '../common/store/influx.js';
+import { registerApiRoutes } from './api-routes.js';
+import type { WindowFeed } from './feed/window-feed.js';
+import { createLiveHub, type LiveHubOptions } from './live-hub.js';
+import { ASSET_URLS, loadAssets, type Assets } from './static-assets.js';
+
+export const CONTENT_SECURITY_POLICY = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+export interface DashboardDeps {
+  registry: Registry;
+  feed: WindowFeed;
+  /** null when running without InfluxDB: /api/windows then answers 503. */
+  store: WindowStore | null;
+  /** The current device list (read per request, so a reloaded list shows up). */
+  devices: () => readonly DeviceConfig[];
+  /** Collector-side status of a device (last poll etc.), when the collector runs in this process. */
+  statusOf?: (deviceId: string) => unknown;
+  clock?: Clock;
+}
+
+export interface Dashboard extends Component {
+  /** http://host:port/ once listening, else null. */
+  url(): string | null;
+  readonly app: FastifyInstance;
+}
+
+const DEFAULT_LIVE: LiveHubOptions = { maxBufferedBytes: 4 * 1024 * 1024, heartbeatMs: 30_000 };
+
+export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboard'>, deps: DashboardDeps, live: Partial<LiveHubOptions> = {}): Dashboard {
+  const { host, port } = config.dashboard;
+  // Widened to fastify's logger interface so `app` is the plain FastifyInstance type plugins expect.
+  const baseLog: FastifyBaseLogger = log;
+  const app = Fastify({ loggerInstance: baseLog });
+  const hub = createLiveHub(log, { feed: deps.feed, registry: deps.registry }, { ...DEFAULT_LIVE, ...live });
+  let assets: Assets | null = null;
+  let listening: string | null = null;
+
+  // Read when the app gets ready (listen() or the first inject()), so a missing file fails early.
+  app.addHook('onReady', async () => {
+    assets = await loadAssets();
+  });
+  // Browsers get nothing but what they asked for from here; pages of other sites cannot frame or sniff it.
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    reply.header('x-content-type-options', 'nosniff');
+    done(null, payload);
+  });
+
+  // Clients only listen; a small frame limit keeps a misbehaving one from making the server buffer much.
+  void app.register(websocket, { options: { maxPayload: 4096 } });
+  void app.register((scoped, _opts, done) => {
+    registerApiRoutes(scoped, log, { ...deps, clock: deps.clock ?? systemClock });
+
+    for (const path of ASSET_URLS) {
+      scoped.get(path, (_req, reply) => {
+        const asset = assets?.get(path);
+        if (!asset) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `${path} is not loaded` });
+        if (path === '/') reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+        // Revalidate each load: after an upgrade the page must not mix old and new files.
+        return reply.header('cache-control', 'no-cache').type(asset.contentType).send(asset.body);
+      });
+    }
+
+    scoped.get('/live', { websocket: true }, (socket, req) => {
+      hub.accept(socket, { origin: req.headers.origin, host: req.headers.host });
+    });
+    done();
+  });
+
+  return {
+    name: 'dashboard',
+    app,
+    async start() {
+      hub.start();
+      await app.listen({ host, port });
+      const addr = app.server.address();
+      if (addr && typeof addr === 'object') {
+        listening = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}/`;
+      }
+      log.info({ url: listening }, 'dashboard listening');
+    },
+    async stop() {
+      listening = null;
+      hub.stop();
+      await app.close();
+    },
+    url: () => listening,
+  };
+}
