@@ -3,7 +3,7 @@
 // them and the send is retried with backoff; when the queue is full the oldest record is dropped,
 // counted and logged (rate limited). Publishing never throws into an input.
 import type { Kafka, Producer } from '../../common/bus/kafka.js';
-import { prepareTopics } from '../../common/bus/kafka.js';
+import { defaultPartitioner, prepareTopics } from '../../common/bus/kafka.js';
 import type { Component } from '../../common/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import { Counter, Gauge, type Registry } from '../../common/metrics.js';
@@ -84,7 +84,7 @@ export function createKafkaPublisher(
     name: 'kafka-publisher',
     async start() {
       await prepareTopics(deps.kafka, kafkaConfig);
-      producer = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 5 } });
+      producer = deps.kafka.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 5 } });
       await producer.connect();
       running = true;
       loop = run();

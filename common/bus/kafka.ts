@@ -6,7 +6,10 @@ import type { Kafka, logCreator, Admin, ITopicConfig } from 'kafkajs';
 import type { Logger } from '../log.js';
 import type { NetmonConfig } from '../config/schema.js';
 
-const { Kafka: KafkaClient, logLevel } = kafkajs;
+const { Kafka: KafkaClient, logLevel, Partitioners } = kafkajs;
+
+/** The murmur2 partitioner (Java client compatible): a device id maps to the same partition from any client. */
+export const defaultPartitioner = Partitioners.DefaultPartitioner;
 
 export type { Kafka, Producer, Consumer, Admin, EachBatchPayload, KafkaMessage } from 'kafkajs';
 

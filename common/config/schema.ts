@@ -52,6 +52,10 @@ export const deviceSchema = z.strictObject({
   enabled: z.boolean().default(true).describe('Poll this device'),
   tags: z.array(z.string().min(1).max(64)).default([]).describe('Free-form tags (alert scopes, filtering)'),
   snmp: snmpSchema.describe('SNMP credentials'),
+  speedOverrides: z
+    .record(z.string().min(1).max(256), z.number().nonnegative().max(1e15))
+    .default({})
+    .describe('Link speed in bit/s by interface name, replacing what the device reports (0 = unknown); e.g. {lo: 0}'),
   timeoutMs: z.number().int().min(50).max(60000).optional().describe('Per-request timeout; default collector.timeoutMs'),
   retries: z.number().int().min(0).max(10).optional().describe('Retries per request; default collector.retries'),
 });

@@ -3,7 +3,7 @@
 // fail decoding go to the dead-letter topic with the reason; the pipeline never stops for them.
 // Batches and the idle tick run one at a time (the engine is single-threaded state).
 import type { Clock } from '../../common/clock.js';
-import { createKafka, prepareTopics, type Consumer, type Producer } from '../../common/bus/kafka.js';
+import { createKafka, defaultPartitioner, prepareTopics, type Consumer, type Producer } from '../../common/bus/kafka.js';
 import { decodeSampleRecord } from '../../common/contracts/index.js';
 import type { WindowResultInput } from '../../common/contracts/window-result.js';
 import { DecodeError, errorMessage } from '../../common/errors.js';
@@ -97,7 +97,7 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
     async start() {
       await deps.store.ensureDatabase();
       await prepareTopics(kafka, config.kafka);
-      producer = kafka.producer({ allowAutoTopicCreation: false });
+      producer = kafka.producer({ createPartitioner: defaultPartitioner, allowAutoTopicCreation: false });
       await producer.connect();
       consumer = kafka.consumer({ groupId: config.processor.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
       consumer.on(consumer.events.GROUP_JOIN, () => joined());

@@ -39,7 +39,7 @@ export async function runEndToEnd(o: E2eOptions): Promise<void> {
   let ws: WebSocket | null = null;
   try {
     const url = await waitFor('the dashboard to listen', () => dashboardUrl(), 30_000);
-    ws = new WebSocket(`${url.replace(/^http/, 'ws')}/live`);
+    ws = new WebSocket(new URL('/live', url.replace(/^http/, 'ws')));
     ws.on('message', (data: Buffer) => {
       const msg = JSON.parse(data.toString()) as { type: string; window?: unknown };
       if (msg.type === 'window') live.push(decodeWindowResult(JSON.stringify(msg.window)));

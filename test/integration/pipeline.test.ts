@@ -4,5 +4,5 @@ import { test } from 'node:test';
 import { runEndToEnd } from './e2e.js';
 
 test('loopback traffic: per-window octets in InfluxDB equal the kernel counter deltas (10 s windows)', { timeout: 180_000 }, async (t) => {
-  await runEndToEnd({ windowSeconds: 10, pollSeconds: 1, completeWindows: 3, timeoutMs: 120_000, relTolerance: 0.02, report: (l) => t.diagnostic(l) });
+  await runEndToEnd({ windowSeconds: 10, pollSeconds: 1, completeWindows: 3, timeoutMs: 120_000, relTolerance: 0.01, report: (l) => t.diagnostic(l) });
 });

@@ -67,7 +67,7 @@ export function testConfig(id: string, overrides: Record<string, unknown> = {}):
 
 export function stackSnmpDevice(id = 'localhost', snmp?: Record<string, unknown>): DeviceConfig {
   const env = stackEnv();
-  return deviceSchema.parse({ id, host: env.snmpHost, port: env.snmpPort, snmp: snmp ?? { version: '2c', community: env.community } });
+  return deviceSchema.parse({ id, host: env.snmpHost, port: env.snmpPort, speedOverrides: { lo: 0 }, snmp: snmp ?? { version: '2c', community: env.community } });
 }
 
 export function loaded(config: NetmonConfig, devices: DeviceConfig[]): LoadedConfig {

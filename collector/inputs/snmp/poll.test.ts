@@ -136,3 +136,9 @@ test('schedule: phases spread devices, fixed-rate slots, overruns skip slots ins
   assert.deepEqual(nextDue(125_000, 130_000, interval), { due: 185_000, missed: 0 });
   assert.deepEqual(nextDue(125_000, 250_000, interval), { due: 305_000, missed: 2 });
 });
+
+test('a configured speed override replaces the speed the device claims (0 = unknown)', async () => {
+  const session = createFakeSession([uptime, trailer, ...hcInterface(1, 'lo', { inOctets: 1n, outOctets: 1n, speedMbps: 10 }), ...hcInterface(2, 'eth0', { inOctets: 1n, outOctets: 1n, speedMbps: 100 })]);
+  const { sample } = await pollDevice(session, 'r1', { maxRepetitions: 10, speedOverrides: { lo: 0, eth0: 2.5e9 } });
+  assert.deepEqual(sample.interfaces.map((i) => [i.name, i.speed]), [['lo', 0], ['eth0', 2.5e9]]);
+});

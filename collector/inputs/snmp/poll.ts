@@ -11,6 +11,8 @@ import { walkColumns, type WalkedCell } from './walker.js';
 
 export interface PollOptions {
   maxRepetitions: number;
+  /** Link speed (bit/s) by interface name, replacing the device's claim; 0 = unknown. */
+  speedOverrides?: Readonly<Record<string, number>>;
 }
 
 export interface PollResult {
@@ -109,7 +111,9 @@ export async function pollDevice(session: SnmpSession, deviceId: string, opts: P
   const skipped: PollResult['skipped'] = [];
   for (const ifIndex of [...rows.keys()].sort((a, b) => a - b)) {
     try {
-      interfaces.push(buildInterface(ifIndex, rows.get(ifIndex)!, ts));
+      const iface = buildInterface(ifIndex, rows.get(ifIndex)!, ts);
+      const override = opts.speedOverrides?.[iface.name];
+      interfaces.push(override === undefined ? iface : { ...iface, speed: override });
     } catch (err) {
       skipped.push({ ifIndex, reason: (err as Error).message });
     }

@@ -87,7 +87,7 @@ export function createSnmpInput(
     const started = deps.clock.now();
     try {
       r.session ??= sessionFactory(r.device, { timeoutMs: c.timeoutMs, retries: c.retries }, () => deps.clock.now());
-      const result = await pollDevice(r.session, r.device.id, { maxRepetitions: c.maxRepetitions });
+      const result = await pollDevice(r.session, r.device.id, { maxRepetitions: c.maxRepetitions, speedOverrides: r.device.speedOverrides });
       deps.sink.publish({ key: r.device.id, value: encodeCounterSample(result.sample) });
       samples.inc(result.sample.interfaces.length);
       if (result.skipped.length > 0) {
