@@ -57,8 +57,18 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
 
 export async function runServices(log: Logger, loaded: LoadedConfig, parts: readonly Part[]): Promise<number> {
   const { components, dashboardUrl } = assemble(log, loaded, parts);
+  // Started last, so the line appears once everything is up: the one thing a person looks for.
+  const announce: Component = {
+    name: 'announce',
+    start() {
+      const url = dashboardUrl();
+      process.stderr.write(url ? `netmon: dashboard at ${url}\n` : `netmon: ${parts.join(' + ')} running\n`);
+      return Promise.resolve();
+    },
+    stop: () => Promise.resolve(),
+  };
   const supervisor = createSupervisor(log);
-  const done = supervisor.run(components);
+  const done = supervisor.run([...components, announce]);
   return done.finally(() => {
     const url = dashboardUrl();
     if (url) log.info({ url }, 'dashboard stopped');
