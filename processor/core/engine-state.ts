@@ -1,0 +1,86 @@
+// The window engine's state: per interface, per device and per partition, and the watermark
+// buckets that index open windows by start. Plain data plus the bookkeeping that keeps the
+// indexes consistent; the engine (window-engine.ts) decides what happens to windows.
+import type { Baseline } from './baseline.js';
+import type { DeviceWindow, InterfaceWindow } from './window-state.js';
+
+export interface InterfaceState {
+  readonly ifIndex: number;
+  ifName: string;
+  /** Baseline for the next counter delta; null for pcap-only interfaces. */
+  prev: Baseline | null;
+  /** The window this interface's last piece went to: the next delta starts there (no lookups). */
+  lastDw: DeviceWindow | null;
+  lastW: InterfaceWindow | null;
+  /** Latest window start this interface ever got a piece for. */
+  maxStart: number;
+}
+
+export interface DeviceState {
+  readonly deviceId: string;
+  part: PartitionState;
+  readonly ifaces: Map<number, InterfaceState>;
+  readonly windows: Map<number, DeviceWindow>;
+  /** Windows ending at or before this are closed for good: data for them is late. */
+  closedThrough: number;
+  /** A dropped window's members array, for the next window opened. */
+  spareMembers: InterfaceWindow[] | null;
+}
+
+/** The devices holding a window at one start, so a watermark step finds them without a scan of all. */
+export interface Bucket {
+  readonly devices: Set<DeviceState>;
+  /** The watermark passed the end and its pending windows were emitted. */
+  due: boolean;
+}
+
+export interface PartitionState {
+  readonly id: number;
+  maxEventTs: number;
+  watermark: number;
+  lastActivityMs: number;
+  readonly buckets: Map<number, Bucket>;
+  /** Lowest watermark at which some bucket needs attention (emit or expire); may be stale-low. */
+  nextCheck: number;
+  readonly devices: Set<DeviceState>;
+}
+
+export function newInterfaceState(ifIndex: number, ifName: string): InterfaceState {
+  return { ifIndex, ifName, prev: null, lastDw: null, lastW: null, maxStart: -Infinity };
+}
+
+export function newDeviceState(deviceId: string, part: PartitionState): DeviceState {
+  return { deviceId, part, ifaces: new Map(), windows: new Map(), closedThrough: -Infinity, spareMembers: null };
+}
+
+export function newPartitionState(id: number, nowMs: number): PartitionState {
+  return { id, maxEventTs: -Infinity, watermark: -Infinity, lastActivityMs: nowMs, buckets: new Map(), nextCheck: Infinity, devices: new Set() };
+}
+
+/** Registers the device's window at `start` with its partition's bucket. */
+export function joinBucket(dev: DeviceState, start: number, windowMs: number, latenessMs: number): void {
+  const part = dev.part;
+  let bucket = part.buckets.get(start);
+  if (bucket === undefined) {
+    const end = start + windowMs;
+    // Created after the watermark passed: its windows are emitted as they are touched, not by a scan.
+    bucket = { devices: new Set(), due: end <= part.watermark };
+    part.buckets.set(start, bucket);
+    const check = bucket.due ? end + latenessMs : end;
+    if (check < part.nextCheck) part.nextCheck = check;
+  }
+  bucket.devices.add(dev);
+}
+
+export function leaveBucket(dev: DeviceState, start: number): void {
+  const bucket = dev.part.buckets.get(start);
+  if (bucket === undefined) return;
+  bucket.devices.delete(dev);
+  if (bucket.devices.size === 0) dev.part.buckets.delete(start);
+}
+
+export function oldestBucket(part: PartitionState): number | null {
+  let oldest: number | null = null;
+  for (const start of part.buckets.keys()) if (oldest === null || start < oldest) oldest = start;
+  return oldest;
+}

@@ -1,0 +1,91 @@
+// The window engine's public types and options: what the adapter passes in and gets back.
+// Rules: options are validated once at creation (a RangeError names the field). Defaults: 60 s
+// windows and rate factor 2 as in the config schema (processor.windowSeconds, maxRateFactor);
+// 5 min allowed lateness. The rest depend on the poll interval, so the adapter must pass them.
+import type { SampleRecord, WindowResultInput } from '../../common/contracts/index.js';
+import { assertWindowMs } from './apportion.js';
+import type { ImplausibleReason, ResetReason } from './counter-delta.js';
+
+export interface WindowEngineOptions {
+  /** Tumbling window length, epoch aligned. Default 60000. */
+  windowMs?: number;
+  /** Watermark lag behind the newest event time of a partition. */
+  outOfOrdernessMs: number;
+  /** How long after its watermark emission a window still takes late data (revisions). Default 300000. */
+  allowedLatenessMs?: number;
+  /** A counter interval longer than this is not spread ('gap'). */
+  maxGapMs: number;
+  /** A rate above this multiple of the link speed is implausible. Default 2. */
+  maxRateFactor?: number;
+  /** Processing time without records after which a partition's watermark follows processing time. */
+  idleTimeoutMs: number;
+}
+
+export const ENGINE_DEFAULTS = { windowMs: 60_000, allowedLatenessMs: 300_000, maxRateFactor: 2 } as const;
+
+/** 'window-closed': completed or finished (final pcap) already; 'past-allowed-lateness': watermark beyond end + lateness. */
+export const LATE_REASONS = ['past-allowed-lateness', 'window-closed'] as const;
+export type LateReason = (typeof LATE_REASONS)[number];
+
+export const ENGINE_EVENT_KINDS = ['reset', 'gap', 'implausible', 'out-of-order', 'late', 'first'] as const;
+export type EngineEventKind = (typeof ENGINE_EVENT_KINDS)[number];
+
+export interface EngineEvent {
+  kind: EngineEventKind;
+  deviceId: string;
+  ifIndex: number;
+  reason?: ResetReason | ImplausibleReason | LateReason;
+  /** Event time of the observation or delta end that caused it. */
+  ts: number;
+}
+
+export interface EngineOutput {
+  windows: WindowResultInput[];
+  events: EngineEvent[];
+}
+
+export interface EngineSize {
+  partitions: number;
+  devices: number;
+  interfaces: number;
+  deviceWindows: number;
+  interfaceWindows: number;
+}
+
+export interface PartitionInfo {
+  watermark: number;
+  maxEventTs: number;
+  /** Start of the oldest window still held for this partition; null when none. */
+  oldestOpenWindowStart: number | null;
+}
+
+export interface WindowEngine {
+  ingest(record: SampleRecord, partition: number, processingTimeMs: number): EngineOutput;
+  /** Advances idle partitions' watermarks and emits what became due. */
+  tick(processingTimeMs: number): EngineOutput;
+  /** Closes (emits if needed, then drops) every open window of a device: end of a pcap import. */
+  finishSource(deviceId: string): EngineOutput;
+  /** Forgets a partition's devices and watermark (rebalance: another instance owns it now). */
+  revokePartition(partition: number): void;
+  partitionInfo(partition: number): PartitionInfo | undefined;
+  snapshotSize(): EngineSize;
+}
+
+/** Fills in defaults and validates; throws RangeError naming the bad field. */
+export function resolveOptions(options: WindowEngineOptions): Required<WindowEngineOptions> {
+  const o: Required<WindowEngineOptions> = {
+    windowMs: options.windowMs ?? ENGINE_DEFAULTS.windowMs,
+    outOfOrdernessMs: options.outOfOrdernessMs,
+    allowedLatenessMs: options.allowedLatenessMs ?? ENGINE_DEFAULTS.allowedLatenessMs,
+    maxGapMs: options.maxGapMs,
+    maxRateFactor: options.maxRateFactor ?? ENGINE_DEFAULTS.maxRateFactor,
+    idleTimeoutMs: options.idleTimeoutMs,
+  };
+  assertWindowMs(o.windowMs);
+  for (const key of ['outOfOrdernessMs', 'allowedLatenessMs', 'maxGapMs', 'maxRateFactor', 'idleTimeoutMs'] as const) {
+    const v = o[key];
+    if (!Number.isFinite(v) || v < 0) throw new RangeError(`${key} must be a finite number >= 0, got ${v}`);
+  }
+  if (o.maxGapMs === 0 || o.maxRateFactor === 0) throw new RangeError('maxGapMs and maxRateFactor must be > 0');
+  return o;
+}
