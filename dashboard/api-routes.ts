@@ -22,8 +22,11 @@ const MAX_IF_INDEX = 2147483647;
 export interface ApiDeps {
   registry: Registry;
   feed: WindowFeed;
+  /** null when running without InfluxDB: /api/windows then answers 503. */
   store: WindowStore | null;
+  /** The current device list (read per request, so a reloaded list shows up). */
   devices: () => readonly DeviceConfig[];
+  /** Collector-side status of a device (last poll etc.), when the collector runs in this process. */
   statusOf?: (deviceId: string) => unknown;
   clock: Clock;
 }

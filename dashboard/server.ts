@@ -6,29 +6,17 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import { systemClock, type Clock } from '../common/clock.js';
-import type { DeviceConfig, NetmonConfig } from '../common/config/schema.js';
+import type { NetmonConfig } from '../common/config/schema.js';
 import type { Component } from '../common/lifecycle.js';
 import type { Logger } from '../common/log.js';
-import type { Registry } from '../common/metrics.js';
-import type { WindowStore } from '../common/store/influx.js';
-import { registerApiRoutes } from './api-routes.js';
-import type { WindowFeed } from './feed/window-feed.js';
+import { registerApiRoutes, type ApiDeps } from './api-routes.js';
 import { createLiveHub, type LiveHubOptions } from './live-hub.js';
 import { ASSET_URLS, loadAssets, type Assets } from './static-assets.js';
 
 export const CONTENT_SECURITY_POLICY = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-export interface DashboardDeps {
-  registry: Registry;
-  feed: WindowFeed;
-  /** null when running without InfluxDB: /api/windows then answers 503. */
-  store: WindowStore | null;
-  /** The current device list (read per request, so a reloaded list shows up). */
-  devices: () => readonly DeviceConfig[];
-  /** Collector-side status of a device (last poll etc.), when the collector runs in this process. */
-  statusOf?: (deviceId: string) => unknown;
-  clock?: Clock;
-}
+/** What the routes need, with the clock optional (the system clock by default). */
+export type DashboardDeps = Omit<ApiDeps, 'clock'> & { clock?: Clock };
 
 export interface Dashboard extends Component {
   /** http://host:port/ once listening, else null. */

@@ -1,6 +1,6 @@
 // AlertEvent: a threshold rule changed state for one scope (device, optionally an interface).
 import { z } from 'zod';
-import { decodeWith, encodeJson, epochMs, versionField } from './codec.js';
+import { epochMs, messageCodec, versionField } from './codec.js';
 
 export const ALERT_EVENT_VERSION = 1;
 export const ALERT_STATES = ['pending', 'firing', 'resolved'] as const;
@@ -26,10 +26,6 @@ export const alertEventSchema = z.object({
 export type AlertEvent = z.output<typeof alertEventSchema>;
 export type AlertEventInput = Omit<AlertEvent, 'v' | 'kind'>;
 
-export function encodeAlertEvent(e: AlertEventInput): string {
-  return encodeJson({ v: ALERT_EVENT_VERSION, kind: 'alert-event', ...e });
-}
-
-export function decodeAlertEvent(input: string | Uint8Array | null | undefined): AlertEvent {
-  return decodeWith(alertEventSchema, input, 'AlertEvent');
-}
+const alertEventCodec = messageCodec(alertEventSchema, ALERT_EVENT_VERSION, 'alert-event', 'AlertEvent');
+export const encodeAlertEvent = alertEventCodec.encode;
+export const decodeAlertEvent = alertEventCodec.decode;

@@ -54,3 +54,20 @@ export function encodeJson(value: unknown): string {
 
 export const versionField = (supported: number) =>
   z.literal(supported, { error: (iss) => `unsupported version ${JSON.stringify(iss.input)}, supported: ${supported}` });
+
+export type WireInput = string | Uint8Array | null | undefined;
+
+export interface MessageCodec<T> {
+  /** Adds `v` and `kind`, writes bigint counters as decimal strings. */
+  encode: (value: Omit<T, 'v' | 'kind'>) => string;
+  /** Parses and validates; throws DecodeError naming the field. */
+  decode: (input: WireInput) => T;
+}
+
+/** The encoder/decoder pair of one versioned message type. */
+export function messageCodec<S extends z.ZodType<{ v: number; kind: string }>>(schema: S, version: number, kind: z.output<S>['kind'], what: string): MessageCodec<z.output<S>> {
+  return {
+    encode: (value) => encodeJson({ v: version, kind, ...value }),
+    decode: (input) => decodeWith(schema, input, what),
+  };
+}

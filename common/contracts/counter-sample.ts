@@ -3,7 +3,7 @@
 // wide (64 for ifXTable HC counters, 32 for the ifTable fallback); errors and discards are always
 // Counter32 (ifTable has no 64-bit form of them).
 import { z } from 'zod';
-import { counterString, decodeWith, encodeJson, epochMs, versionField } from './codec.js';
+import { counterString, epochMs, messageCodec, versionField } from './codec.js';
 
 export const COUNTER_SAMPLE_VERSION = 1;
 export const OPER_STATUSES = ['up', 'down', 'testing', 'unknown', 'dormant', 'notPresent', 'lowerLayerDown'] as const;
@@ -51,10 +51,6 @@ export type CounterSample = z.output<typeof counterSampleSchema>;
 /** What a producer fills in; `v` and `kind` are added by the encoder. */
 export type CounterSampleInput = Omit<CounterSample, 'v' | 'kind'>;
 
-export function encodeCounterSample(sample: CounterSampleInput): string {
-  return encodeJson({ v: COUNTER_SAMPLE_VERSION, kind: 'counter-sample', ...sample });
-}
-
-export function decodeCounterSample(input: string | Uint8Array | null | undefined): CounterSample {
-  return decodeWith(counterSampleSchema, input, 'CounterSample');
-}
+const counterSampleCodec = messageCodec(counterSampleSchema, COUNTER_SAMPLE_VERSION, 'counter-sample', 'CounterSample');
+export const encodeCounterSample = counterSampleCodec.encode;
+export const decodeCounterSample = counterSampleCodec.decode;

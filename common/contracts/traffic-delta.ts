@@ -1,7 +1,7 @@
 // TrafficDelta: traffic already counted as a delta over [start, end) (pcap import, 1-second buckets).
 // No counter math applies. `final: true` marks the end of an import: its windows may close.
 import { z } from 'zod';
-import { counterString, decodeWith, encodeJson, epochMs, versionField } from './codec.js';
+import { counterString, epochMs, messageCodec, versionField } from './codec.js';
 
 export const TRAFFIC_DELTA_VERSION = 1;
 
@@ -26,10 +26,6 @@ export const trafficDeltaSchema = z
 export type TrafficDelta = z.output<typeof trafficDeltaSchema>;
 export type TrafficDeltaInput = Omit<TrafficDelta, 'v' | 'kind'>;
 
-export function encodeTrafficDelta(delta: TrafficDeltaInput): string {
-  return encodeJson({ v: TRAFFIC_DELTA_VERSION, kind: 'traffic-delta', ...delta });
-}
-
-export function decodeTrafficDelta(input: string | Uint8Array | null | undefined): TrafficDelta {
-  return decodeWith(trafficDeltaSchema, input, 'TrafficDelta');
-}
+const trafficDeltaCodec = messageCodec(trafficDeltaSchema, TRAFFIC_DELTA_VERSION, 'traffic-delta', 'TrafficDelta');
+export const encodeTrafficDelta = trafficDeltaCodec.encode;
+export const decodeTrafficDelta = trafficDeltaCodec.decode;

@@ -4,7 +4,7 @@
 // the window covered by data (coverage * window length), so a gap lowers coverage, not the rate.
 // (deviceId, ifIndex, windowStart, revision) identifies a record; a higher revision replaces a lower.
 import { z } from 'zod';
-import { counterString, decodeWith, encodeJson, epochMs, versionField } from './codec.js';
+import { counterString, epochMs, messageCodec, versionField } from './codec.js';
 
 export const WINDOW_RESULT_VERSION = 1;
 
@@ -53,13 +53,9 @@ export const windowResultSchema = z.object({
 export type WindowResult = z.output<typeof windowResultSchema>;
 export type WindowResultInput = Omit<WindowResult, 'v' | 'kind'>;
 
-export function encodeWindowResult(w: WindowResultInput): string {
-  return encodeJson({ v: WINDOW_RESULT_VERSION, kind: 'window-result', ...w });
-}
-
-export function decodeWindowResult(input: string | Uint8Array | null | undefined): WindowResult {
-  return decodeWith(windowResultSchema, input, 'WindowResult');
-}
+const windowResultCodec = messageCodec(windowResultSchema, WINDOW_RESULT_VERSION, 'window-result', 'WindowResult');
+export const encodeWindowResult = windowResultCodec.encode;
+export const decodeWindowResult = windowResultCodec.decode;
 
 /** The identity of a window's series, used for dedup and as Kafka/Influx key parts. */
 export function windowSeriesKey(w: Pick<WindowResult, 'deviceId' | 'ifIndex'>): string {
