@@ -67,6 +67,10 @@ let startedStack = false;
 let code = 1;
 try {
   if (wantIntegration) {
+    if (run('bash', ['scripts/install-browser.sh']) !== 0) {
+      console.error('chromium could not be installed; the browser tests cannot run');
+      process.exit(1);
+    }
     const wasRunning = stackRunning();
     console.log(`== local stack (${wasRunning ? 'already running' : 'starting'})`);
     if (run('bash', ['scripts/stack/up.sh']) !== 0) {

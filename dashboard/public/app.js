@@ -32,7 +32,7 @@ function scaled(value, units, step) {
     v /= step;
     i++;
   }
-  const digits = v >= 100 || i === 0 ? 0 : v >= 10 ? 1 : 2;
+  const digits = v >= 100 || (i === 0 && v >= 10) ? 0 : v >= 10 ? 1 : v === 0 ? 0 : 2;
   return `${value < 0 ? '-' : ''}${v.toFixed(digits)} ${units[i]}`;
 }
 
@@ -148,14 +148,14 @@ function isolatedRadius(ctx) {
   return missing(i - 1) && missing(i + 1) ? 3 : 0;
 }
 
-function dataset(label, color) {
-  return { label, data: [], borderColor: color, backgroundColor: color, borderWidth: 2, tension: 0, spanGaps: false, pointRadius: isolatedRadius, pointHoverRadius: 4 };
+function dataset(label, color, dash) {
+  return { label, data: [], borderColor: color, backgroundColor: color, borderWidth: 2, borderDash: dash, tension: 0, spanGaps: false, pointRadius: isolatedRadius, pointHoverRadius: 4 };
 }
 
 function createChart(canvas, card) {
   return new Chart(canvas, {
     type: 'line',
-    data: { labels: [], datasets: [dataset('in', '#2563eb'), dataset('out', '#d97706')] },
+    data: { labels: [], datasets: [dataset('in', '#2563eb', []), dataset('out', '#d97706', [6, 4])] },
     options: {
       animation: false,
       responsive: true,
@@ -222,6 +222,13 @@ function render(card) {
 
 // ---- data -------------------------------------------------------------------------------------
 
+function showWindowLength(ms) {
+  const subtitle = document.querySelector('[data-testid="window-length"]');
+  if (!subtitle || !(ms > 0)) return;
+  const s = Math.round(ms / 1000);
+  subtitle.textContent = `traffic per ${s % 60 === 0 ? `${s / 60}-minute` : `${s}-second`} window`;
+}
+
 function apply(w) {
   if (!w || typeof w.deviceId !== 'string' || typeof w.windowStart !== 'number') return;
   const entry = deviceEntry(w.deviceId);
@@ -229,6 +236,7 @@ function apply(w) {
   const prev = card.points.get(w.windowStart);
   if (prev && prev.revision >= w.revision) return;
   card.points.set(w.windowStart, w);
+  showWindowLength(w.windowEnd - w.windowStart);
   dirty.add(card);
   // Many windows arrive at once (hello, resync): draw each chart once per batch, not once per window.
   if (!renderScheduled) {
