@@ -5,7 +5,7 @@ import { systemClock } from '../common/clock.js';
 import type { LoadedConfig } from '../common/config/load.js';
 import { createSupervisor, type Component } from '../common/lifecycle.js';
 import type { Logger } from '../common/log.js';
-import { createRegistry } from '../common/metrics.js';
+import { createMetricsServer, createRegistry } from '../common/metrics.js';
 import { createInfluxStore } from '../common/store/influx.js';
 import { createCollector } from '../collector/main.js';
 import { createProcessorService } from '../processor/main.js';
@@ -51,6 +51,12 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
     });
     components.push(feed, dashboard);
     url = () => dashboard.url();
+  }
+  // Without a dashboard in the process, each service serves its own /metrics.
+  const listen = parts.includes('dashboard') ? '' : parts.includes('collector') ? loaded.config.collector.metricsListen : loaded.config.processor.metricsListen;
+  if (listen) {
+    const i = listen.lastIndexOf(':');
+    components.unshift(createMetricsServer(log, { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) }, registry));
   }
   return { components, dashboardUrl: url };
 }

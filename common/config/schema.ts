@@ -73,6 +73,9 @@ export const devicesFileSchema = z
     });
   });
 
+/** host:port for a /metrics listener; "" turns it off. */
+const listenAddress = z.string().regex(/^$|^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, 'must be host:port (or "" for off)');
+
 const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a valid Kafka topic name');
 
 export const netmonConfigSchema = z
@@ -117,12 +120,14 @@ export const netmonConfigSchema = z
         retries: z.number().int().min(0).max(10).default(1).describe('SNMP retries per request'),
         maxRepetitions: z.number().int().min(1).max(200).default(20).describe('GETBULK max-repetitions'),
         concurrency: z.number().int().min(1).max(10000).default(200).describe('Devices polled at once, at most'),
+        metricsListen: listenAddress.default('127.0.0.1:9461').describe('Where `netmon collector` serves /metrics ("" = off; `netmon all` serves it on the dashboard)'),
       })
       .prefault({})
       .describe('SNMP collector'),
     processor: z
       .strictObject({
         groupId: z.string().min(1).default('netmon-processor').describe('Kafka consumer group'),
+        metricsListen: listenAddress.default('127.0.0.1:9462').describe('Where `netmon processor` serves /metrics ("" = off; `netmon all` serves it on the dashboard)'),
         windowSeconds: z.number().int().min(1).max(3600).default(60).describe('Tumbling window length, epoch aligned; must divide 3600'),
         outOfOrdernessSeconds: z.number().min(0).max(3600).optional().describe('Watermark lag behind the newest event time; default 2 poll intervals'),
         maxGapPolls: z.number().min(1).max(1000).default(5).describe('A counter delta spanning more poll intervals than this is not spread (counted as a gap)'),

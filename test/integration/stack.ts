@@ -60,7 +60,8 @@ export function testConfig(id: string, overrides: Record<string, unknown> = {}):
       ...o.kafka,
     },
     influx: { url: env.influxUrl, database: id.replace(/[^A-Za-z0-9_]/g, '_'), ...o.influx },
-    processor: { groupId: `${id}-processor`, ...o.processor },
+    collector: { metricsListen: '127.0.0.1:0', ...o.collector },
+    processor: { groupId: `${id}-processor`, metricsListen: '127.0.0.1:0', ...o.processor },
     dashboard: { host: '127.0.0.1', port: 0, ...o.dashboard },
   });
 }
