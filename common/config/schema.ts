@@ -45,6 +45,22 @@ export const snmpSchema = z.discriminatedUnion('version', [snmpCommunity, snmpV3
   error: (iss) => (iss.code === 'invalid_union' ? `version must be one of ${SNMP_VERSIONS.map((v) => `"${v}"`).join(', ')}` : undefined),
 });
 
+const regex = z.string().min(1).max(512).refine((p) => {
+  try {
+    new RegExp(p);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a valid regular expression');
+
+export const interfaceSelectionSchema = z.strictObject({
+  include: z.array(regex).default([]).describe('Poll only interfaces whose ifName matches one of these regular expressions (empty = all)'),
+  exclude: z.array(regex).default([]).describe('Leave out interfaces whose ifName matches one of these regular expressions'),
+  types: z.array(z.number().int().min(1).max(1000)).default([]).describe('Poll only these IANA ifTypes, e.g. [6, 161] for ethernet and LAG (empty = all)'),
+  adminUpOnly: z.boolean().default(false).describe('Leave out interfaces that are administratively down'),
+});
+
 export const deviceSchema = z.strictObject({
   id: z.string().regex(DEVICE_ID_PATTERN, 'must be 1-128 of letters, digits, ".", "_", "-", starting with a letter or digit').describe('Stable device id (Kafka key, InfluxDB tag)'),
   host: z.string().min(1).max(253).regex(/^[A-Za-z0-9.:_-]+$/, 'must be a hostname or an IP address').describe('Hostname or IP address of the SNMP agent'),
@@ -52,6 +68,7 @@ export const deviceSchema = z.strictObject({
   enabled: z.boolean().default(true).describe('Poll this device'),
   tags: z.array(z.string().min(1).max(64)).default([]).describe('Free-form tags (alert scopes, filtering)'),
   snmp: snmpSchema.describe('SNMP credentials'),
+  interfaces: interfaceSelectionSchema.prefault({}).describe('Which interfaces to poll'),
   speedOverrides: z
     .record(z.string().min(1).max(256), z.number().nonnegative().max(1e15))
     .default({})
@@ -120,6 +137,7 @@ export const netmonConfigSchema = z
         retries: z.number().int().min(0).max(10).default(1).describe('SNMP retries per request'),
         maxRepetitions: z.number().int().min(1).max(200).default(20).describe('GETBULK max-repetitions'),
         concurrency: z.number().int().min(1).max(10000).default(200).describe('Devices polled at once, at most'),
+        rediscoverMinutes: z.number().min(1).max(10080).default(60).describe('Re-read ifType and ifDescr this often (and after every reboot)'),
         metricsListen: listenAddress.default('127.0.0.1:9461').describe('Where `netmon collector` serves /metrics ("" = off; `netmon all` serves it on the dashboard)'),
       })
       .prefault({})

@@ -12,7 +12,10 @@ export type OperStatus = (typeof OPER_STATUSES)[number];
 const optionalCounter = counterString.optional();
 
 export const interfaceCountersSchema = z.object({
+  /** The interface's stable index: the agent's ifIndex, unless the agent renumbered it (see agentIfIndex). */
   ifIndex: z.number().int().min(1).max(2147483647),
+  /** The agent's current ifIndex when it differs from the stable ifIndex (renumbered). */
+  agentIfIndex: z.number().int().min(1).max(2147483647).optional(),
   name: z.string().max(256),
   alias: z.string().max(256).default(''),
   /** Link speed in bit/s (ifHighSpeed * 1e6, or ifSpeed); 0 when the device does not know. */

@@ -23,6 +23,8 @@ export const COLUMNS = {
   ifAlias: `${IFX_ENTRY}.18`,
   ifCounterDiscontinuityTime: `${IFX_ENTRY}.19`,
   ifDescr: `${IF_ENTRY}.2`,
+  ifType: `${IF_ENTRY}.3`,
+  ifAdminStatus: `${IF_ENTRY}.7`,
   ifSpeed: `${IF_ENTRY}.5`,
   ifOperStatus: `${IF_ENTRY}.8`,
   ifInOctets: `${IF_ENTRY}.10`,
@@ -41,11 +43,14 @@ export type ColumnName = keyof typeof COLUMNS;
 
 /** Read on every poll: identity, speed, status, HC counters, errors and discards. */
 export const POLL_COLUMNS: readonly ColumnName[] = [
-  'ifName', 'ifHighSpeed', 'ifSpeed', 'ifOperStatus', 'ifAlias', 'ifCounterDiscontinuityTime',
+  'ifName', 'ifHighSpeed', 'ifSpeed', 'ifOperStatus', 'ifAdminStatus', 'ifAlias', 'ifCounterDiscontinuityTime',
   'ifHCInOctets', 'ifHCOutOctets', 'ifHCInUcastPkts', 'ifHCInMulticastPkts', 'ifHCInBroadcastPkts',
   'ifHCOutUcastPkts', 'ifHCOutMulticastPkts', 'ifHCOutBroadcastPkts',
   'ifInErrors', 'ifOutErrors', 'ifInDiscards', 'ifOutDiscards',
 ];
+
+/** Read at discovery (first poll, periodically, after a reboot): what rarely changes. */
+export const DISCOVERY_COLUMNS: readonly ColumnName[] = ['ifType', 'ifDescr'];
 
 /** Read only when some interface has no HC counters (32-bit fallback). */
 export const FALLBACK_COLUMNS: readonly ColumnName[] = [

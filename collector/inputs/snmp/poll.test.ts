@@ -5,6 +5,8 @@ import { createFakeSession } from './fake-session.js';
 import { COLUMNS, SMI, SYS_UPTIME } from './if-mib.js';
 import type { RawVarbind } from './session.js';
 import { walkColumns } from './walker.js';
+import { compileFilter, createIdentityMap } from './inventory.js';
+import { discoverDevice } from './poll.js';
 import { firstDue, nextDue, phaseMs } from './schedule.js';
 
 const c64 = (n: bigint): Buffer => {
@@ -141,4 +143,29 @@ test('a configured speed override replaces the speed the device claims (0 = unkn
   const session = createFakeSession([uptime, trailer, ...hcInterface(1, 'lo', { inOctets: 1n, outOctets: 1n, speedMbps: 10 }), ...hcInterface(2, 'eth0', { inOctets: 1n, outOctets: 1n, speedMbps: 100 })]);
   const { sample } = await pollDevice(session, 'r1', { maxRepetitions: 10, speedOverrides: { lo: 0, eth0: 2.5e9 } });
   assert.deepEqual(sample.interfaces.map((i) => [i.name, i.speed]), [['lo', 0], ['eth0', 2.5e9]]);
+});
+
+test('discovery reads ifType and ifDescr; the selection filters on name, type and admin status', async () => {
+  const withIdentity = (ifIndex: number, name: string, ifType: number, admin: number) => [
+    ...hcInterface(ifIndex, name, { inOctets: 1n, outOctets: 1n }),
+    vb(`${COLUMNS.ifType}.${ifIndex}`, SMI.Integer, ifType),
+    vb(`${COLUMNS.ifDescr}.${ifIndex}`, SMI.OctetString, Buffer.from(`descr ${name}`)),
+    vb(`${COLUMNS.ifAdminStatus}.${ifIndex}`, SMI.Integer, admin),
+  ];
+  const mib = [uptime, trailer, ...withIdentity(1, 'lo', 24, 1), ...withIdentity(2, 'ge-0/0/0', 6, 1), ...withIdentity(3, 'ge-0/0/1', 6, 2), ...withIdentity(4, 'ae0', 161, 1)];
+  const discovered = await discoverDevice(createFakeSession(mib), { maxRepetitions: 10 });
+  assert.deepEqual(discovered.get(4), { ifType: 161, ifDescr: 'descr ae0' });
+  const filter = compileFilter({ include: [], exclude: ['^lo$'], types: [6, 161], adminUpOnly: true });
+  const { sample, excluded } = await pollDevice(createFakeSession(mib), 'r1', { maxRepetitions: 10, filter, discovered });
+  assert.deepEqual(sample.interfaces.map((i) => i.name), ['ge-0/0/0', 'ae0']);
+  assert.equal(excluded, 2);
+});
+
+test('a renumbered agent publishes the same interfaces under their first ifIndex, with agentIfIndex set', async () => {
+  const identity = createIdentityMap();
+  const before = await pollDevice(createFakeSession([uptime, trailer, ...hcInterface(1, 'lo', { inOctets: 1n, outOctets: 1n }), ...hcInterface(2, 'eth0', { inOctets: 5n, outOctets: 5n })]), 'r1', { maxRepetitions: 10, identity });
+  assert.deepEqual(before.sample.interfaces.map((i) => [i.name, i.ifIndex, i.agentIfIndex]), [['lo', 1, undefined], ['eth0', 2, undefined]]);
+  const after = await pollDevice(createFakeSession([uptime, trailer, ...hcInterface(1, 'lo', { inOctets: 1n, outOctets: 1n }), ...hcInterface(9, 'eth0', { inOctets: 6n, outOctets: 6n })]), 'r1', { maxRepetitions: 10, identity });
+  assert.deepEqual(after.sample.interfaces.map((i) => [i.name, i.ifIndex, i.agentIfIndex]), [['lo', 1, undefined], ['eth0', 2, 9]]);
+  assert.deepEqual(after.renumbered, [{ name: 'eth0', from: 9, to: 2 }]);
 });

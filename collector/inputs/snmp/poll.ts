@@ -5,7 +5,8 @@
 // exactly like a single counter, so the processor's wrap logic stays right.
 import type { CounterSampleInput, InterfaceCounters } from '../../../common/contracts/counter-sample.js';
 import { ErrorCodes, NetmonError } from '../../../common/errors.js';
-import { COLUMNS, FALLBACK_COLUMNS, POLL_COLUMNS, SMI, SYS_UPTIME, toCounter, toOperStatus, toText, toUnsigned, type ColumnName } from './if-mib.js';
+import { COLUMNS, DISCOVERY_COLUMNS, FALLBACK_COLUMNS, POLL_COLUMNS, SMI, SYS_UPTIME, toCounter, toOperStatus, toText, toUnsigned, type ColumnName } from './if-mib.js';
+import { ALL_INTERFACES, selects, type IdentityMap, type InterfaceFilter, type Renumbering } from './inventory.js';
 import type { SnmpSession } from './session.js';
 import { walkColumns, type WalkedCell } from './walker.js';
 
@@ -13,6 +14,17 @@ export interface PollOptions {
   maxRepetitions: number;
   /** Link speed (bit/s) by interface name, replacing the device's claim; 0 = unknown. */
   speedOverrides?: Readonly<Record<string, number>>;
+  /** Which interfaces to publish (default all). */
+  filter?: InterfaceFilter;
+  /** Stable identities across renumbering (default: the agent's ifIndex as it is). */
+  identity?: IdentityMap;
+  /** ifType and ifDescr from the last discovery, by agent ifIndex. */
+  discovered?: ReadonlyMap<number, Discovered>;
+}
+
+export interface Discovered {
+  ifType: number | null;
+  ifDescr: string;
 }
 
 export interface PollResult {
@@ -20,6 +32,29 @@ export interface PollResult {
   requests: number;
   /** Interfaces left out of the sample, with why (garbage values, missing counters). */
   skipped: Array<{ ifIndex: number; reason: string }>;
+  /** Interfaces left out by the configured selection. */
+  excluded: number;
+  renumbered: Renumbering[];
+}
+
+/** Discovery: ifType and ifDescr of every interface (what the per-poll walk does not read). */
+export async function discoverDevice(session: SnmpSession, opts: { maxRepetitions: number }): Promise<Map<number, Discovered>> {
+  const walk = await walkColumns(session, [], DISCOVERY_COLUMNS.map((c) => COLUMNS[c]), opts);
+  const rows = new Map<number, Row>();
+  gatherRows(walk.columns, DISCOVERY_COLUMNS, rows);
+  const out = new Map<number, Discovered>();
+  for (const [ifIndex, row] of rows) {
+    let ifType: number | null = null;
+    let ifDescr = '';
+    try {
+      ifType = row.ifType ? toUnsigned(row.ifType.vb, [SMI.Integer], 'INTEGER ifType') : null;
+      ifDescr = row.ifDescr ? toText(row.ifDescr.vb) : '';
+    } catch {
+      // A garbage identity column only costs the filter its type; the counters are judged on their own.
+    }
+    out.set(ifIndex, { ifType, ifDescr });
+  }
+  return out;
 }
 
 type Row = Partial<Record<ColumnName, WalkedCell>>;
@@ -107,16 +142,38 @@ export async function pollDevice(session: SnmpSession, deviceId: string, opts: P
   }
 
   const ts = walk.firstArrivedAt;
-  const interfaces: InterfaceCounters[] = [];
+  const built: InterfaceCounters[] = [];
   const skipped: PollResult['skipped'] = [];
+  const filter = opts.filter ?? ALL_INTERFACES;
+  let excluded = 0;
   for (const ifIndex of [...rows.keys()].sort((a, b) => a - b)) {
+    const row = rows.get(ifIndex)!;
     try {
-      const iface = buildInterface(ifIndex, rows.get(ifIndex)!, ts);
+      let iface = buildInterface(ifIndex, row, ts);
+      const known = opts.discovered?.get(ifIndex);
+      if (iface.name === `if${ifIndex}` && known?.ifDescr) iface = { ...iface, name: known.ifDescr };
+      const adminStatus = row.ifAdminStatus ? toUnsigned(row.ifAdminStatus.vb, [SMI.Integer], 'INTEGER ifAdminStatus') : null;
+      if (!selects(filter, { ifIndex, name: iface.name, ifType: known?.ifType ?? null, adminStatus })) {
+        excluded++;
+        continue;
+      }
       const override = opts.speedOverrides?.[iface.name];
-      interfaces.push(override === undefined ? iface : { ...iface, speed: override });
+      built.push(override === undefined ? iface : { ...iface, speed: override });
     } catch (err) {
       skipped.push({ ifIndex, reason: (err as Error).message });
     }
   }
-  return { sample: { deviceId, source: 'snmp', ts, sysUpTime, interfaces }, requests, skipped };
+  let renumbered: Renumbering[] = [];
+  let interfaces = built;
+  if (opts.identity) {
+    const r = opts.identity.reconcile(built.map((i) => ({ ifIndex: i.ifIndex, name: i.name })));
+    renumbered = r.renumbered;
+    interfaces = built
+      .map((i) => {
+        const stable = r.stable.get(i.ifIndex) ?? i.ifIndex;
+        return stable === i.ifIndex ? i : { ...i, ifIndex: stable, agentIfIndex: i.ifIndex };
+      })
+      .sort((a, b) => a.ifIndex - b.ifIndex);
+  }
+  return { sample: { deviceId, source: 'snmp', ts, sysUpTime, interfaces }, requests, skipped, excluded, renumbered };
 }

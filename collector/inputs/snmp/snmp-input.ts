@@ -9,7 +9,8 @@ import type { DeviceConfig, NetmonConfig } from '../../../common/config/schema.j
 import { createRateLimitedLog, type Logger } from '../../../common/log.js';
 import { Counter, Gauge, Histogram, type Registry } from '../../../common/metrics.js';
 import type { Input, SampleSink } from '../input.js';
-import { pollDevice } from './poll.js';
+import { compileFilter, createIdentityMap, type IdentityMap, type InterfaceFilter } from './inventory.js';
+import { discoverDevice, pollDevice, type Discovered } from './poll.js';
 import { firstDue, nextDue, phaseMs } from './schedule.js';
 import { createNetSnmpSession, type SessionDefaults, type SnmpSession } from './session.js';
 
@@ -39,6 +40,16 @@ interface DeviceRunner {
   due: number;
   inFlight: Promise<void> | null;
   status: DeviceStatus;
+  filter: InterfaceFilter;
+  identity: IdentityMap;
+  discovered: Map<number, Discovered> | null;
+  discoveredAt: number;
+  lastUptime: number | null;
+}
+
+/** sysUpTime (centiseconds) went back: a reboot, unless it is the 2^32 wrap (uptime was near 497 days). */
+export function rebooted(prev: number | null, cur: number): boolean {
+  return prev !== null && cur < prev && prev < 2 ** 32 - 360_000;
 }
 
 export function createSnmpInput(
@@ -56,6 +67,10 @@ export function createSnmpInput(
   const duration = new Histogram({ name: 'netmon_collector_poll_duration_seconds', help: 'Duration of successful device polls', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: reg });
   const samples = new Counter({ name: 'netmon_collector_interface_samples_total', help: 'Interface samples produced', registers: reg });
   const badIfaces = new Counter({ name: 'netmon_collector_interfaces_skipped_total', help: 'Interfaces left out of a sample because of garbage values', registers: reg });
+  const discoveries = new Counter({ name: 'netmon_collector_discoveries_total', help: 'Interface discoveries (first poll, periodic, after a reboot)', registers: reg });
+  const reboots = new Counter({ name: 'netmon_collector_reboots_detected_total', help: 'Device reboots seen as sysUpTime going back', registers: reg });
+  const renumberings = new Counter({ name: 'netmon_collector_interfaces_renumbered_total', help: 'Interfaces whose ifIndex changed and kept their identity by name', registers: reg });
+  const excludedGauge = new Gauge({ name: 'netmon_collector_interfaces_excluded', help: 'Interfaces left out by the configured selection, per device', labelNames: ['device'], registers: reg });
   const upGauge = new Gauge({ name: 'netmon_collector_device_up', help: '1 when the last poll of the device succeeded', labelNames: ['device'], registers: reg });
 
   const runners = new Map<string, DeviceRunner>();
@@ -87,7 +102,29 @@ export function createSnmpInput(
     const started = deps.clock.now();
     try {
       r.session ??= sessionFactory(r.device, { timeoutMs: c.timeoutMs, retries: c.retries }, () => deps.clock.now());
-      const result = await pollDevice(r.session, r.device.id, { maxRepetitions: c.maxRepetitions, speedOverrides: r.device.speedOverrides });
+      if (!r.discovered || started - r.discoveredAt >= c.rediscoverMinutes * 60_000) {
+        r.discovered = await discoverDevice(r.session, { maxRepetitions: c.maxRepetitions });
+        r.discoveredAt = started;
+        discoveries.inc();
+      }
+      const result = await pollDevice(r.session, r.device.id, {
+        maxRepetitions: c.maxRepetitions,
+        speedOverrides: r.device.speedOverrides,
+        filter: r.filter,
+        identity: r.identity,
+        discovered: r.discovered,
+      });
+      if (rebooted(r.lastUptime, result.sample.sysUpTime)) {
+        reboots.inc();
+        r.discovered = null;
+        log.info({ device: r.device.id, sysUpTime: result.sample.sysUpTime, before: r.lastUptime }, 'device rebooted; interfaces are re-discovered on the next poll');
+      }
+      r.lastUptime = result.sample.sysUpTime;
+      if (result.renumbered.length > 0) {
+        renumberings.inc(result.renumbered.length);
+        log.info({ device: r.device.id, renumbered: result.renumbered }, 'interfaces renumbered by the agent keep their identity by name');
+      }
+      excludedGauge.set({ device: r.device.id }, result.excluded);
       deps.sink.publish({ key: r.device.id, value: encodeCounterSample(result.sample) });
       samples.inc(result.sample.interfaces.length);
       if (result.skipped.length > 0) {
@@ -144,6 +181,11 @@ export function createSnmpInput(
           timer: null,
           due: firstDue(now, intervalMs, phaseMs(device.id, intervalMs)),
           inFlight: null,
+          filter: compileFilter(device.interfaces),
+          identity: createIdentityMap(),
+          discovered: null,
+          discoveredAt: 0,
+          lastUptime: null,
           status: { deviceId: device.id, state: 'pending', lastError: null, lastPollAt: null, lastSuccessAt: null, lastPollDurationMs: null, interfaces: 0 },
         };
         runners.set(device.id, r);
