@@ -5,8 +5,10 @@ import type { Component } from '../../common/lifecycle.js';
 export interface SampleRecordOut {
   /** Kafka key: the device id, so one device's records stay in order on one partition. */
   key: string;
-  /** The encoded CounterSample or TrafficDelta. */
+  /** The encoded CounterSample or TrafficDelta (or, with `topic`, another record). */
   value: string;
+  /** Where it goes; default the samples topic. */
+  topic?: string;
 }
 
 export interface SampleSink {

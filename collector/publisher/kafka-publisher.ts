@@ -63,7 +63,14 @@ export function createKafkaPublisher(
       if (!running) break;
       const batch = queue.slice(head, head + o.maxBatch);
       try {
-        await producer!.send({ topic: o.topic, acks: -1, messages: batch.map((r) => ({ key: r.key, value: r.value })) });
+        const byTopic = new Map<string, Array<{ key: string; value: string }>>();
+        for (const r of batch) {
+          const topic = r.topic ?? o.topic;
+          let list = byTopic.get(topic);
+          if (!list) byTopic.set(topic, (list = []));
+          list.push({ key: r.key, value: r.value });
+        }
+        await producer!.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
         head += batch.length;
         if (head > 10_000 && head * 2 > queue.length) {
           queue = queue.slice(head);

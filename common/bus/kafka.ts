@@ -45,6 +45,7 @@ export function netmonTopics(kafka: NetmonConfig['kafka']): ITopicConfig[] {
     { topic: t.alerts, numPartitions: 1 },
     { topic: t.deadletter, numPartitions: 1 },
     { topic: t.config, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+    { topic: t.status, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
   ];
 }
 

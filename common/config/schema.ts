@@ -115,6 +115,7 @@ export const netmonConfigSchema = z
             alerts: topicName.default('netmon.alerts').describe('Alert events'),
             config: topicName.default('netmon.config').describe('Device and rule changes (compacted)'),
             deadletter: topicName.default('netmon.deadletter').describe('Rejected records with the reason'),
+            status: topicName.default('netmon.status').describe('Latest poll status per device (compacted, key = device id)'),
           })
           .prefault({})
           .describe('Topic names'),

@@ -5,6 +5,7 @@ export * from './traffic-delta.js';
 export * from './window-result.js';
 export * from './alert-event.js';
 export * from './config-change.js';
+export * from './device-status.js';
 
 import { DecodeError } from '../errors.js';
 import { decodeWith } from './codec.js';

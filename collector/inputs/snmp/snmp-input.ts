@@ -4,6 +4,7 @@
 // concurrent polls. A slow, dead or garbage-answering device only affects its own status.
 import type { Clock } from '../../../common/clock.js';
 import { encodeCounterSample } from '../../../common/contracts/counter-sample.js';
+import { encodeDeviceStatus, type DeviceState, type DeviceStatusInput } from '../../../common/contracts/device-status.js';
 import { ErrorCodes, NetmonError, errorMessage } from '../../../common/errors.js';
 import type { DeviceConfig, NetmonConfig } from '../../../common/config/schema.js';
 import { createRateLimitedLog, type Logger } from '../../../common/log.js';
@@ -14,17 +15,7 @@ import { discoverDevice, pollDevice, type Discovered } from './poll.js';
 import { firstDue, nextDue, phaseMs } from './schedule.js';
 import { createNetSnmpSession, type SessionDefaults, type SnmpSession } from './session.js';
 
-export type DeviceState = 'pending' | 'up' | 'unreachable' | 'auth-failure' | 'error';
-
-export interface DeviceStatus {
-  deviceId: string;
-  state: DeviceState;
-  lastError: string | null;
-  lastPollAt: number | null;
-  lastSuccessAt: number | null;
-  lastPollDurationMs: number | null;
-  interfaces: number;
-}
+export type DeviceStatus = DeviceStatusInput;
 
 export type SessionFactory = (device: DeviceConfig, defaults: SessionDefaults, now: () => number) => SnmpSession;
 
@@ -147,6 +138,7 @@ export function createSnmpInput(
       r.session = null;
     } finally {
       release();
+      deps.sink.publish({ topic: config.kafka.topics.status, key: r.device.id, value: encodeDeviceStatus(r.status) });
     }
   }
 
