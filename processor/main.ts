@@ -8,7 +8,7 @@ import { createProcessor, type Processor } from './pipeline/processor.js';
 
 export function createProcessorService(log: Logger, config: NetmonConfig, deps: { registry: Registry; clock: Clock }): { components: [Processor]; processor: Processor } {
   const plog = log.child({ service: 'processor' });
-  const store = createInfluxStore(config.influx);
+  const store = createInfluxStore(config.influx, { windowSeconds: config.processor.windowSeconds });
   const processor = createProcessor(plog, config, { registry: deps.registry, clock: deps.clock, store });
   return { components: [processor], processor };
 }

@@ -93,6 +93,9 @@ export const devicesFileSchema = z
 /** host:port for a /metrics listener; "" turns it off. */
 const listenAddress = z.string().regex(/^$|^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, 'must be host:port (or "" for off)');
 
+/** An InfluxDB duration: hours, days or weeks, or INF. */
+const duration = z.string().regex(/^([1-9][0-9]*[hdw]|INF)$/, 'must be like 48h, 30d, 52w or INF');
+
 const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a valid Kafka topic name');
 
 export const netmonConfigSchema = z
@@ -128,6 +131,8 @@ export const netmonConfigSchema = z
         database: z.string().regex(/^[A-Za-z0-9_]{1,64}$/).default('netmon').describe('Database (env NETMON_INFLUX_DATABASE)'),
         username: z.string().optional().describe('User, when InfluxDB auth is on'),
         password: secret.optional().describe('Password (secret)'),
+        rawRetention: duration.default('30d').describe('How long 1-minute windows are kept (retention policy netmon_raw, the default)'),
+        rollupRetention: duration.default('365d').describe('How long the 1-hour rollups are kept (retention policy netmon_rollup)'),
       })
       .prefault({})
       .describe('InfluxDB, the window store'),

@@ -10,6 +10,27 @@ import type { WindowResultInput } from '../contracts/window-result.js';
 
 export const MEASUREMENT_INTERFACE = 'interface_window';
 export const MEASUREMENT_DEVICE = 'device_window';
+export const RP_RAW = 'netmon_raw';
+export const RP_ROLLUP = 'netmon_rollup';
+export const ROLLUP_SUFFIX = '_1h';
+
+/**
+ * The 1-hour rollup of one measurement: totals summed, rates re-derived from them over the hour's
+ * covered time, peaks kept, coverage averaged. Used by the continuous query and, with a time range,
+ * to backfill.
+ */
+export function rollupSelect(database: string, measurement: string, windowSeconds: number, where = ''): string {
+  const sums = ['in_octets', 'out_octets', 'in_packets', 'out_packets', 'in_errors', 'out_errors', 'in_discards', 'out_discards', 'sample_count'];
+  const fields = [
+    ...sums.map((f) => `sum("${f}") AS "${f}"`),
+    'mean("in_bps") AS "in_bps"', 'mean("out_bps") AS "out_bps"', 'mean("in_pps") AS "in_pps"', 'mean("out_pps") AS "out_pps"',
+    'max("peak_in_bps") AS "peak_in_bps"', 'max("peak_out_bps") AS "peak_out_bps"',
+    'mean("in_utilization") AS "in_utilization"', 'mean("out_utilization") AS "out_utilization"', 'last("speed") AS "speed"',
+    // Each window covers windowSeconds of the hour: the hour's coverage is their weighted sum.
+    `sum("coverage") * ${windowSeconds / 3600} AS "coverage"`,
+  ];
+  return `SELECT ${fields.join(', ')} INTO "${database}"."${RP_ROLLUP}"."${measurement}${ROLLUP_SUFFIX}" FROM "${database}"."${RP_RAW}"."${measurement}"${where ? ` WHERE ${where}` : ''} GROUP BY time(1h), *`;
+}
 
 const TOTALS = ['inOctets', 'outOctets', 'inPackets', 'outPackets', 'inErrors', 'outErrors', 'inDiscards', 'outDiscards'] as const;
 const RATES = ['inBps', 'outBps', 'inPps', 'outPps', 'peakInBps', 'peakOutBps', 'coverage'] as const;
@@ -86,7 +107,8 @@ export function rowToWindow(row: Row, measurement: string): WindowResultInput {
   };
 }
 
-export function createInfluxStore(cfg: NetmonConfig['influx']): WindowStore {
+export function createInfluxStore(cfg: NetmonConfig['influx'], opts: { windowSeconds?: number } = {}): WindowStore {
+  const windowSeconds = opts.windowSeconds ?? 60;
   const url = new URL(cfg.url);
   const influx = new Influx.InfluxDB({
     host: url.hostname,
@@ -101,10 +123,25 @@ export function createInfluxStore(cfg: NetmonConfig['influx']): WindowStore {
   return {
     async ensureDatabase() {
       try {
-        // CREATE DATABASE is idempotent in InfluxDB 1.x.
+        // CREATE DATABASE is idempotent in InfluxDB 1.x; retention policies are created or altered
+        // to the configured durations; continuous queries are created once.
         await influx.createDatabase(cfg.database);
+        const rps = new Map((await influx.showRetentionPolicies(cfg.database)).map((r) => [r.name, r]));
+        for (const [name, duration, isDefault] of [[RP_RAW, cfg.rawRetention, true], [RP_ROLLUP, cfg.rollupRetention, false]] as const) {
+          const spec = { database: cfg.database, duration, replication: 1, isDefault };
+          if (rps.has(name)) await influx.alterRetentionPolicy(name, spec);
+          else await influx.createRetentionPolicy(name, spec);
+        }
+        // SHOW CONTINUOUS QUERIES lists every database's; keep this database's series only.
+        const raw = (await influx.queryRaw('SHOW CONTINUOUS QUERIES')) as { results: Array<{ series?: Array<{ name: string; values?: unknown[][] }> }> };
+        const mine = raw.results[0]?.series?.find((x) => x.name === cfg.database);
+        const cqs = new Set((mine?.values ?? []).map((v) => String(v[0])));
+        for (const m of [MEASUREMENT_INTERFACE, MEASUREMENT_DEVICE]) {
+          const name = `cq_${m}${ROLLUP_SUFFIX}`;
+          if (!cqs.has(name)) await influx.createContinuousQuery(name, rollupSelect(cfg.database, m, windowSeconds), cfg.database, 'RESAMPLE EVERY 15m FOR 2h');
+        }
       } catch (err) {
-        throw wrap('create database', err);
+        throw wrap('database setup', err);
       }
     },
     async writeWindows(windows) {

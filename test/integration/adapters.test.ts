@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createKafka } from '../../common/bus/kafka.js';
 import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
-import { createInfluxStore } from '../../common/store/influx.js';
+import { createInfluxStore, rollupSelect, RP_RAW, RP_ROLLUP } from '../../common/store/influx.js';
 import { createKafkaPublisher } from '../../collector/publisher/kafka-publisher.js';
 import type { WindowResultInput } from '../../common/contracts/window-result.js';
 import { testConfig, uniqueId, waitFor } from './stack.js';
@@ -52,8 +52,10 @@ test('the InfluxDB store writes windows idempotently and reads them back exactly
   const store = createInfluxStore(config.influx);
   await store.ensureDatabase();
   await store.ensureDatabase();
+  // Inside the raw retention (30 days): older points would be refused.
+  const recent = Math.floor(Date.now() / 60_000) * 60_000 - 120_000;
   const base: WindowResultInput = {
-    deviceId: 'r1', ifIndex: 2, ifName: 'eth0', windowStart: 1_700_000_040_000, windowEnd: 1_700_000_100_000,
+    deviceId: 'r1', ifIndex: 2, ifName: 'eth0', windowStart: recent, windowEnd: recent + 60_000,
     inOctets: 4_000_000_000_123n, outOctets: 7n, inPackets: 3_000_000n, outPackets: 1n, inErrors: 1n, outErrors: 0n, inDiscards: 2n, outDiscards: 0n,
     inBps: 533333333.3, outBps: 0.93, inPps: 50000, outPps: 0.016, inAvgPacketSize: 1333333.37, outAvgPacketSize: 7, speed: 1e10, inUtilization: 5.33, outUtilization: null,
     peakInBps: 6e8, peakOutBps: 1, coverage: 1, sampleCount: 12, revision: 0,
@@ -69,4 +71,46 @@ test('the InfluxDB store writes windows idempotently and reads them back exactly
   const dev = await store.queryWindows({ deviceId: 'r1', ifIndex: null, fromMs: 0, toMs: 2e12 });
   assert.deepEqual(dev, [rollup]);
   assert.deepEqual(await store.queryWindows({ deviceId: "r1' OR 1=1 --", fromMs: 0, toMs: 2e12 }), [], 'ids are escaped');
+});
+
+test('the database gets its retention policies and the 1-hour rollup, whose query sums the windows exactly', async () => {
+  const config = testConfig(uniqueId('rollup'));
+  const store = createInfluxStore(config.influx, { windowSeconds: 60 });
+  await store.ensureDatabase();
+  await store.ensureDatabase();
+  const influxQuery = async (q: string) => {
+    const res = await fetch(`${config.influx.url}/query?db=${config.influx.database}&epoch=ms`, { method: 'POST', body: new URLSearchParams({ q }) });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { results: Array<{ error?: string; series?: Array<{ name?: string; columns: string[]; values?: unknown[][] }> }> };
+    assert.equal(body.results[0].error, undefined, body.results[0].error);
+    return body.results[0].series ?? [];
+  };
+  const rps = (await influxQuery('SHOW RETENTION POLICIES'))[0];
+  const byName = new Map((rps.values ?? []).map((v) => [v[0], v]));
+  assert.equal(byName.get(RP_RAW)![1], '720h0m0s');
+  assert.equal(byName.get(RP_RAW)![4], true, 'raw windows go to the default policy');
+  assert.equal(byName.get(RP_ROLLUP)![1], '8760h0m0s');
+  const cqSeries = await influxQuery('SHOW CONTINUOUS QUERIES');
+  const cqNames = (cqSeries.find((x) => x.name === config.influx.database)?.values ?? []).map((v) => v[0]);
+  assert.deepEqual(cqNames.sort(), ['cq_device_window_1h', 'cq_interface_window_1h']);
+
+  const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
+  const w = (k: number, octets: bigint): WindowResultInput => ({
+    deviceId: 'r9', ifIndex: 1, ifName: 'eth0', windowStart: hour + k * 60_000, windowEnd: hour + (k + 1) * 60_000,
+    inOctets: octets, outOctets: 1n, inPackets: 10n, outPackets: 1n, inErrors: 0n, outErrors: 0n, inDiscards: 0n, outDiscards: 0n,
+    inBps: Number(octets) * 8 / 60, outBps: 8 / 60, inPps: 10 / 60, outPps: 1 / 60, inAvgPacketSize: Number(octets) / 10, outAvgPacketSize: 1, speed: 1e9, inUtilization: 0, outUtilization: 0,
+    peakInBps: Number(octets) * 8 / 30, peakOutBps: 1, coverage: 1, sampleCount: 6, revision: 0,
+  });
+  await store.writeWindows([w(0, 1_000_000_007n), w(1, 3n), w(59, 5n)]);
+  await influxQuery(rollupSelect(config.influx.database, 'interface_window', 60, `time >= ${hour}ms AND time < ${hour + 3_600_000}ms`));
+  const rolled = await influxQuery(`SELECT in_octets, in_packets, sample_count, coverage, peak_in_bps FROM "${RP_ROLLUP}"."interface_window_1h" WHERE device = 'r9'`);
+  const cols = rolled[0].columns;
+  const row = rolled[0].values![0];
+  const get = (c: string) => row[cols.indexOf(c)];
+  assert.equal(get('time'), hour);
+  assert.equal(get('in_octets'), 1_000_000_015);
+  assert.equal(get('in_packets'), 30);
+  assert.equal(get('sample_count'), 18);
+  assert.ok(Math.abs((get('coverage') as number) - 3 / 60) < 1e-9, 'three of sixty minutes covered');
+  assert.equal(get('peak_in_bps'), (1_000_000_007 * 8) / 30);
 });
