@@ -67,7 +67,8 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
   };
   const isRunning = () => running;
 
-  function account(out: EngineOutput, into: WindowResultInput[], dead: DeadLetter[] | null): void {
+  /** Counts what the engine emitted; late data is dead-lettered with the record it came from. */
+  function account(out: EngineOutput, into: WindowResultInput[], dead: DeadLetter[] | null, source?: Omit<DeadLetter, 'reason' | 'field'>): void {
     for (const w of out.windows) {
       windowsEmitted.inc({ kind: w.ifIndex === null ? 'device' : 'interface' });
       if (w.revision > 0) revisions.inc();
@@ -78,8 +79,8 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
       if (e.kind === 'reset' || e.kind === 'implausible' || e.kind === 'gap') {
         limited(`${e.kind}:${e.deviceId}`, 'info', { device: e.deviceId, ifIndex: e.ifIndex, reason: e.reason }, `counter ${e.kind}`);
       }
-      if (e.kind === 'late' && dead) {
-        dead.push({ reason: `late: ${e.reason ?? 'window already closed'}`, field: null, topic: topics.samples, partition: -1, offset: '-1', key: e.deviceId, value: null });
+      if (e.kind === 'late' && dead && source) {
+        dead.push({ ...source, reason: `late: ${e.reason ?? 'window already closed'} (interface ${e.ifIndex}, event time ${new Date(e.ts).toISOString()})`, field: null });
       }
     }
   }
@@ -125,7 +126,8 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
                 limited('decode', 'warn', { partition: batch.partition, offset: m.offset, err: errorMessage(err) }, 'bad record dead-lettered');
                 continue;
               }
-              account(engine.ingest(rec, batch.partition, deps.clock.now()), out, dead);
+              const source = { topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value?.toString('utf8').slice(0, 65536) ?? null };
+              account(engine.ingest(rec, batch.partition, deps.clock.now()), out, dead, source);
             }
             if (!(await windowSink.write(out, isRunning))) return;
             await publishDeadLetters(dead);
