@@ -3,7 +3,7 @@
 // fail decoding go to the dead-letter topic with the reason; the pipeline never stops for them.
 // Batches and the idle tick run one at a time (the engine is single-threaded state).
 import type { Clock } from '../../common/clock.js';
-import { createKafka, defaultPartitioner, prepareTopics, type Consumer, type Producer } from '../../common/bus/kafka.js';
+import { createKafka, defaultPartitioner, prepareTopics, type Consumer, type KafkaMessage, type Producer } from '../../common/bus/kafka.js';
 import { decodeSampleRecord } from '../../common/contracts/index.js';
 import type { WindowResultInput } from '../../common/contracts/window-result.js';
 import { DecodeError, errorMessage } from '../../common/errors.js';
@@ -28,6 +28,13 @@ export interface DeadLetter {
   offset: string;
   key: string | null;
   value: string | null;
+}
+
+type RecordRef = Omit<DeadLetter, 'reason' | 'field'>;
+
+/** Where a record came from, with its bytes (cut at 64 KiB), for a dead letter. */
+function refOf(topic: string, partition: number, m: KafkaMessage): RecordRef {
+  return { topic, partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value?.toString('utf8').slice(0, 65536) ?? null };
 }
 
 export function createProcessor(log: Logger, config: NetmonConfig, deps: { registry: Registry; clock: Clock; store: WindowStore }): Processor {
@@ -68,7 +75,7 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
   const isRunning = () => running;
 
   /** Counts what the engine emitted; late data is dead-lettered with the record it came from. */
-  function account(out: EngineOutput, into: WindowResultInput[], dead: DeadLetter[] | null, source?: Omit<DeadLetter, 'reason' | 'field'>): void {
+  function account(out: EngineOutput, into: WindowResultInput[], dead: DeadLetter[] | null, source?: () => RecordRef): void {
     for (const w of out.windows) {
       windowsEmitted.inc({ kind: w.ifIndex === null ? 'device' : 'interface' });
       if (w.revision > 0) revisions.inc();
@@ -80,7 +87,7 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
         limited(`${e.kind}:${e.deviceId}`, 'info', { device: e.deviceId, ifIndex: e.ifIndex, reason: e.reason }, `counter ${e.kind}`);
       }
       if (e.kind === 'late' && dead && source) {
-        dead.push({ ...source, reason: `late: ${e.reason ?? 'window already closed'} (interface ${e.ifIndex}, event time ${new Date(e.ts).toISOString()})`, field: null });
+        dead.push({ ...source(), reason: `late: ${e.reason ?? 'window already closed'} (interface ${e.ifIndex}, event time ${new Date(e.ts).toISOString()})`, field: null });
       }
     }
   }
@@ -122,12 +129,11 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
                 rec = decodeSampleRecord(m.value);
               } catch (err) {
                 const field = err instanceof DecodeError ? err.field : null;
-                dead.push({ reason: `invalid: ${errorMessage(err)}`, field, topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value?.toString('utf8').slice(0, 65536) ?? null });
+                dead.push({ ...refOf(batch.topic, batch.partition, m), reason: `invalid: ${errorMessage(err)}`, field });
                 limited('decode', 'warn', { partition: batch.partition, offset: m.offset, err: errorMessage(err) }, 'bad record dead-lettered');
                 continue;
               }
-              const source = { topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value?.toString('utf8').slice(0, 65536) ?? null };
-              account(engine.ingest(rec, batch.partition, deps.clock.now()), out, dead, source);
+              account(engine.ingest(rec, batch.partition, deps.clock.now()), out, dead, () => refOf(batch.topic, batch.partition, m));
             }
             if (!(await windowSink.write(out, isRunning))) return;
             await publishDeadLetters(dead);
