@@ -18,7 +18,7 @@ export interface Collector {
 export function createCollector(log: Logger, loaded: LoadedConfig, deps: { registry: Registry; clock: Clock; sessionFactory?: SessionFactory }): Collector {
   const clog = log.child({ service: 'collector' });
   const kafka = createKafka(clog, loaded.config.kafka, 'collector');
-  const publisher = createKafkaPublisher(clog, loaded.config.kafka, { kafka, registry: deps.registry });
+  const publisher = createKafkaPublisher(clog, loaded.config.kafka, { kafka, registry: deps.registry }, { maxQueue: loaded.config.collector.publishQueueSize });
   const snmp = createSnmpInput(clog, loaded.config, { devices: loaded.devices, sink: publisher, clock: deps.clock, registry: deps.registry, sessionFactory: deps.sessionFactory });
   return { components: [publisher, snmp], publisher, snmp };
 }

@@ -1,6 +1,7 @@
 // The Kafka publisher: the one SampleSink every input feeds. Records wait in a bounded in-memory
 // queue and leave in batches, in order, key = device id. While Kafka is unreachable the queue holds
-// them and the send is retried with backoff; when the queue is full the oldest record is dropped,
+// them and the send is retried with backoff; when the queue is full a new record is dropped (never one
+// already handed to Kafka: dropping from the head under an in-flight batch would lose records silently),
 // counted and logged (rate limited). Publishing never throws into an input.
 import type { Kafka, Producer } from '../../common/bus/kafka.js';
 import { defaultPartitioner, prepareTopics } from '../../common/bus/kafka.js';
@@ -107,9 +108,9 @@ export function createKafkaPublisher(
     },
     publish(record) {
       if (depth() >= o.maxQueue) {
-        head++;
         dropped.inc();
-        limited('drop', 'warn', { maxQueue: o.maxQueue }, 'publish queue full; dropped the oldest record');
+        limited('drop', 'warn', { maxQueue: o.maxQueue }, 'publish queue full; dropping new records until Kafka takes them again');
+        return;
       }
       queue.push(record);
       if (depth() >= o.maxBatch) wake?.();

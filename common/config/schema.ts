@@ -143,6 +143,7 @@ export const netmonConfigSchema = z
         retries: z.number().int().min(0).max(10).default(1).describe('SNMP retries per request'),
         maxRepetitions: z.number().int().min(1).max(200).default(20).describe('GETBULK max-repetitions'),
         concurrency: z.number().int().min(1).max(10000).default(200).describe('Devices polled at once, at most'),
+        publishQueueSize: z.number().int().min(1).max(10_000_000).default(100_000).describe('Records that may wait for Kafka (an outage); beyond it new records are dropped and counted'),
         rediscoverMinutes: z.number().min(1).max(10080).default(60).describe('Re-read ifType and ifDescr this often (and after every reboot)'),
         metricsListen: listenAddress.default('127.0.0.1:9461').describe('Where `netmon collector` serves /metrics ("" = off; `netmon all` serves it on the dashboard)'),
       })
