@@ -15,7 +15,9 @@ interface CommandSpec {
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
-  run(values: Record<string, unknown>, ctx: Context): Promise<number>;
+  /** Takes positional arguments (e.g. `pcap import FILE`); the others reject them. */
+  positionals?: boolean;
+  run(values: Record<string, unknown>, ctx: Context, positionals: string[]): Promise<number>;
 }
 
 interface Context {
@@ -90,6 +92,16 @@ const COMMANDS: Record<string, CommandSpec> = {
       return windowsCommand(values, load(values, ctx), ctx.out);
     },
   },
+  pcap: {
+    summary: 'Import a pcap capture (a file, or - for stdin such as `tcpdump -w -`) as 1 s traffic deltas into the pipeline',
+    usage: 'netmon pcap import FILE|- --device ID [--local-net CIDR]... [--config FILE]',
+    options: { ...common, device: { type: 'string' }, 'local-net': { type: 'string', multiple: true } },
+    positionals: true,
+    async run(values, ctx, positionals) {
+      const { pcapImportCommand } = await import('./pcap-command.js');
+      return pcapImportCommand(values, positionals, load(values, ctx), ctx.out, ctx.err);
+    },
+  },
   'config-reference': {
     summary: 'Print every configuration key with its default and meaning (Markdown)',
     usage: 'netmon config-reference',
@@ -133,8 +145,9 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
   const ctx: Context = { env, stackEnvFile, out, err, logger: (level) => createLogger({ level: level ?? 'info' }) };
   try {
     let values: Record<string, unknown>;
+    let positionals: string[];
     try {
-      ({ values } = parseArgs({ args: rest, options: cmd.options, allowPositionals: false, strict: true }));
+      ({ values, positionals } = parseArgs({ args: rest, options: cmd.options, allowPositionals: cmd.positionals === true, strict: true }));
     } catch (e) {
       throw new UsageError(`${errorMessage(e)}\nusage: ${cmd.usage}`);
     }
@@ -142,7 +155,7 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
       out(`${cmd.summary}\n\nusage: ${cmd.usage}`);
       return 0;
     }
-    return await cmd.run(values, ctx);
+    return await cmd.run(values, ctx, positionals);
   } catch (e) {
     if (e instanceof NetmonError) {
       err(`netmon ${name}: ${e.message} [${e.code}]`);

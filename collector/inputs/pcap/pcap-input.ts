@@ -87,6 +87,7 @@ export function createPcapInput(log: Logger, o: PcapInputOptions, deps: { sink: 
   const doneP = new Promise<PcapImportSummary>((r) => (resolveDone = r));
 
   function hand(records: TrafficDeltaInput[]): void {
+    if (records.length === 0) return;
     for (const r of records) {
       deps.sink.publish({ key: o.deviceId, value: encodeTrafficDelta(r) });
       recordsC.inc();
