@@ -46,7 +46,7 @@ test('a missing config file, an unknown command, an unknown flag and --help', ()
   const flag = run('collector', '--colour');
   assert.equal(flag.status, 2);
   assert.match(flag.stderr, /--colour/);
-  for (const cmd of ['collector', 'processor', 'dashboard', 'all', 'check-config', 'windows', 'pcap']) {
+  for (const cmd of ['collector', 'processor', 'dashboard', 'all', 'check-config', 'windows', 'pcap', 'lab']) {
     const help = run(cmd, '--help');
     assert.equal(help.status, 0, cmd);
     assert.match(help.stdout, new RegExp(`usage: netmon ${cmd}`));

@@ -9,6 +9,7 @@ import { NetmonError, UsageError, errorMessage } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { repoRoot, loadEnvWithStack } from './stack-env.js';
 import type { ServiceName } from './services.js';
+import { LAB_FLAGS, LAB_USAGE } from '../collector/lab/flags.js';
 import { configReference } from './config-reference.js';
 
 interface CommandSpec {
@@ -90,6 +91,15 @@ const COMMANDS: Record<string, CommandSpec> = {
     async run(values, ctx) {
       const { windowsCommand } = await import('./windows-command.js');
       return windowsCommand(values, load(values, ctx), ctx.out);
+    },
+  },
+  lab: {
+    summary: 'Run simulated SNMP switches on loopback (real agents, exact varying traffic) for tests, demos and load',
+    usage: LAB_USAGE,
+    options: LAB_FLAGS,
+    async run(values, ctx) {
+      const { labCommand } = await import('./lab-command.js');
+      return labCommand(values, ctx);
     },
   },
   pcap: {
