@@ -18,6 +18,7 @@ import { createLogger } from '../../common/log.js';
 import type { NetmonConfig } from '../../common/config/schema.js';
 import { createInfluxStore, type WindowStore } from '../../common/store/influx.js';
 import { loaded, stackEnv, testConfig, uniqueId, waitFor } from './stack.js';
+import { pcapngSectionHeader } from '../../collector/inputs/pcap/pcap-fixtures.js';
 
 const WINDOW_MS = 60_000;
 const PORT = 40_000 + Math.floor(Math.random() * 20_000);
@@ -208,14 +209,7 @@ test('pcap import: per-window octets and packets in InfluxDB equal tcpdump\'s co
   assert.equal(noDevice.code, 2);
   assert.match(noDevice.stderr, /--device ID is required/);
   const pcapng = join(dir, 'capture.pcapng');
-  const shb = Buffer.alloc(28);
-  shb.writeUInt32LE(0x0a0d0d0a, 0);
-  shb.writeUInt32LE(28, 4);
-  shb.writeUInt32LE(0x1a2b3c4d, 8);
-  shb.writeUInt16LE(1, 12);
-  shb.writeBigInt64LE(-1n, 16);
-  shb.writeUInt32LE(28, 24);
-  writeFileSync(pcapng, shb);
+  writeFileSync(pcapng, pcapngSectionHeader());
   const ng = await netmon(importArgs(pcapng, 'pcaptest-ng'), cliEnv);
   assert.equal(ng.code, 1, ng.stderr);
   assert.match(ng.stderr, /capture\.pcapng is a pcapng file; netmon reads classic pcap only: convert it to classic pcap with `editcap -F pcap in\.pcapng out\.pcap`.*`tcpdump -r in\.pcapng -w out\.pcap`/);
