@@ -25,6 +25,17 @@ export interface DeviceState {
   closedThrough: number;
   /** A dropped window's members array, for the next window opened. */
   spareMembers: InterfaceWindow[] | null;
+  /** Offsets and positions (newest interface ts) of the device's counter samples a replay may need. */
+  readonly counterRecs: OffsetLog;
+  /** Offsets and positions (bucket end) of its traffic deltas a replay may need. */
+  readonly deltaRecs: OffsetLog;
+}
+
+/** Parallel arrays of (offset, event-time position) in offset order; `head` skips pruned entries. */
+export interface OffsetLog {
+  offsets: number[];
+  positions: number[];
+  head: number;
 }
 
 /** The devices holding a window at one start, so a watermark step finds them without a scan of all. */
@@ -43,6 +54,10 @@ export interface PartitionState {
   /** Lowest watermark at which some bucket needs attention (emit or expire); may be stale-low. */
   nextCheck: number;
   readonly devices: Set<DeviceState>;
+  /** Windows starting before this are final for every device here (see PartitionCheckpoint). */
+  floor: number;
+  /** Where maxEventTs rose: (offset, new max) in offset order, for maxEventTsBefore of a checkpoint. */
+  readonly maxLog: OffsetLog;
 }
 
 export function newInterfaceState(ifIndex: number, ifName: string): InterfaceState {
@@ -50,11 +65,46 @@ export function newInterfaceState(ifIndex: number, ifName: string): InterfaceSta
 }
 
 export function newDeviceState(deviceId: string, part: PartitionState): DeviceState {
-  return { deviceId, part, ifaces: new Map(), windows: new Map(), closedThrough: -Infinity, spareMembers: null };
+  return { deviceId, part, ifaces: new Map(), windows: new Map(), closedThrough: -Infinity, spareMembers: null, counterRecs: newOffsetLog(), deltaRecs: newOffsetLog() };
+}
+
+export function newOffsetLog(): OffsetLog {
+  return { offsets: [], positions: [], head: 0 };
+}
+
+export function logPush(log: OffsetLog, offset: number, position: number): void {
+  log.offsets.push(offset);
+  log.positions.push(position);
+}
+
+/** Drops entries before index `i`, compacting the arrays once the dead part dominates. */
+export function logDropBefore(log: OffsetLog, i: number): void {
+  log.head = i;
+  if (log.head > 32 && log.head * 2 > log.offsets.length) {
+    log.offsets.splice(0, log.head);
+    log.positions.splice(0, log.head);
+    log.head = 0;
+  }
+}
+
+export function logClear(log: OffsetLog): void {
+  log.offsets.length = 0;
+  log.positions.length = 0;
+  log.head = 0;
 }
 
 export function newPartitionState(id: number, nowMs: number): PartitionState {
-  return { id, maxEventTs: -Infinity, watermark: -Infinity, lastActivityMs: nowMs, buckets: new Map(), nextCheck: Infinity, devices: new Set() };
+  return {
+    id,
+    maxEventTs: -Infinity,
+    watermark: -Infinity,
+    lastActivityMs: nowMs,
+    buckets: new Map(),
+    nextCheck: Infinity,
+    devices: new Set(),
+    floor: -Infinity,
+    maxLog: newOffsetLog(),
+  };
 }
 
 /** Registers the device's window at `start` with its partition's bucket. */

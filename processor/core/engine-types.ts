@@ -59,14 +59,38 @@ export interface PartitionInfo {
   oldestOpenWindowStart: number | null;
 }
 
+/**
+ * Where a partition's replay must start so that a fresh engine rebuilds the same state (Kafka
+ * offset commit). Windows before `floor` are final for every device of the partition: a replay
+ * drops data for them, and so does the live engine (for devices that appear later). `maxEventTsBefore`
+ * is the newest event time among the records before `offset`: the replay's watermark starts there.
+ */
+export interface PartitionCheckpoint {
+  offset: number;
+  floor: number;
+  maxEventTsBefore: number;
+}
+
 export interface WindowEngine {
-  ingest(record: SampleRecord, partition: number, processingTimeMs: number): EngineOutput;
+  /**
+   * `offset` (the record's position in its partition) enables checkpoints: without it the engine
+   * cannot say where a replay must start.
+   */
+  ingest(record: SampleRecord, partition: number, processingTimeMs: number, offset?: number): EngineOutput;
   /** Advances idle partitions' watermarks and emits what became due. */
   tick(processingTimeMs: number): EngineOutput;
   /** Closes (emits if needed, then drops) every open window of a device: end of a pcap import. */
   finishSource(deviceId: string): EngineOutput;
   /** Forgets a partition's devices and watermark (rebalance: another instance owns it now). */
   revokePartition(partition: number): void;
+  /**
+   * The replay start for a partition whose records up to `nextOffset` (exclusive) were ingested,
+   * given that everything emitted so far is written. Advances the partition's floor; drops offset
+   * bookkeeping the replay no longer needs.
+   */
+  checkpoint(partition: number, nextOffset: number): PartitionCheckpoint;
+  /** Starts a partition from a checkpoint (forgetting what it held): the replay from `offset` follows. */
+  restorePartition(partition: number, from: Omit<PartitionCheckpoint, 'offset'>, processingTimeMs: number): void;
   partitionInfo(partition: number): PartitionInfo | undefined;
   snapshotSize(): EngineSize;
 }

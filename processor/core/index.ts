@@ -40,5 +40,6 @@ export {
   type EngineSize,
   type LateReason,
   type PartitionInfo,
+  type PartitionCheckpoint,
 } from './engine-types.js';
 export { createWindowEngine } from './window-engine.js';

@@ -15,13 +15,16 @@
 // - A partition with no record for idleTimeoutMs of processing time lets its watermark advance
 //   with processing time (tick), so idle sources do not hold windows open forever.
 // - Output is sorted by (windowStart, deviceId, ifIndex, rollup last): deterministic.
-import type { CounterSample, TrafficDelta } from '../../common/contracts/index.js';
-import { canSplitSafe, createApportioner, type PartVisitor } from './apportion.js';
+import type { CounterSample, SampleRecord, TrafficDelta } from '../../common/contracts/index.js';
+import { canSplitSafe, createApportioner, windowStartOf, type PartVisitor } from './apportion.js';
 import { Baseline } from './baseline.js';
 import { computeDelta, type DeltaOptions, type Observation } from './counter-delta.js';
 import {
   joinBucket,
   leaveBucket,
+  logClear,
+  logDropBefore,
+  logPush,
   newDeviceState,
   newInterfaceState,
   newPartitionState,
@@ -101,7 +104,7 @@ export function createWindowEngine(options: WindowEngineOptions): WindowEngine {
     const dev = ctxDevice!;
     const iface = ctxIface!;
     const end = windowStart + W;
-    if (end <= dev.closedThrough) {
+    if (end <= dev.closedThrough || windowStart < dev.part.floor) {
       ctxLate = 'window-closed';
       return null;
     }
@@ -349,12 +352,81 @@ export function createWindowEngine(options: WindowEngineOptions): WindowEngine {
     return out;
   }
 
+  /** Remembers where the record sits, for checkpoints. */
+  function track(dev: DeviceState, record: SampleRecord, offset: number): void {
+    if (record.kind === 'traffic-delta') {
+      logPush(dev.deltaRecs, offset, record.end);
+      return;
+    }
+    let pos = record.ts;
+    for (const ic of record.interfaces) if (ic.ts !== undefined && ic.ts > pos) pos = ic.ts;
+    logPush(dev.counterRecs, offset, pos);
+  }
+
+  /**
+   * The earliest window start the device can still take data into: nothing before it is open or
+   * acceptable (floor, closed, past the lateness), and counter deltas start at the baselines.
+   */
+  function acceptFrom(dev: DeviceState): number {
+    const part = dev.part;
+    const staleBefore = part.watermark - o.maxGapMs;
+    let pcapIface = false;
+    let minPrev = Infinity;
+    for (const iface of dev.ifaces.values()) {
+      if (iface.prev === null) pcapIface = true;
+      // A baseline older than the maximum gap makes no spread delta: its next sample starts afresh.
+      else if (iface.prev.ts >= staleBefore) minPrev = Math.min(minPrev, windowStartOf(iface.prev.ts, W));
+    }
+    // Only counters, all quiet: nothing more can reach back into a window.
+    if (!pcapIface && minPrev === Infinity) return Infinity;
+    const from = Math.max(part.floor, dev.closedThrough, part.watermark === -Infinity ? -Infinity : windowStartOf(part.watermark - lateness, W));
+    // A pcap interface takes buckets for any acceptable window; counter deltas start at the baselines.
+    return pcapIface ? from : Math.max(from, minPrev);
+  }
+
+  /**
+   * The first offset of the device's records a replay needs for windows from `floor` on: for
+   * counters the newest sample at or before the floor (every interface's baseline), for deltas
+   * the oldest bucket ending after it. Prunes what is older.
+   */
+  function replayStart(dev: DeviceState, floor: number): number {
+    let start = Infinity;
+    const c = dev.counterRecs;
+    if (c.offsets.length > c.head) {
+      const stale = dev.windows.size === 0 && allBaselinesStale(dev);
+      if (stale) {
+        logClear(c);
+      } else {
+        let k = c.head;
+        for (let i = c.head; i < c.offsets.length && c.positions[i] <= floor; i++) k = i;
+        if (k > c.head) logDropBefore(c, k);
+        start = c.offsets[c.head];
+      }
+    }
+    const d = dev.deltaRecs;
+    let h = d.head;
+    while (h < d.offsets.length && d.positions[h] <= floor) h++;
+    if (h === d.offsets.length) logClear(d);
+    else {
+      if (h > d.head) logDropBefore(d, h);
+      if (d.offsets[d.head] < start) start = d.offsets[d.head];
+    }
+    return start;
+  }
+
+  /** No counter baseline can make another spread delta: every one is older than the maximum gap before the watermark. */
+  function allBaselinesStale(dev: DeviceState): boolean {
+    const limit = dev.part.watermark - o.maxGapMs;
+    for (const iface of dev.ifaces.values()) if (iface.prev !== null && iface.prev.ts >= limit) return false;
+    return true;
+  }
+
   function closeAll(dev: DeviceState): void {
     for (const dw of dev.windows.values()) closeWindow(dev, dw);
   }
 
   return {
-    ingest(record, partition, processingTimeMs) {
+    ingest(record, partition, processingTimeMs, offset) {
       begin();
       let part = partitions.get(partition);
       if (part === undefined) partitions.set(partition, (part = newPartitionState(partition, processingTimeMs)));
@@ -369,7 +441,11 @@ export function createWindowEngine(options: WindowEngineOptions): WindowEngine {
         eventTs = record.end;
       }
       ctxDevice = ctxIface = ctxWindow = null;
-      if (eventTs > part.maxEventTs) part.maxEventTs = eventTs;
+      if (offset !== undefined) track(dev, record, offset);
+      if (eventTs > part.maxEventTs) {
+        part.maxEventTs = eventTs;
+        if (offset !== undefined) logPush(part.maxLog, offset, eventTs);
+      }
       if (part.maxEventTs - o.outOfOrdernessMs > part.watermark) part.watermark = part.maxEventTs - o.outOfOrdernessMs;
       if (processingTimeMs > part.lastActivityMs) part.lastActivityMs = processingTimeMs;
       flushTouched();
@@ -410,6 +486,47 @@ export function createWindowEngine(options: WindowEngineOptions): WindowEngine {
         }
       }
       partitions.delete(partition);
+    },
+
+    checkpoint(partition, nextOffset) {
+      const part = partitions.get(partition);
+      if (part === undefined) return { offset: nextOffset, floor: -Infinity, maxEventTsBefore: -Infinity };
+      let floor = Infinity;
+      for (const dev of part.devices) {
+        const a = acceptFrom(dev);
+        if (a < floor) floor = a;
+      }
+      if (floor !== Infinity && floor > part.floor) part.floor = floor;
+      let offset = nextOffset;
+      for (const dev of part.devices) {
+        const s = replayStart(dev, part.floor);
+        if (s < offset) offset = s;
+      }
+      // The newest event time before `offset`: the last rise of maxEventTs before it.
+      const m = part.maxLog;
+      let k = -1;
+      for (let i = m.head; i < m.offsets.length && m.offsets[i] < offset; i++) k = i;
+      let maxBefore = -Infinity;
+      if (k >= 0) {
+        maxBefore = m.positions[k];
+        logDropBefore(m, k);
+      } else if (m.offsets.length > m.head && m.offsets[m.head] < 0) {
+        maxBefore = m.positions[m.head];
+      }
+      return { offset, floor: part.floor, maxEventTsBefore: maxBefore };
+    },
+
+    restorePartition(partition, from, processingTimeMs) {
+      this.revokePartition(partition);
+      const part = newPartitionState(partition, processingTimeMs);
+      part.floor = from.floor;
+      if (Number.isFinite(from.maxEventTsBefore)) {
+        part.maxEventTs = from.maxEventTsBefore;
+        part.watermark = from.maxEventTsBefore - o.outOfOrdernessMs;
+        // Offset -1: before any record of the replay.
+        logPush(part.maxLog, -1, from.maxEventTsBefore);
+      }
+      partitions.set(partition, part);
     },
 
     partitionInfo(partition) {
