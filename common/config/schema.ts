@@ -157,6 +157,13 @@ export const netmonConfigSchema = z
         outOfOrdernessSeconds: z.number().min(0).max(3600).optional().describe('Watermark lag behind the newest event time; default 2 poll intervals'),
         maxGapPolls: z.number().min(1).max(1000).default(5).describe('A counter delta spanning more poll intervals than this is not spread (counted as a gap)'),
         maxRateFactor: z.number().min(1).max(100).default(2).describe('A rate above this multiple of the link speed is dropped as implausible'),
+        allowedLatenessSeconds: z.number().min(0).max(86400).default(300).describe('After its watermark emission a window still takes late data (a new revision) this long'),
+        sessionTimeoutSeconds: z
+          .number()
+          .min(6)
+          .max(300)
+          .default(30)
+          .describe('Kafka group session timeout: how long a dead processor holds its partitions before another takes them over'),
       })
       .prefault({})
       .describe('Window processor'),

@@ -25,6 +25,8 @@ export interface DeviceState {
   closedThrough: number;
   /** A dropped window's members array, for the next window opened. */
   spareMembers: InterfaceWindow[] | null;
+  /** Data for windows before the partition floor is dropped: the device was seen in a replay (see restorePartition). */
+  floored: boolean;
   /** Offsets and positions (newest interface ts) of the device's counter samples a replay may need. */
   readonly counterRecs: OffsetLog;
   /** Offsets and positions (bucket end) of its traffic deltas a replay may need. */
@@ -56,6 +58,8 @@ export interface PartitionState {
   readonly devices: Set<DeviceState>;
   /** Windows starting before this are final for every device here (see PartitionCheckpoint). */
   floor: number;
+  /** Records before this offset are a replay after restorePartition; -Infinity when none. */
+  replayUpto: number;
   /** Where maxEventTs rose: (offset, new max) in offset order, for maxEventTsBefore of a checkpoint. */
   readonly maxLog: OffsetLog;
 }
@@ -65,7 +69,7 @@ export function newInterfaceState(ifIndex: number, ifName: string): InterfaceSta
 }
 
 export function newDeviceState(deviceId: string, part: PartitionState): DeviceState {
-  return { deviceId, part, ifaces: new Map(), windows: new Map(), closedThrough: -Infinity, spareMembers: null, counterRecs: newOffsetLog(), deltaRecs: newOffsetLog() };
+  return { deviceId, part, ifaces: new Map(), windows: new Map(), closedThrough: -Infinity, spareMembers: null, floored: false, counterRecs: newOffsetLog(), deltaRecs: newOffsetLog() };
 }
 
 export function newOffsetLog(): OffsetLog {
@@ -103,6 +107,7 @@ export function newPartitionState(id: number, nowMs: number): PartitionState {
     nextCheck: Infinity,
     devices: new Set(),
     floor: -Infinity,
+    replayUpto: -Infinity,
     maxLog: newOffsetLog(),
   };
 }

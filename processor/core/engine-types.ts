@@ -61,9 +61,10 @@ export interface PartitionInfo {
 
 /**
  * Where a partition's replay must start so that a fresh engine rebuilds the same state (Kafka
- * offset commit). Windows before `floor` are final for every device of the partition: a replay
- * drops data for them, and so does the live engine (for devices that appear later). `maxEventTsBefore`
- * is the newest event time among the records before `offset`: the replay's watermark starts there.
+ * offset commit). Windows before `floor` are final for every device the partition had: no more
+ * data can reach them and they were written, so a replay drops data for them (for devices seen
+ * before the replay's end; a device first seen after it behaves as live). `maxEventTsBefore` is
+ * the newest event time among the records before `offset`: the replay's watermark starts there.
  */
 export interface PartitionCheckpoint {
   offset: number;
@@ -89,8 +90,11 @@ export interface WindowEngine {
    * bookkeeping the replay no longer needs.
    */
   checkpoint(partition: number, nextOffset: number): PartitionCheckpoint;
-  /** Starts a partition from a checkpoint (forgetting what it held): the replay from `offset` follows. */
-  restorePartition(partition: number, from: Omit<PartitionCheckpoint, 'offset'>, processingTimeMs: number): void;
+  /**
+   * Starts a partition from a checkpoint (forgetting what it held): the replay from `offset` follows.
+   * `upto`: the end of what was processed before; devices first seen before it get the floor.
+   */
+  restorePartition(partition: number, from: Omit<PartitionCheckpoint, 'offset'> & { upto: number }, processingTimeMs: number): void;
   partitionInfo(partition: number): PartitionInfo | undefined;
   snapshotSize(): EngineSize;
 }

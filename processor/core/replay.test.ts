@@ -38,6 +38,8 @@ function stream(): SampleRecord[] {
     if (r() < 0.3) continue;
     recs.push({ t: sec + 1 + r() * 3, rec: pcap('p', 1 + (sec % 2), sec, sec + 1, BigInt(Math.round(1500 * r())), 2n, sec === 399) });
   }
+  // A device that appears late with buckets from a while ago (within the lateness): accepted.
+  for (let sec = 380; sec < 400; sec++) recs.push({ t: 455 + (sec - 380) / 10, rec: pcap('n', 1, sec, sec + 1, 700n, 1n) });
   recs.sort((x, y) => x.t - y.t);
   return recs.map((x) => x.rec);
 }
@@ -78,6 +80,7 @@ test('a restored engine replaying from its checkpoint writes exactly what an uni
   run(engine({ outOfOrdernessMs: 20_000, maxGapMs: 60_000 }), recs, 0, recs.length, 5, whole);
   const want = stored(whole.writes.values());
   assert.ok(want.size > 50, `the stream makes windows (${want.size})`);
+  assert.ok([...want.keys()].some((k) => k.startsWith('n/1/')), 'the late-appearing device has windows');
 
   for (const crashAt of [40, 97, 150, 211, 260, recs.length - 3]) {
     // First life: batches of 7, crash after `crashAt` records were written but not committed.
@@ -94,7 +97,7 @@ test('a restored engine replaying from its checkpoint writes exactly what an uni
     // Second life: restore, replay from the checkpoint; what records before `upto` emit was written already.
     const second: Run = { writes: new Map(), commits: [] };
     const e2 = engine({ outOfOrdernessMs: 20_000, maxGapMs: 60_000 });
-    e2.restorePartition(0, cp, 0);
+    e2.restorePartition(0, { ...cp, upto }, 0);
     run(e2, recs, cp.offset, recs.length, 11, second);
     const afterCommit = [...second.writes].filter(([off]) => off >= upto);
 
@@ -107,7 +110,7 @@ test('a restored engine replaying from its checkpoint writes exactly what an uni
   }
 });
 
-test('checkpoint: the floor only rises, and data for windows before it is late for any device', () => {
+test('checkpoint: the floor only rises; data before it is late for devices the replay saw, not for new ones', () => {
   const e = engine({ outOfOrdernessMs: 20_000, maxGapMs: 60_000 });
   let floor = -Infinity;
   for (let sec = 5, off = 0; sec < 300; sec += 10, off++) {
@@ -117,12 +120,17 @@ test('checkpoint: the floor only rises, and data for windows before it is late f
     floor = cp.floor;
   }
   assert.ok(floor >= at(240), `floor follows the completed windows (${(floor - at(0)) / 1000} s)`);
-  // A new device's bucket for a window before the floor is late, whatever the lateness would allow.
-  const out = e.ingest(pcap('new', 1, 200, 201, 1000n), 0, 0, 100);
+  // Live, a new device's bucket before the floor but within the lateness is taken.
+  assert.deepEqual(e.ingest(pcap('new', 1, 200, 201, 1000n), 0, 0, 100).events, []);
+  // Restored: a device seen before the end of the replay gets the floor, one seen after does not.
+  const r = engine({ outOfOrdernessMs: 20_000, maxGapMs: 60_000 });
+  r.restorePartition(0, { floor, maxEventTsBefore: at(300), upto: 50 }, 0);
+  const late = r.ingest(pcap('seen', 1, 200, 201, 1000n), 0, 0, 49);
   assert.deepEqual(
-    out.events.map((x) => `${x.kind}:${x.reason}`),
+    late.events.map((x) => `${x.kind}:${x.reason}`),
     ['late:window-closed'],
   );
+  assert.deepEqual(r.ingest(pcap('after', 1, 200, 201, 1000n), 0, 0, 50).events, []);
 });
 
 test('checkpoint of an unknown partition is the next offset; a quiet device stops holding the replay back', () => {

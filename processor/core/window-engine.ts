@@ -104,7 +104,7 @@ export function createWindowEngine(options: WindowEngineOptions): WindowEngine {
     const dev = ctxDevice!;
     const iface = ctxIface!;
     const end = windowStart + W;
-    if (end <= dev.closedThrough || windowStart < dev.part.floor) {
+    if (end <= dev.closedThrough || (dev.floored && windowStart < dev.part.floor)) {
       ctxLate = 'window-closed';
       return null;
     }
@@ -249,10 +249,13 @@ export function createWindowEngine(options: WindowEngineOptions): WindowEngine {
     out.events.push(reason === undefined ? { kind, deviceId: dev.deviceId, ifIndex, ts } : { kind, deviceId: dev.deviceId, ifIndex, reason, ts });
   }
 
-  function deviceFor(deviceId: string, part: PartitionState): DeviceState {
+  function deviceFor(deviceId: string, part: PartitionState, offset: number | undefined): DeviceState {
     let dev = devices.get(deviceId);
     if (dev === undefined) {
       dev = newDeviceState(deviceId, part);
+      // Seen in a replay: it may have had records before the replay start, so its windows before
+      // the floor are partial here and final (and written) in truth.
+      if (offset !== undefined && offset < part.replayUpto) dev.floored = true;
       devices.set(deviceId, dev);
       part.devices.add(dev);
     } else if (dev.part !== part) {
@@ -430,7 +433,7 @@ export function createWindowEngine(options: WindowEngineOptions): WindowEngine {
       begin();
       let part = partitions.get(partition);
       if (part === undefined) partitions.set(partition, (part = newPartitionState(partition, processingTimeMs)));
-      const dev = deviceFor(record.deviceId, part);
+      const dev = deviceFor(record.deviceId, part, offset);
       ctxWatermark = part.watermark;
       let eventTs: number;
       if (record.kind === 'counter-sample') {
@@ -520,6 +523,7 @@ export function createWindowEngine(options: WindowEngineOptions): WindowEngine {
       this.revokePartition(partition);
       const part = newPartitionState(partition, processingTimeMs);
       part.floor = from.floor;
+      part.replayUpto = from.upto;
       if (Number.isFinite(from.maxEventTsBefore)) {
         part.maxEventTs = from.maxEventTsBefore;
         part.watermark = from.maxEventTsBefore - o.outOfOrdernessMs;

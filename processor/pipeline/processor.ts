@@ -1,18 +1,26 @@
 // The processor component: a kafkajs consumer-group member that decodes sample records, feeds the
 // pure window engine, and hands emitted windows to the sinks before committing offsets. Records that
 // fail decoding go to the dead-letter topic with the reason; the pipeline never stops for them.
-// Batches and the idle tick run one at a time (the engine is single-threaded state).
+// Batches, the idle tick and rebalances run one at a time (the engine is single-threaded state).
+//
+// Exactly-once effect: after a batch is written, the committed offset is the engine's checkpoint,
+// the first record a replay needs (open windows, counter baselines), not the batch end. The commit
+// metadata carries the checkpoint's floor and watermark start and `upto`, the batch end. A member
+// that gets a partition (restart, rebalance) restores the engine from that metadata and replays
+// from the committed offset: windows from records before `upto` were written already and are
+// not written again, nor their dead letters; from `upto` on it writes what the lost member would have.
 import type { Clock } from '../../common/clock.js';
-import { createKafka, defaultPartitioner, prepareTopics, type Consumer, type KafkaMessage, type Producer } from '../../common/bus/kafka.js';
+import { createKafka, defaultPartitioner, prepareTopics, type Admin, type Consumer, type KafkaMessage, type Producer } from '../../common/bus/kafka.js';
 import { decodeSampleRecord } from '../../common/contracts/index.js';
 import type { WindowResultInput } from '../../common/contracts/window-result.js';
 import { DecodeError, errorMessage } from '../../common/errors.js';
 import { outOfOrdernessMs, type NetmonConfig } from '../../common/config/schema.js';
 import type { Component } from '../../common/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
-import { Counter, type Registry } from '../../common/metrics.js';
+import { Counter, Gauge, type Registry } from '../../common/metrics.js';
 import type { WindowStore } from '../../common/store/influx.js';
 import { createWindowEngine, type EngineOutput } from '../core/index.js';
+import { decodeCommitMeta, encodeCommitMeta, type CommitMeta } from './commit-meta.js';
 import { createWindowSink } from './window-sink.js';
 
 export interface Processor extends Component {
@@ -46,6 +54,9 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
   const windowsEmitted = new Counter({ name: 'netmon_processor_windows_emitted_total', help: 'Window results emitted', labelNames: ['kind'], registers: reg });
   const revisions = new Counter({ name: 'netmon_processor_window_revisions_total', help: 'Window results re-emitted as a new revision', registers: reg });
   const events = new Counter({ name: 'netmon_processor_events_total', help: 'Counter events: resets (discontinuities), gaps, implausible rates, out-of-order and late data', labelNames: ['kind'], registers: reg });
+  const replayed = new Counter({ name: 'netmon_processor_replayed_records_total', help: 'Records replayed after a restart or rebalance to rebuild state (their output was written before)', registers: reg });
+  const lag = new Gauge({ name: 'netmon_processor_consumer_lag', help: 'Records in the samples topic not yet consumed, per partition', labelNames: ['partition'], registers: reg });
+  const replaySpan = new Gauge({ name: 'netmon_processor_checkpoint_replay_records', help: 'Records a restart would replay (batch end minus committed offset), per partition', labelNames: ['partition'], registers: reg });
 
   const topics = config.kafka.topics;
   const windowMs = config.processor.windowSeconds * 1000;
@@ -53,7 +64,7 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
   const engine = createWindowEngine({
     windowMs,
     outOfOrdernessMs: outOfOrdernessMs(config),
-    allowedLatenessMs: 5 * 60_000,
+    allowedLatenessMs: config.processor.allowedLatenessSeconds * 1000,
     maxGapMs: Math.round(config.processor.maxGapPolls * pollMs),
     maxRateFactor: config.processor.maxRateFactor,
     idleTimeoutMs: Math.max(2 * pollMs, 10_000),
@@ -62,6 +73,13 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
   const kafka = createKafka(plog, config.kafka, 'processor');
   let consumer: Consumer | null = null;
   let producer: Producer | null = null;
+  let admin: Admin | null = null;
+  /** Partitions this member owns and has restored: the next offset to ingest (older ones are skipped). */
+  const position = new Map<number, number>();
+  /** Per owned partition: records before this offset are a replay (output written already). */
+  const replayUpto = new Map<number, number>();
+  /** Committed offsets' metadata for partitions assigned but not yet restored. */
+  let pendingMeta: Promise<Map<number, CommitMeta | null>> | null = null;
   let running = false;
   let tickTimer: NodeJS.Timeout | null = null;
   let chain: Promise<unknown> = Promise.resolve();
@@ -100,6 +118,54 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
 
   const sink = () => createWindowSink(plog, { store: deps.store, producer: producer!, topic: topics.windows });
 
+  async function fetchCommitMeta(): Promise<Map<number, CommitMeta | null>> {
+    const res = await admin!.fetchOffsets({ groupId: config.processor.groupId, topics: [topics.samples] });
+    const m = new Map<number, CommitMeta | null>();
+    for (const t of res) for (const p of t.partitions) m.set(p.partition, p.offset === '-1' ? null : decodeCommitMeta(p.metadata));
+    return m;
+  }
+
+  /** A new assignment: forget partitions that went elsewhere; the new ones restore on their first batch. */
+  function onAssignment(assigned: number[]): void {
+    const keep = new Set(assigned);
+    for (const p of [...position.keys()]) {
+      if (keep.has(p)) continue;
+      engine.revokePartition(p);
+      position.delete(p);
+      replayUpto.delete(p);
+      lag.remove({ partition: String(p) });
+      replaySpan.remove({ partition: String(p) });
+    }
+    pendingMeta = assigned.some((p) => !position.has(p)) ? fetchCommitMeta() : null;
+    // A failed fetch is retried by the batch that needs it.
+    pendingMeta?.catch(() => undefined);
+  }
+
+  /** Restores a newly assigned partition from its commit metadata (or starts it fresh). */
+  async function restore(partition: number): Promise<void> {
+    let metas: Map<number, CommitMeta | null>;
+    try {
+      metas = await (pendingMeta ?? fetchCommitMeta());
+    } catch {
+      metas = await fetchCommitMeta();
+    }
+    const meta = metas.get(partition) ?? null;
+    if (meta) {
+      engine.restorePartition(partition, { floor: meta.floor ?? -Infinity, maxEventTsBefore: meta.maxTs ?? -Infinity, upto: meta.upto }, deps.clock.now());
+      replayUpto.set(partition, meta.upto);
+    } else {
+      engine.revokePartition(partition);
+    }
+    position.set(partition, -1);
+    plog.info({ partition, replayUpto: meta?.upto ?? null }, meta ? 'partition restored from its checkpoint; replaying' : 'partition starts fresh');
+  }
+
+  async function commit(topic: string, partition: number, upto: number): Promise<void> {
+    const cp = engine.checkpoint(partition, upto);
+    replaySpan.set({ partition: String(partition) }, upto - cp.offset);
+    await consumer!.commitOffsets([{ topic, partition, offset: String(cp.offset), metadata: encodeCommitMeta(cp, upto) }]);
+  }
+
   return {
     name: 'processor',
     async start() {
@@ -107,8 +173,15 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
       await prepareTopics(kafka, config.kafka);
       producer = kafka.producer({ createPartitioner: defaultPartitioner, allowAutoTopicCreation: false });
       await producer.connect();
-      consumer = kafka.consumer({ groupId: config.processor.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
-      consumer.on(consumer.events.GROUP_JOIN, () => joined());
+      admin = kafka.admin();
+      await admin.connect();
+      const sessionTimeout = config.processor.sessionTimeoutSeconds * 1000;
+      consumer = kafka.consumer({ groupId: config.processor.groupId, sessionTimeout, heartbeatInterval: Math.min(3_000, sessionTimeout / 3) });
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        const assigned = e.payload.memberAssignment[topics.samples] ?? [];
+        void serial(() => Promise.resolve(onAssignment(assigned)));
+        joined();
+      });
       consumer.on(consumer.events.CRASH, (e) => limited('crash', 'error', { err: errorMessage(e.payload.error) }, 'consumer crashed; kafkajs restarts it'));
       await consumer.connect();
       await consumer.subscribe({ topic: topics.samples, fromBeginning: true });
@@ -120,27 +193,42 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
         eachBatch: async (payload) =>
           serial(async () => {
             const { batch } = payload;
+            const p = batch.partition;
+            if (!position.has(p)) await restore(p);
+            const from = position.get(p) ?? -1;
+            const upto = replayUpto.get(p) ?? -1;
             const out: WindowResultInput[] = [];
             const dead: DeadLetter[] = [];
             for (const m of batch.messages) {
-              records.inc();
+              const offset = Number(m.offset);
+              // Kafka redelivers from the committed offset after a rebalance; this member has those already.
+              if (offset < from) continue;
+              const replay = offset < upto;
+              if (replay) replayed.inc();
+              else records.inc();
               let rec;
               try {
                 rec = decodeSampleRecord(m.value);
               } catch (err) {
+                if (replay) continue;
                 const field = err instanceof DecodeError ? err.field : null;
-                dead.push({ ...refOf(batch.topic, batch.partition, m), reason: `invalid: ${errorMessage(err)}`, field });
-                limited('decode', 'warn', { partition: batch.partition, offset: m.offset, err: errorMessage(err) }, 'bad record dead-lettered');
+                dead.push({ ...refOf(batch.topic, p, m), reason: `invalid: ${errorMessage(err)}`, field });
+                limited('decode', 'warn', { partition: p, offset: m.offset, err: errorMessage(err) }, 'bad record dead-lettered');
                 continue;
               }
-              account(engine.ingest(rec, batch.partition, deps.clock.now()), out, dead, () => refOf(batch.topic, batch.partition, m));
+              const result = engine.ingest(rec, p, deps.clock.now(), offset);
+              if (!replay) account(result, out, dead, () => refOf(batch.topic, p, m));
             }
             if (!(await windowSink.write(out, isRunning))) return;
             await publishDeadLetters(dead);
             const last = batch.messages[batch.messages.length - 1];
             if (last) {
+              const next = Number(last.offset) + 1;
               payload.resolveOffset(last.offset);
-              await consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+              position.set(p, next);
+              if (next >= upto) replayUpto.delete(p);
+              lag.set({ partition: String(p) }, Math.max(0, Number(batch.highWatermark) - next));
+              await commit(batch.topic, p, next);
             }
             await payload.heartbeat();
           }),
@@ -149,7 +237,12 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
         void serial(async () => {
           const out: WindowResultInput[] = [];
           account(engine.tick(deps.clock.now()), out, null);
-          await windowSink.write(out, isRunning);
+          if (out.length === 0 || !(await windowSink.write(out, isRunning))) return;
+          // Closed windows move checkpoints on: commit them, or a restart would replay more than needed.
+          for (const [p, next] of position) {
+            if (next < 0 || replayUpto.has(p)) continue;
+            await commit(topics.samples, p, next).catch((err: unknown) => limited('tick-commit', 'warn', { partition: p, err: errorMessage(err) }, 'checkpoint commit after idle flush failed'));
+          }
         });
       }, 1000);
     },
@@ -159,8 +252,12 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
       await consumer?.disconnect();
       await chain;
       await producer?.disconnect();
+      await admin?.disconnect();
       consumer = null;
       producer = null;
+      admin = null;
+      position.clear();
+      replayUpto.clear();
     },
     ready: () => joinedP,
   };
