@@ -56,7 +56,7 @@ function recordStream(t0: number): Msg[] {
         // Device 3 has 32-bit counters that start near the wrap.
         const width = d === 3 ? 32 : 64;
         const wrap = (v: bigint) => (width === 32 ? (v + (1n << 32n) - 20_000n) % (1n << 32n) : v);
-        return { ifIndex: i + 1, name: `ge-0/0/${i}`, alias: '', speed: 1e9, operStatus: 'up' as const, width: width as 32 | 64, inOctets: wrap(c.in), outOctets: wrap(c.out), inPackets: wrap(c.inP), outPackets: wrap(c.outP), discontinuityTime: 0 };
+        return { ifIndex: i + 1, name: `ge-0/0/${i}`, alias: '', speed: 1e9, operStatus: 'up' as const, width: width, inOctets: wrap(c.in), outOctets: wrap(c.out), inPackets: wrap(c.inP), outPackets: wrap(c.outP), discontinuityTime: 0 };
       });
       const s: CounterSampleInput = { deviceId, source: 'snmp', ts, sysUpTime, interfaces };
       msgs.push({ partition: d % PARTITIONS, key: deviceId, value: encodeCounterSample(s), ts });
@@ -147,7 +147,7 @@ async function startProcessor(dir: string, config: NetmonConfig, name: string): 
   );
   const child = spawn(process.execPath, [join(repoRoot(), 'bin', 'netmon.js'), 'processor', '--config', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
   const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
   const exited = new Promise<number | null>((r) =>
     child.once('exit', (code) => {
