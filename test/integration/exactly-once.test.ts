@@ -54,7 +54,7 @@ function recordStream(t0: number): Msg[] {
         c.inP += BigInt(Math.ceil(rate / 100));
         c.outP += BigInt(Math.ceil(rate / 250));
         // Device 3 has 32-bit counters that start near the wrap.
-        const width = d === 3 ? 32 : 64;
+        const width: 32 | 64 = d === 3 ? 32 : 64;
         const wrap = (v: bigint) => (width === 32 ? (v + (1n << 32n) - 20_000n) % (1n << 32n) : v);
         return { ifIndex: i + 1, name: `ge-0/0/${i}`, alias: '', speed: 1e9, operStatus: 'up' as const, width: width, inOctets: wrap(c.in), outOctets: wrap(c.out), inPackets: wrap(c.inP), outPackets: wrap(c.outP), discontinuityTime: 0 };
       });
