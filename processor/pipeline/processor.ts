@@ -21,7 +21,8 @@ import { Counter, Gauge, type Registry } from '../../common/metrics.js';
 import type { WindowStore } from '../../common/store/influx.js';
 import { createWindowEngine, type EngineOutput } from '../core/index.js';
 import { decodeCommitMeta, encodeCommitMeta, type CommitMeta } from './commit-meta.js';
-import { createWindowSink } from './window-sink.js';
+import { createWindowSink, type WindowSink } from './window-sink.js';
+import { createWriteBehind } from './write-behind.js';
 
 export interface Processor extends Component {
   /** Resolves when the consumer has joined its group (partitions assigned). */
@@ -39,6 +40,20 @@ export interface DeadLetter {
 }
 
 type RecordRef = Omit<DeadLetter, 'reason' | 'field'>;
+
+interface OffsetCommit {
+  topic: string;
+  partition: number;
+  offset: string;
+  metadata: string;
+}
+
+/** One batch's (or idle flush's) output for the write-behind queue. */
+interface WriteJob {
+  windows: WindowResultInput[];
+  dead: DeadLetter[];
+  commits: OffsetCommit[];
+}
 
 /** Where a record came from, with its bytes (cut at 64 KiB), for a dead letter. */
 function refOf(topic: string, partition: number, m: KafkaMessage): RecordRef {
@@ -131,6 +146,7 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
     for (const p of [...position.keys()]) {
       if (keep.has(p)) continue;
       engine.revokePartition(p);
+      lastCheckpoint.delete(p);
       position.delete(p);
       replayUpto.delete(p);
       lag.remove({ partition: String(p) });
@@ -160,11 +176,40 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
     plog.info({ partition, replayUpto: meta?.upto ?? null }, meta ? 'partition restored from its checkpoint; replaying' : 'partition starts fresh');
   }
 
-  async function commit(topic: string, partition: number, upto: number): Promise<void> {
+  /** Per partition: the `upto` of its last checkpoint commit and when it was taken (processing time). */
+  const lastCheckpoint = new Map<number, { upto: number; at: number }>();
+  /** A checkpoint costs a pass over the partition's devices: at most one per partition per second. */
+  const CHECKPOINT_EVERY_MS = 1000;
+  const checkpointDue = (partition: number, upto: number, now: number): boolean => {
+    const last = lastCheckpoint.get(partition);
+    return last === undefined || (last.upto !== upto && now - last.at >= CHECKPOINT_EVERY_MS);
+  };
+
+  /** The offset commit for a partition whose records before `upto` are ingested: its checkpoint. */
+  function checkpointCommit(partition: number, upto: number): OffsetCommit {
+    lastCheckpoint.set(partition, { upto, at: deps.clock.now() });
     const cp = engine.checkpoint(partition, upto);
     replaySpan.set({ partition: String(partition) }, upto - cp.offset);
-    await consumer!.commitOffsets([{ topic, partition, offset: String(cp.offset), metadata: encodeCommitMeta(cp, upto) }]);
+    return { topic: topics.samples, partition, offset: String(cp.offset), metadata: encodeCommitMeta(cp, upto) };
   }
+
+  /** Writes queued output in order: windows, then dead letters, then the commits that cover them. */
+  async function flush(jobs: WriteJob[]): Promise<void> {
+    const windows = jobs.flatMap((j) => j.windows);
+    if (!windowSink || !(await windowSink.write(windows, isRunning))) return;
+    await publishDeadLetters(jobs.flatMap((j) => j.dead));
+    const commits = new Map<number, OffsetCommit>();
+    for (const j of jobs) for (const c of j.commits) commits.set(c.partition, c);
+    if (commits.size === 0 || !consumer) return;
+    try {
+      await consumer.commitOffsets([...commits.values()]);
+    } catch (err) {
+      // A later commit covers it; until then a restart replays a little more.
+      limited('commit', 'warn', { err: errorMessage(err) }, 'offset commit failed');
+    }
+  }
+  let windowSink: WindowSink | null = null;
+  const writer = createWriteBehind(flush, 4);
 
   return {
     name: 'processor',
@@ -186,7 +231,7 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
       await consumer.connect();
       await consumer.subscribe({ topic: topics.samples, fromBeginning: true });
       running = true;
-      const windowSink = sink();
+      windowSink = sink();
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -219,38 +264,42 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
               const result = engine.ingest(rec, p, deps.clock.now(), offset);
               if (!replay) account(result, out, dead, () => refOf(batch.topic, p, m));
             }
-            if (!(await windowSink.write(out, isRunning))) return;
-            await publishDeadLetters(dead);
             const last = batch.messages[batch.messages.length - 1];
+            const commits: OffsetCommit[] = [];
             if (last) {
               const next = Number(last.offset) + 1;
-              payload.resolveOffset(last.offset);
               position.set(p, next);
               if (next >= upto) replayUpto.delete(p);
               lag.set({ partition: String(p) }, Math.max(0, Number(batch.highWatermark) - next));
-              await commit(batch.topic, p, next);
+              if (checkpointDue(p, next, deps.clock.now())) commits.push(checkpointCommit(p, next));
             }
+            // Written (and committed) behind: the next batch is decoded meanwhile.
+            await writer.push({ windows: out, dead, commits });
+            if (last) payload.resolveOffset(last.offset);
             await payload.heartbeat();
           }),
       });
       tickTimer = setInterval(() => {
         void serial(async () => {
           const out: WindowResultInput[] = [];
-          account(engine.tick(deps.clock.now()), out, null);
-          if (out.length === 0 || !(await windowSink.write(out, isRunning))) return;
-          // Closed windows move checkpoints on: commit them, or a restart would replay more than needed.
-          for (const [p, next] of position) {
-            if (next < 0 || replayUpto.has(p)) continue;
-            await commit(topics.samples, p, next).catch((err: unknown) => limited('tick-commit', 'warn', { partition: p, err: errorMessage(err) }, 'checkpoint commit after idle flush failed'));
-          }
+          const now = deps.clock.now();
+          account(engine.tick(now), out, null);
+          // Checkpoints the batches skipped, and those closed windows moved on.
+          const commits = [...position]
+            .filter(([p, next]) => next >= 0 && !replayUpto.has(p) && (out.length > 0 || checkpointDue(p, next, now)))
+            .map(([p, next]) => checkpointCommit(p, next));
+          if (out.length > 0 || commits.length > 0) await writer.push({ windows: out, dead: [], commits });
         });
       }, 1000);
     },
     async stop() {
       running = false;
       if (tickTimer) clearInterval(tickTimer);
+      // Write (and commit) what is queued while the consumer can still commit, then stop it.
+      await serial(() => writer.drain());
       await consumer?.disconnect();
       await chain;
+      await writer.drain();
       await producer?.disconnect();
       await admin?.disconnect();
       consumer = null;
@@ -258,6 +307,7 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
       admin = null;
       position.clear();
       replayUpto.clear();
+      lastCheckpoint.clear();
     },
     ready: () => joinedP,
   };
