@@ -5,6 +5,7 @@ import {
   decodeAlertEvent, encodeAlertEvent, decodeSampleRecord, decodeConfigChange, encodeConfigChange, parseConfigKey, configKey,
   type CounterSampleInput, type WindowResultInput,
 } from './index.js';
+import { encodeJson } from './codec.js';
 import { DecodeError } from '../errors.js';
 import { deviceSchema } from '../config/schema.js';
 
@@ -37,6 +38,8 @@ test('CounterSample round-trips counters beyond 2^53 exactly, as decimal strings
 
 test('WindowResult and TrafficDelta and AlertEvent round-trip', () => {
   assert.deepEqual({ ...decodeWindowResult(encodeWindowResult(window)) }, { v: 1, kind: 'window-result', ...window });
+  // The fast encoder writes what the generic one does.
+  assert.equal(encodeWindowResult(window), encodeJson({ v: 1, kind: 'window-result', ...window }));
   const delta = { deviceId: 'cap', source: 'pcap' as const, ifIndex: 1, ifName: 'pcap', start: 1000, end: 2000, inOctets: 10n, outOctets: 0n, inPackets: 1n, outPackets: 0n, final: true };
   assert.deepEqual({ ...decodeTrafficDelta(encodeTrafficDelta(delta)) }, { v: 1, kind: 'traffic-delta', ...delta });
   const alert = { ruleId: 'hot', deviceId: 'r1', ifIndex: null, state: 'firing' as const, severity: 'warning' as const, metric: 'inBps', value: 9, threshold: 8, windowStart: 0, ts: 1, message: 'hot' };

@@ -54,7 +54,18 @@ export type WindowResult = z.output<typeof windowResultSchema>;
 export type WindowResultInput = Omit<WindowResult, 'v' | 'kind'>;
 
 const windowResultCodec = messageCodec(windowResultSchema, WINDOW_RESULT_VERSION, 'window-result', 'WindowResult');
-export const encodeWindowResult = windowResultCodec.encode;
+/**
+ * The codec's encoding, without JSON.stringify's per-key replacer: a window is flat, so its bigints
+ * are converted in one pass (the processor and the dashboard encode thousands per second).
+ */
+export function encodeWindowResult(w: WindowResultInput): string {
+  const o: Record<string, unknown> = { v: WINDOW_RESULT_VERSION, kind: 'window-result' };
+  for (const k of Object.keys(w)) {
+    const x = (w as Record<string, unknown>)[k];
+    o[k] = typeof x === 'bigint' ? x.toString() : x;
+  }
+  return JSON.stringify(o);
+}
 export const decodeWindowResult = windowResultCodec.decode;
 
 /** The identity of a window's series, used for dedup and as Kafka/Influx key parts. */
