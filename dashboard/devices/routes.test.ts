@@ -62,7 +62,7 @@ void test('writes need authentication: 401 without, bearer token works, session 
   assert.match(setCookie, /HttpOnly/);
   assert.match(setCookie, /SameSite=Strict/);
   const cookie = setCookie.split(';')[0];
-  const csrf = (login.json() as { csrfToken: string }).csrfToken;
+  const csrf = login.json<{ csrfToken: string }>().csrfToken;
   assert.ok(csrf.length >= 32);
 
   const noCsrf = await app.inject({ method: 'POST', url: '/api/devices/sw2/disable', headers: { cookie } });
@@ -71,7 +71,7 @@ void test('writes need authentication: 401 without, bearer token works, session 
   assert.equal(wrongCsrf.statusCode, 403);
   const ok = await app.inject({ method: 'POST', url: '/api/devices/sw2/disable', headers: { cookie, 'x-csrf-token': csrf } });
   assert.equal(ok.statusCode, 200);
-  assert.equal((ok.json() as { enabled: boolean }).enabled, false);
+  assert.equal(ok.json<{ enabled: boolean }>().enabled, false);
   const foreign = await app.inject({ method: 'POST', url: '/api/devices/sw2/enable', headers: { cookie, 'x-csrf-token': csrf, origin: 'http://evil.example' } });
   assert.equal(foreign.statusCode, 403);
 
@@ -89,7 +89,7 @@ void test('secrets are write-only: never in any response; an update without them
   const bodies: string[] = [];
   const created = await app.inject({ method: 'POST', url: '/api/devices', payload: device, headers: auth });
   bodies.push(created.body);
-  assert.equal((created.json() as { snmp: { community: string } }).snmp.community, '(set)');
+  assert.equal(created.json<{ snmp: { community: string } }>().snmp.community, '(set)');
   const put = await app.inject({ method: 'PUT', url: '/api/devices/sw2', payload: { id: 'sw2', host: 'sw2b.example', snmp: { version: '2c' } }, headers: auth });
   assert.equal(put.statusCode, 200, put.body);
   bodies.push(put.body);
@@ -122,7 +122,7 @@ void test('bad input is a 400 naming the field; unknown ids are 404; duplicates 
   for (const c of cases) {
     const res = await app.inject({ method: 'POST', url: '/api/devices', payload: c.payload as object, headers: auth });
     assert.equal(res.statusCode, 400, JSON.stringify(c.payload));
-    assert.match((res.json() as { message: string }).message, c.field);
+    assert.match(res.json<{ message: string }>().message, c.field);
   }
   assert.equal((await app.inject({ method: 'POST', url: '/api/devices', payload: { ...device, id: 'r1' }, headers: auth })).statusCode, 409);
   assert.equal((await app.inject({ url: '/api/devices/nope' })).statusCode, 404);
@@ -140,8 +140,8 @@ void test('test connection probes an unsaved device (stored secrets reused for a
   const probe = await app.inject({ method: 'POST', url: '/api/devices/test-connection', payload: { id: 'r1', host: '10.0.0.1', snmp: { version: '2c' } }, headers: auth });
   assert.deepEqual(probe.json(), { ok: true, sysName: 'lab-agent', sysDescr: 'Linux lab', interfaceCount: 2 });
   const dead = await app.inject({ method: 'POST', url: '/api/devices/test-connection', payload: { id: 'new', host: 'dead.example', snmp: { version: '2c', community: 'x' } }, headers: auth });
-  assert.equal((dead.json() as { ok: boolean }).ok, false);
-  assert.match((dead.json() as { message: string }).message, /timed out/);
+  assert.equal(dead.json<{ ok: boolean }>().ok, false);
+  assert.match(dead.json<{ message: string }>().message, /timed out/);
   const invalid = await app.inject({ method: 'POST', url: '/api/devices/test-connection', payload: { id: 'new', host: 'h', snmp: { version: '2c' } }, headers: auth });
   assert.equal(invalid.statusCode, 400);
   assert.match(invalid.body, /snmp\.community/);
@@ -151,7 +151,7 @@ void test('test connection probes an unsaved device (stored secrets reused for a
   const csv = 'id,host,version,community\nn1,10.2.0.1,2c,a\nn2,bad host,2c,b\n';
   const imp = await app.inject({ method: 'POST', url: '/api/devices/import', payload: csv, headers: { ...auth, 'content-type': 'text/csv' } });
   assert.equal(imp.statusCode, 200, imp.body);
-  const report = imp.json() as { applied: number; failed: number; rows: { row: number; id: string; ok: boolean; field?: string }[] };
+  const report = imp.json<{ applied: number; failed: number; rows: { row: number; id: string; ok: boolean; field?: string }[] }>();
   assert.equal(report.applied, 1);
   assert.equal(report.failed, 1);
   assert.deepEqual(report.rows.map((r) => [r.row, r.id, r.ok, r.field]), [[1, 'n1', true, undefined], [2, 'n2', false, 'host']]);
@@ -181,7 +181,7 @@ void test('OpenAPI at /docs/json lists the routes with their schemas; /docs is s
   const s = await setup();
   t.after(s.close);
   const app = s.dash.app;
-  const doc = (await app.inject({ url: '/docs/json' })).json() as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } }>> };
+  const doc = (await app.inject({ url: '/docs/json' })).json<{ openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } }>> }>();
   assert.match(doc.openapi, /^3\./);
   for (const p of ['/api/devices', '/api/devices/{id}', '/api/devices/{id}/enable', '/api/devices/{id}/interfaces', '/api/devices/test-connection', '/api/devices/import', '/api/windows', '/api/auth/login']) assert.ok(doc.paths[p], p);
   assert.equal(doc.paths['/live'], undefined);
