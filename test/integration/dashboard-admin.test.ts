@@ -114,7 +114,7 @@ void test('device admin end to end: API and hand edits reach devices.yaml and ne
   assert.equal(admin.store.list().some((d) => d.id === 'broken'), false);
 
   // Fix the file by hand again (drop the broken entry), then delete through the API: a tombstone.
-  writeFileSync(file, readFileSync(file, 'utf8').replace(/  - id: broken[\s\S]*$/, ''));
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/ {2}- id: broken[\s\S]*$/, ''));
   await waitFor('the repaired file accepted', async () => ((await (await fetch(`${base}/api/devices-file`)).json()) as { problem: unknown }).problem === null, 10_000);
   const del = await fetch(`${base}/api/devices/hand-edited`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
   assert.equal(del.status, 204);
