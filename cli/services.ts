@@ -44,7 +44,8 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
     const dlog = log.child({ service: 'dashboard' });
     const feed = createKafkaWindowFeed(dlog, loaded.config, { registry });
     // The device list file + netmon.config, administered from the dashboard (started before it).
-    const admin = createDeviceAdmin(dlog, loaded, { registry, clock });
+    // Without a config file there is no devices file to administer: the list is read-only.
+    const admin = loaded.devicesPath ? createDeviceAdmin(dlog, { config: loaded.config, devicesPath: loaded.devicesPath }, { registry, clock }) : undefined;
     const dashboard = createDashboard(dlog, loaded.config, {
       registry,
       feed,
@@ -53,7 +54,7 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
       statusOf,
       admin,
     });
-    components.push(feed, admin.store, dashboard);
+    components.push(feed, ...(admin ? [admin.store] : []), dashboard);
     url = () => dashboard.url();
   }
   // Without a dashboard in the process, each service serves its own /metrics.

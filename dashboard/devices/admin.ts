@@ -1,7 +1,6 @@
 // Device administration, assembled: the device store (file + netmon.config) and the live probe,
 // built from the loaded configuration. `netmon dashboard` / `netmon all` start the store before the
 // dashboard (it is a Component) and hand `admin` to createDashboard, which registers the routes.
-import { resolve } from 'node:path';
 import { systemClock, type Clock } from '../../common/clock.js';
 import type { LoadedConfig } from '../../common/config/load.js';
 import type { DeviceConfig } from '../../common/config/schema.js';
@@ -16,10 +15,9 @@ export interface DeviceAdmin {
   probe: (device: DeviceConfig) => Promise<ProbeResult>;
 }
 
-export function createDeviceAdmin(log: Logger, loaded: Pick<LoadedConfig, 'config' | 'devicesPath'>, deps: { registry: Registry; clock?: Clock; topic?: ConfigTopic; debounceMs?: number }): DeviceAdmin {
+export function createDeviceAdmin(log: Logger, loaded: { config: LoadedConfig['config']; devicesPath: string }, deps: { registry: Registry; clock?: Clock; topic?: ConfigTopic; debounceMs?: number }): DeviceAdmin {
   const { config } = loaded;
-  // Without a config file the list lives in ./<devicesFile> (default devices.yaml).
-  const file = loaded.devicesPath ?? resolve(config.devicesFile);
+  const file = loaded.devicesPath;
   const topic = deps.topic ?? createKafkaConfigTopic(log, config.kafka, { groupIdPrefix: config.dashboard.groupIdPrefix });
   const store = createDeviceStore(log, { file, debounceMs: deps.debounceMs }, { topic, clock: deps.clock ?? systemClock, registry: deps.registry });
   const c = config.collector;
