@@ -4,7 +4,7 @@
 // as ${ENV} stays a reference), and write it atomically (temp file in the same directory, fsync,
 // rename). Validation is the config schema's: one definition of a valid device.
 import { randomBytes } from 'node:crypto';
-import { open, rename, stat } from 'node:fs/promises';
+import { open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError } from '../errors.js';
@@ -163,12 +163,18 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
   }
   const fh = await open(tmp, 'wx', mode);
   try {
-    await fh.writeFile(text, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
+    try {
+      await fh.writeFile(text, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (err) {
+    // A full disk or a vanished directory: the old file stays as it was, and no temp file is left.
+    await unlink(tmp).catch(() => undefined);
+    throw err;
   }
-  await rename(tmp, file);
   // The rename itself is durable only once the directory is synced.
   const d = await open(dir, 'r');
   try {
