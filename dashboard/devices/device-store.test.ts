@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { deviceSchema } from '../../common/config/schema.js';
 import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
-import { createDeviceStore, DeviceConflictError, DeviceNotFoundError, PublishPendingError } from './device-store.js';
+import { createDeviceStore, DeviceConflictError, DeviceNotFoundError, DevicesFileBrokenError, PublishPendingError } from './device-store.js';
 import { createFakeConfigTopic } from './fake-topic.js';
 import { parseImport } from './import.js';
 import { DeviceInputError } from './validate.js';
@@ -88,6 +88,28 @@ void test('hand edits: a good one is picked up and published; a broken one is re
   assert.deepEqual(store.list().map((d) => d.id), ['r1', 'r2']);
   assert.match(store.fileProblem()?.message ?? '', /devices\.yaml:7: devices\[1\]\.host/);
   assert.equal(topic.held.has('r3'), false);
+});
+
+void test('an API change never overwrites a hand edit: a fresh one is merged, a broken one blocks writes until fixed', async (t) => {
+  const { store, topic, file } = setup(FILE);
+  await store.start();
+  t.after(() => store.stop());
+  // Written by hand just now (before the watcher's debounce): the API change re-reads the file first.
+  writeFileSync(file, FILE.replace('# my devices', '# my devices, edited'));
+  await store.create({ id: 'api1', host: 'h', snmp: { version: '2c', community: 'x' } });
+  const text = readFileSync(file, 'utf8');
+  assert.match(text, /# my devices, edited/);
+  assert.match(text, /id: api1/);
+
+  const broken = `${text}  - id: [oops\n`;
+  writeFileSync(file, broken);
+  await assert.rejects(store.create({ id: 'api2', host: 'h', snmp: { version: '2c', community: 'x' } }), (e: unknown) => e instanceof DevicesFileBrokenError && /devices\.yaml:\d+/.test(e.message));
+  assert.equal(readFileSync(file, 'utf8'), broken, 'the broken hand edit is left as it is');
+  assert.equal(topic.held.has('api2'), false);
+  writeFileSync(file, text);
+  await store.create({ id: 'api2', host: 'h', snmp: { version: '2c', community: 'x' } });
+  assert.equal(store.fileProblem(), null);
+  assert.deepEqual([...topic.held.keys()].sort(), ['api1', 'api2', 'r1']);
 });
 
 void test('the file watcher picks up a hand edit without a reload call', async (t) => {

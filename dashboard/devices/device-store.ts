@@ -34,6 +34,14 @@ export class DeviceConflictError extends NetmonError {
   }
 }
 
+/** The file on disk holds a hand edit that cannot be used: API changes wait until it is fixed, so it is not overwritten. */
+export class DevicesFileBrokenError extends NetmonError {
+  constructor(problem: string) {
+    super(ErrorCodes.CONFIG_INVALID, `the devices file has a hand edit that cannot be used; fix or revert it first (changes from here would overwrite it): ${problem}`);
+    this.name = 'DevicesFileBrokenError';
+  }
+}
+
 /** The file was written but Kafka did not take the change; it is sent again with the next change or at the next start. */
 export class PublishPendingError extends NetmonError {
   constructor(cause: unknown) {
@@ -93,6 +101,8 @@ export function createDeviceStore(log: Logger, opts: DeviceStoreOptions, deps: {
 
   let state: DevicesDocument = { doc: new Document({ devices: [] }), devices: [] };
   let lastText = '';
+  /** The text of the last unusable hand edit, so re-reading it is not counted again. */
+  let brokenText: string | null = null;
   let onTopic = new Map<string, DeviceConfig>();
   let problem: FileProblem | null = null;
   let queue: Promise<unknown> = Promise.resolve();
@@ -126,6 +136,14 @@ export function createDeviceStore(log: Logger, opts: DeviceStoreOptions, deps: {
 
   /** Applies an edit to a copy of the document, validates the result as the loader would, writes, publishes. */
   async function commit(source: string, edit: (doc: Document, devices: readonly DeviceConfig[]) => void): Promise<void> {
+    // A hand edit not yet picked up (debounce) or broken must not be overwritten by this change.
+    try {
+      await reloadFromFile();
+    } catch (err) {
+      // The file's own change could not be published: it goes out with this change's sync.
+      if (!(err instanceof PublishPendingError)) throw err;
+    }
+    if (problem) throw new DevicesFileBrokenError(problem.message);
     const doc = state.doc.clone();
     edit(doc, state.devices);
     const text = doc.toString();
@@ -157,17 +175,25 @@ export function createDeviceStore(log: Logger, opts: DeviceStoreOptions, deps: {
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !running) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && (!running || lastText === '')) {
         // First start without a file: an empty list, written on the first change.
         const doc = new Document({ devices: [] });
         doc.commentBefore = NEW_FILE_HEADER;
+        if (running) return false;
         state = { doc, devices: [] };
         return true;
       }
       throw new ConfigError(file, `cannot read the devices file: ${errorMessage(err)}`, err);
     }
     if (running && text === lastText) return false;
-    state = parseDevicesText(text, file, env);
+    if (text === brokenText && problem) throw new DevicesFileBrokenError(problem.message);
+    try {
+      state = parseDevicesText(text, file, env);
+    } catch (err) {
+      brokenText = text;
+      throw err;
+    }
+    brokenText = null;
     lastText = text;
     return true;
   }
@@ -178,6 +204,7 @@ export function createDeviceStore(log: Logger, opts: DeviceStoreOptions, deps: {
       changed = await readFileState();
       problem = null;
     } catch (err) {
+      if (err instanceof DevicesFileBrokenError) return; // the same broken text, already reported
       fileErrors.inc();
       problem = { message: errorMessage(err), at: deps.clock.now() };
       log.warn({ err: problem.message }, 'devices file changed but cannot be used; keeping the current device list');

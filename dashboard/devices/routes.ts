@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { DEVICE_ID_PATTERN, deviceSchema, type DeviceConfig } from '../../common/config/schema.js';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
-import { DeviceConflictError, DeviceNotFoundError, PublishPendingError, type DeviceStore } from './device-store.js';
+import { DeviceConflictError, DeviceNotFoundError, DevicesFileBrokenError, PublishPendingError, type DeviceStore } from './device-store.js';
 import { detectFormat, ImportFormatError, parseImport, IMPORT_COLUMNS } from './import.js';
 import { probeFailure, type ProbeResult } from './probe.js';
 import { DeviceInputError, redactDevice, validateDevice } from './validate.js';
@@ -113,6 +113,7 @@ function sendError(reply: FastifyReply, err: unknown, log: Logger) {
   }
   if (err instanceof DeviceNotFoundError) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: err.message });
   if (err instanceof DeviceConflictError) return reply.code(409).send({ statusCode: 409, error: 'Conflict', field: 'id', message: err.message });
+  if (err instanceof DevicesFileBrokenError) return reply.code(409).send({ statusCode: 409, code: err.code, error: 'Conflict', message: err.message });
   if (err instanceof PublishPendingError) return reply.code(503).send({ statusCode: 503, code: err.code, error: 'Service Unavailable', message: err.message });
   log.error({ err: errorMessage(err) }, 'device change failed');
   return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: `the change was not saved: ${errorMessage(err)}` });
