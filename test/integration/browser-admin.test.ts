@@ -106,9 +106,18 @@ void test('admin page: log in, test connection shows the snmpd sysName, add a de
 
     // Editing shows no secret: the community field is empty, its placeholder says it is set.
     await page.locator('#device-table tbody tr[data-id="existing"] button.edit').click();
+    await waitFor('the editor for existing', async () => (await page.locator('#editor-title').textContent()) === 'Edit existing' && (await form.locator('[name=host]').inputValue()) === '10.30.0.1', 10_000, 50);
     assert.equal(await form.locator('[name=community]').inputValue(), '');
     assert.match((await form.locator('[name=community]').getAttribute('placeholder')) ?? '', /\(set/);
-    await page.locator('#cancel-edit').click();
+    // Saving with the secret left empty changes the host and keeps the stored community.
+    await form.locator('[name=host]').fill('10.30.0.2');
+    await page.locator('#save-device').click();
+    await waitFor('the edited host in the list', async () => ((await page.locator('#device-table tbody tr[data-id="existing"]').textContent()) ?? '').includes('10.30.0.2:161'), 10_000, 100);
+    assert.match(readFileSync(file, 'utf8'), /host: 10\.30\.0\.2[\s\S]*community: existing-s3cret/);
+    // Disable from the list.
+    await page.locator('#device-table tbody tr[data-id="existing"] button.toggle').click();
+    await waitFor('existing disabled', async () => ((await page.locator('#device-table tbody tr[data-id="existing"]').textContent()) ?? '').includes('Enable'), 10_000, 100);
+    assert.equal(admin.store.get('existing')?.enabled, false);
 
     // Bulk import with one bad row: the report shows both rows, the good one is applied.
     await page.locator('#import-text').fill('id,host,version,community\nimp-1,10.30.0.5,2c,imp-s3cret\nimp-2,bad host,2c,x\n');
