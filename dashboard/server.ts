@@ -16,7 +16,7 @@ import { assertSafeListen, registerSecurity } from './auth/plugin.js';
 import { originAllowed as originInAllowList } from './auth/policy.js';
 import type { DeviceAdmin } from './devices/admin.js';
 import { registerAdminPages } from './devices/pages.js';
-import { registerDeviceRoutes } from './devices/routes.js';
+import { interfacesInWindows, registerDeviceRoutes } from './devices/routes.js';
 import { registerOpenApi } from './openapi.js';
 
 export const CONTENT_SECURITY_POLICY = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
@@ -61,7 +61,7 @@ export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboa
   const admin = deps.admin;
   void app.register((scoped, _opts, done) => {
     registerApiRoutes(scoped, log, { ...deps, ...(admin ? { devices: () => admin.store.list() } : {}), clock: deps.clock ?? systemClock });
-    if (admin) registerDeviceRoutes(scoped, log, { store: admin.store, probe: admin.probe, guard: security.guard, statusOf: deps.statusOf });
+    if (admin) registerDeviceRoutes(scoped, log, { store: admin.store, probe: admin.probe, guard: security.guard, statusOf: deps.statusOf, recentInterfaces: (id) => interfacesInWindows(deps.feed.recent(), id) });
     registerAdminPages(scoped);
 
     for (const path of ASSET_URLS) {

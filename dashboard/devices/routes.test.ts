@@ -12,8 +12,10 @@ import { ConfigError } from '../../common/errors.js';
 import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
 import { createMemoryFeed } from '../feed/window-feed.js';
+import { sampleWindow } from '../fakes.js';
 import { createDashboard } from '../server.js';
 import { createDeviceStore } from './device-store.js';
+import { interfacesInWindows } from './routes.js';
 import { createFakeConfigTopic } from './fake-topic.js';
 import type { ProbeResult } from './probe.js';
 
@@ -35,7 +37,9 @@ async function setup(auth: Record<string, unknown> = { adminPassword: 'pw-1', ad
     return Promise.resolve({ sysName: 'lab-agent', sysDescr: 'Linux lab', interfaceCount: 2, interfaces: [] });
   };
   const config = netmonConfigSchema.parse({ dashboard: { host: '127.0.0.1', port: 0, auth } });
-  const dash = createDashboard(silentLogger, config, { registry, feed: createMemoryFeed(), store: null, devices: () => [], admin: { store, probe } });
+  const feed = createMemoryFeed();
+  feed.push(sampleWindow({ deviceId: 'r1', ifIndex: 2, ifName: 'eth1', windowStart: 0, windowEnd: 60_000 }));
+  const dash = createDashboard(silentLogger, config, { registry, feed, store: null, devices: () => [], admin: { store, probe } });
   return { dash, store, topic, file, probed, close: async () => { await dash.app.close(); await store.stop(); } };
 }
 
@@ -196,4 +200,25 @@ void test('OpenAPI at /docs/json lists the routes with their schemas; /docs is s
   const codes: number[] = [];
   for (let i = 0; i < 5; i++) codes.push((await app.inject({ method: 'POST', url: '/api/auth/login', payload: { password: 'wrong' } })).statusCode);
   assert.deepEqual(codes, [401, 401, 401, 429, 429]);
+});
+
+void test('interfaces: live discovery by default, from the latest windows with source=recent', async (t) => {
+  const s = await setup();
+  t.after(s.close);
+  const live = await s.dash.app.inject({ url: '/api/devices/r1/interfaces' });
+  assert.equal(live.statusCode, 200);
+  assert.equal(live.json<{ source: string }>().source, 'live');
+  assert.deepEqual(s.probed, ['10.0.0.1']);
+  const recent = await s.dash.app.inject({ url: '/api/devices/r1/interfaces?source=recent' });
+  assert.deepEqual(recent.json<{ source: string; interfaces: { ifIndex: number; ifName: string }[] }>().interfaces.map((i) => [i.ifIndex, i.ifName]), [[2, 'eth1']]);
+  assert.deepEqual(s.probed, ['10.0.0.1'], 'no probe for source=recent');
+  assert.equal((await s.dash.app.inject({ url: '/api/devices/r1/interfaces?source=bogus' })).statusCode, 400);
+});
+
+void test('interfacesInWindows keeps the latest name per ifIndex of that device only', () => {
+  const w = (deviceId: string, ifIndex: number | null, ifName: string | null, windowStart: number) => ({ deviceId, ifIndex, ifName, speed: 1e9, windowStart });
+  assert.deepEqual(interfacesInWindows([w('a', 3, 'old', 0), w('a', 3, 'new', 60), w('a', 1, 'x', 0), w('a', null, null, 60), w('b', 9, 'y', 0)], 'a'), [
+    { ifIndex: 1, ifName: 'x', speed: 1e9 },
+    { ifIndex: 3, ifName: 'new', speed: 1e9 },
+  ]);
 });

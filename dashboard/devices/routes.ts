@@ -21,6 +21,8 @@ export interface DeviceRoutesDeps {
   /** Live SNMP probe of a device, with the collector's session code. */
   probe: (device: DeviceConfig) => Promise<ProbeResult>;
   statusOf?: (deviceId: string) => unknown;
+  /** The device's interfaces as seen in its latest windows (no SNMP traffic). */
+  recentInterfaces?: (deviceId: string) => { ifIndex: number; ifName: string; speed: number | null }[];
 }
 
 /** The device as JSON schema, for the OpenAPI document (the check itself is the zod schema). */
@@ -99,6 +101,17 @@ const interfacesReply = {
     },
   },
 } as const;
+
+/** The interfaces of a device in a list of windows: the latest name and speed per ifIndex, ordered. */
+export function interfacesInWindows(windows: readonly { deviceId: string; ifIndex: number | null; ifName: string | null; speed: number | null; windowStart: number }[], deviceId: string): { ifIndex: number; ifName: string; speed: number | null }[] {
+  const latest = new Map<number, { ifIndex: number; ifName: string; speed: number | null; at: number }>();
+  for (const w of windows) {
+    if (w.deviceId !== deviceId || w.ifIndex === null) continue;
+    const prev = latest.get(w.ifIndex);
+    if (!prev || w.windowStart >= prev.at) latest.set(w.ifIndex, { ifIndex: w.ifIndex, ifName: w.ifName ?? '', speed: w.speed, at: w.windowStart });
+  }
+  return [...latest.values()].sort((a, b) => a.ifIndex - b.ifIndex).map(({ ifIndex, ifName, speed }) => ({ ifIndex, ifName, speed }));
+}
 
 function withStatus(d: DeviceConfig, statusOf?: (id: string) => unknown): Record<string, unknown> {
   const out = redactDevice(d);
@@ -182,17 +195,33 @@ export function registerDeviceRoutes(app: FastifyInstance, log: Logger, deps: De
     return { id: d.id, enabled: d.enabled, status: deps.statusOf?.(d.id) ?? null };
   });
 
-  app.get<{ Params: { id: string } }>('/api/devices/:id/interfaces', { schema: { tags, summary: "A device's interfaces, by a live SNMP discovery", params: idParams, response: { 200: interfacesReply, 404: errorReply, 502: errorReply } } }, async (req, reply) => {
-    const d = store.get(req.params.id);
-    if (!d) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no device with id "${req.params.id}"` });
-    try {
-      const r = await deps.probe(d);
-      return { id: d.id, source: 'live', sysName: r.sysName, interfaces: r.interfaces };
-    } catch (err) {
-      const f = probeFailure(err);
-      return reply.code(502).send({ statusCode: 502, code: f.code, error: 'Bad Gateway', message: f.message });
-    }
-  });
+  app.get<{ Params: { id: string }; Querystring: { source?: 'live' | 'recent' } }>(
+    '/api/devices/:id/interfaces',
+    {
+      schema: {
+        tags,
+        summary: "A device's interfaces: by a live SNMP discovery (default), or from its latest windows (source=recent, no SNMP traffic)",
+        params: idParams,
+        querystring: { type: 'object', additionalProperties: false, properties: { source: { type: 'string', enum: ['live', 'recent'], default: 'live' } } },
+        response: { 200: interfacesReply, 404: errorReply, 502: errorReply },
+      },
+    },
+    async (req, reply) => {
+      const d = store.get(req.params.id);
+      if (!d) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no device with id "${req.params.id}"` });
+      if (req.query.source === 'recent') {
+        const seen = deps.recentInterfaces?.(d.id) ?? [];
+        return { id: d.id, source: 'recent', interfaces: seen.map((i) => ({ ifIndex: i.ifIndex, ifName: i.ifName, speed: i.speed })) };
+      }
+      try {
+        const r = await deps.probe(d);
+        return { id: d.id, source: 'live', sysName: r.sysName, interfaces: r.interfaces };
+      } catch (err) {
+        const f = probeFailure(err);
+        return reply.code(502).send({ statusCode: 502, code: f.code, error: 'Bad Gateway', message: f.message });
+      }
+    },
+  );
 
   app.post('/api/devices/test-connection', { preHandler: guard, config: { docsBody: deviceJsonSchema }, schema: { tags, summary: 'Probe a device (saved or not) over SNMP: sysName, sysDescr, interface count, or the error', body: deviceBody, response: { 200: probeReply, 400: errorReply } } }, async (req, reply) => {
     let device: DeviceConfig;
