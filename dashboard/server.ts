@@ -75,7 +75,7 @@ export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboa
     }
 
     scoped.get('/live', { websocket: true }, (socket, req) => {
-      // An origin from dashboard.auth.allowedOrigins passed the upgrade check (auth/plugin.ts); the hub checks the rest.
+      // An origin listed in dashboard.auth.allowedOrigins is trusted; for any other the hub requires the page's own origin.
       const listed = req.headers.origin !== undefined && originInAllowList(req.headers.origin, undefined, config.dashboard.auth.allowedOrigins);
       hub.accept(socket, { origin: listed ? undefined : req.headers.origin, host: req.headers.host });
     });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WebSocket } from 'ws';
 import { netmonConfigSchema } from '../../common/config/schema.js';
 import { ConfigError } from '../../common/errors.js';
 import { silentLogger } from '../../common/log.js';
@@ -221,4 +222,26 @@ void test('interfacesInWindows keeps the latest name per ifIndex of that device 
     { ifIndex: 1, ifName: 'x', speed: 1e9 },
     { ifIndex: 3, ifName: 'new', speed: 1e9 },
   ]);
+});
+
+void test('/live: an origin from dashboard.auth.allowedOrigins is accepted, others are closed 1008', async (t) => {
+  const s = await setup({ adminToken: 'tok-1', allowedOrigins: ['https://ops.example:8443'] });
+  await s.dash.start();
+  t.after(async () => {
+    await s.dash.stop();
+    await s.store.stop();
+  });
+  const ws = `${s.dash.url()!.replace(/^http/, 'ws')}live`;
+  const first = (origin: string) =>
+    new Promise<string>((resolve) => {
+      const c = new WebSocket(ws, { origin });
+      c.on('message', (m: Buffer) => {
+        resolve(`message:${(JSON.parse(m.toString('utf8')) as { type: string }).type}`);
+        c.close();
+      });
+      c.on('close', (code) => resolve(`close:${code}`));
+      c.on('error', () => resolve('error'));
+    });
+  assert.equal(await first('https://ops.example:8443'), 'message:hello');
+  assert.equal(await first('https://other.example:8443'), 'close:1008');
 });
