@@ -7,6 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 
 export const DOCS_PREFIX = '/docs';
+export const DOCS_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -30,6 +31,11 @@ export function registerOpenApi(app: FastifyInstance, version: string): void {
       if (docsBody) out.body = docsBody;
       return { schema: out, url };
     },
+  });
+  // Swagger UI injects <style> elements: its pages alone may use inline styles (scripts stay 'self' only).
+  app.addHook('onSend', (req, reply, payload, done) => {
+    if (req.url === DOCS_PREFIX || req.url.startsWith(`${DOCS_PREFIX}/`)) reply.header('content-security-policy', DOCS_CSP);
+    done(null, payload);
   });
   void app.register(swaggerUi, {
     routePrefix: DOCS_PREFIX,

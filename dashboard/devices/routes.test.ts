@@ -194,6 +194,8 @@ void test('OpenAPI at /docs/json lists the routes with their schemas; /docs is s
   const ui = await app.inject({ url: '/docs/' });
   assert.equal(ui.statusCode, 200);
   assert.match(ui.body, /swagger-ui-bundle\.js/);
+  assert.match(String(ui.headers['content-security-policy']), /script-src 'self';/, 'docs: scripts from this origin only');
+  assert.doesNotMatch(String((await app.inject({ url: '/api/devices' })).headers['content-security-policy']), /unsafe-inline/, 'inline styles only on /docs');
   const admin = await app.inject({ url: '/admin.html' });
   assert.equal(admin.statusCode, 200);
   assert.match(String(admin.headers['content-security-policy']), /script-src 'self'/);

@@ -144,6 +144,8 @@ void test('admin page: log in, test connection shows the snmpd sysName, add a de
     await page.getByText('netmon dashboard API').first().waitFor({ timeout: 15_000 });
     await screenshot(page, 'docs');
     assert.deepEqual(rec.foreignRequests, [], 'the docs page requests nothing from another host');
+    assert.deepEqual(await rec.cspViolations(), [], 'the docs page runs under the CSP without violations');
+    assert.deepEqual(rec.pageErrors, [], 'no uncaught exceptions on the docs page');
   } catch (err) {
     await screenshot(rec?.page, 'failure').catch(() => undefined);
     throw err;
