@@ -11,6 +11,7 @@ import { createCollector } from '../collector/main.js';
 import { createProcessorService } from '../processor/main.js';
 import { createDashboard } from '../dashboard/server.js';
 import { createKafkaWindowFeed } from '../dashboard/feed/kafka-window-feed.js';
+import { createDeviceAdmin } from '../dashboard/devices/admin.js';
 
 export type ServiceName = 'collector' | 'processor' | 'dashboard' | 'all';
 type Part = 'collector' | 'processor' | 'dashboard';
@@ -42,14 +43,18 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
   if (parts.includes('dashboard')) {
     const dlog = log.child({ service: 'dashboard' });
     const feed = createKafkaWindowFeed(dlog, loaded.config, { registry });
+    // The device list file + netmon.config, administered from the dashboard (started before it).
+    // Without a config file there is no devices file to administer: the list is read-only.
+    const admin = loaded.devicesPath ? createDeviceAdmin(dlog, { config: loaded.config, devicesPath: loaded.devicesPath }, { registry, clock }) : undefined;
     const dashboard = createDashboard(dlog, loaded.config, {
       registry,
       feed,
       store: createInfluxStore(loaded.config.influx),
       devices: () => loaded.devices,
       statusOf,
+      admin,
     });
-    components.push(feed, dashboard);
+    components.push(feed, ...(admin ? [admin.store] : []), dashboard);
     url = () => dashboard.url();
   }
   // Without a dashboard in the process, each service serves its own /metrics.

@@ -12,11 +12,17 @@ import type { Logger } from '../common/log.js';
 import { registerApiRoutes, type ApiDeps } from './api-routes.js';
 import { createLiveHub, type LiveHubOptions } from './live-hub.js';
 import { ASSET_URLS, loadAssets, type Assets } from './static-assets.js';
+import { assertSafeListen, registerSecurity } from './auth/plugin.js';
+import { originAllowed as originInAllowList } from './auth/policy.js';
+import type { DeviceAdmin } from './devices/admin.js';
+import { registerAdminPages } from './devices/pages.js';
+import { interfacesInWindows, registerDeviceRoutes } from './devices/routes.js';
+import { registerOpenApi } from './openapi.js';
 
 export const CONTENT_SECURITY_POLICY = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /** What the routes need, with the clock optional (the system clock by default). */
-export type DashboardDeps = Omit<ApiDeps, 'clock'> & { clock?: Clock };
+export type DashboardDeps = Omit<ApiDeps, 'clock'> & { clock?: Clock; /** Device administration (store + probe); without it the device list is read-only. */ admin?: DeviceAdmin };
 
 export interface Dashboard extends Component {
   /** http://host:port/ once listening, else null. */
@@ -28,6 +34,8 @@ const DEFAULT_LIVE: LiveHubOptions = { maxBufferedBytes: 4 * 1024 * 1024, heartb
 
 export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboard'>, deps: DashboardDeps, live: Partial<LiveHubOptions> = {}): Dashboard {
   const { host, port } = config.dashboard;
+  // Open to the network without a credential: refuse (a ConfigError naming dashboard.auth).
+  assertSafeListen(config.dashboard);
   // Widened to fastify's logger interface so `app` is the plain FastifyInstance type plugins expect.
   const baseLog: FastifyBaseLogger = log;
   const app = Fastify({ loggerInstance: baseLog });
@@ -47,8 +55,14 @@ export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboa
 
   // Clients only listen; a small frame limit keeps a misbehaving one from making the server buffer much.
   void app.register(websocket, { options: { maxPayload: 4096 } });
+  // Before any route, so the OpenAPI document sees them all.
+  registerOpenApi(app, '0.1.0');
+  const security = registerSecurity(app, log, config.dashboard, { registry: deps.registry, clock: deps.clock ?? systemClock });
+  const admin = deps.admin;
   void app.register((scoped, _opts, done) => {
-    registerApiRoutes(scoped, log, { ...deps, clock: deps.clock ?? systemClock });
+    registerApiRoutes(scoped, log, { ...deps, ...(admin ? { devices: () => admin.store.list() } : {}), clock: deps.clock ?? systemClock });
+    if (admin) registerDeviceRoutes(scoped, log, { store: admin.store, probe: admin.probe, guard: security.guard, statusOf: deps.statusOf, recentInterfaces: (id) => interfacesInWindows(deps.feed.recent(), id) });
+    registerAdminPages(scoped);
 
     for (const path of ASSET_URLS) {
       scoped.get(path, (_req, reply) => {
@@ -61,7 +75,9 @@ export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboa
     }
 
     scoped.get('/live', { websocket: true }, (socket, req) => {
-      hub.accept(socket, { origin: req.headers.origin, host: req.headers.host });
+      // An origin listed in dashboard.auth.allowedOrigins is trusted; for any other the hub requires the page's own origin.
+      const listed = req.headers.origin !== undefined && originInAllowList(req.headers.origin, undefined, config.dashboard.auth.allowedOrigins);
+      hub.accept(socket, { origin: listed ? undefined : req.headers.origin, host: req.headers.host });
     });
     done();
   });

@@ -173,6 +173,16 @@ export const netmonConfigSchema = z
         port: z.number().int().min(0).max(65535).default(8080).describe('Listen port, 0 = any free port (env NETMON_DASHBOARD_PORT)'),
         groupIdPrefix: z.string().min(1).default('netmon-dashboard').describe('Each dashboard instance consumes windows in its own group'),
         recentWindows: z.number().int().min(1).max(10000).default(60).describe('Windows kept per series for clients that connect'),
+        auth: z
+          .strictObject({
+            adminPassword: secret.optional().describe('Password of the admin login form (secret; e.g. ${NETMON_ADMIN_PASSWORD}); without it and without adminToken, writes are allowed only from loopback and only when the dashboard listens on loopback'),
+            adminToken: secret.optional().describe('Bearer token for write calls to the REST API (`Authorization: Bearer <token>`; secret; also accepted by the login form)'),
+            sessionMinutes: z.number().int().min(1).max(10080).default(720).describe('Lifetime of a login session (cookie)'),
+            loginAttemptsPerMinute: z.number().int().min(1).max(1000).default(10).describe('Login attempts allowed per client address per minute'),
+            allowedOrigins: z.array(z.url({ protocol: /^https?$/ })).default([]).describe('Other origins (scheme://host:port) whose pages may open /live and send writes, besides the dashboard\'s own'),
+          })
+          .prefault({})
+          .describe('Who may change the device list'),
       })
       .prefault({})
       .describe('Web dashboard'),

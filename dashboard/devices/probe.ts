@@ -1,0 +1,115 @@
+// "Test connection" and live interface discovery: one SNMP exchange with a (possibly unsaved)
+// device through the collector's own session code, so the answer is what the collector would get.
+// Reads sysName, sysDescr and the interface table's names/types/speeds/status. Bounded: the
+// session's timeout and retries, and a cap on walk requests.
+import type { DeviceConfig } from '../../common/config/schema.js';
+import { ErrorCodes, NetmonError, errorMessage } from '../../common/errors.js';
+import { COLUMNS, SMI, toOperStatus, toText, toUnsigned } from '../../collector/inputs/snmp/if-mib.js';
+import { createNetSnmpSession, type SessionDefaults, type SnmpSession } from '../../collector/inputs/snmp/session.js';
+import { walkColumns } from '../../collector/inputs/snmp/walker.js';
+
+const SYS_DESCR = '1.3.6.1.2.1.1.1';
+const SYS_NAME = '1.3.6.1.2.1.1.5';
+const PROBE_COLUMNS = ['ifName', 'ifDescr', 'ifType', 'ifHighSpeed', 'ifSpeed', 'ifAdminStatus', 'ifOperStatus', 'ifAlias'] as const;
+
+export interface ProbedInterface {
+  ifIndex: number;
+  ifName: string;
+  ifDescr: string;
+  ifAlias: string;
+  ifType: number | null;
+  /** bit/s, from ifHighSpeed when present, else ifSpeed; null when unknown. */
+  speed: number | null;
+  adminStatus: string;
+  operStatus: string;
+}
+
+export interface ProbeResult {
+  sysName: string;
+  sysDescr: string;
+  interfaceCount: number;
+  interfaces: ProbedInterface[];
+}
+
+export interface ProbeFailure {
+  code: string;
+  message: string;
+}
+
+export type SessionOpener = (device: DeviceConfig, defaults: SessionDefaults, now: () => number) => SnmpSession;
+
+function text(vb: { oid: string; type: number; value: unknown } | undefined, under: string): string {
+  if (!vb || !vb.oid.startsWith(`${under}.`)) return '';
+  try {
+    return toText(vb);
+  } catch {
+    return '';
+  }
+}
+
+function num(vb: { type: number; value: unknown } | undefined, types: readonly number[]): number | null {
+  if (!vb) return null;
+  try {
+    return toUnsigned(vb as never, types, 'number');
+  } catch {
+    return null;
+  }
+}
+
+const ADMIN = ['unknown', 'up', 'down', 'testing'];
+
+export async function probeDevice(device: DeviceConfig, opts: SessionDefaults & { maxRepetitions: number; open?: SessionOpener }): Promise<ProbeResult> {
+  const open = opts.open ?? createNetSnmpSession;
+  const session = open(device, { timeoutMs: opts.timeoutMs, retries: opts.retries }, Date.now);
+  try {
+    const cols = PROBE_COLUMNS.map((c) => COLUMNS[c]);
+    const walk = await walkColumns(session, [SYS_DESCR, SYS_NAME], cols, { maxRepetitions: opts.maxRepetitions, maxRequests: 200 });
+    const rows = new Map<number, Partial<Record<(typeof PROBE_COLUMNS)[number], { oid: string; type: number; value: unknown }>>>();
+    PROBE_COLUMNS.forEach((name, i) => {
+      for (const [index, cell] of walk.columns.get(cols[i]) ?? []) {
+        const ifIndex = Number(index);
+        if (!Number.isInteger(ifIndex) || ifIndex <= 0) continue;
+        const row = rows.get(ifIndex) ?? {};
+        row[name] = cell.vb;
+        rows.set(ifIndex, row);
+      }
+    });
+    const interfaces = [...rows.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([ifIndex, r]): ProbedInterface => {
+        const high = num(r.ifHighSpeed, [SMI.Gauge32]);
+        const low = num(r.ifSpeed, [SMI.Gauge32]);
+        let oper = 'unknown';
+        try {
+          if (r.ifOperStatus) oper = toOperStatus(r.ifOperStatus);
+        } catch {
+          // unreadable status stays unknown
+        }
+        const admin = num(r.ifAdminStatus, [SMI.Integer]);
+        return {
+          ifIndex,
+          ifName: r.ifName ? text(r.ifName, COLUMNS.ifName) : '',
+          ifDescr: r.ifDescr ? text(r.ifDescr, COLUMNS.ifDescr) : '',
+          ifAlias: r.ifAlias ? text(r.ifAlias, COLUMNS.ifAlias) : '',
+          ifType: num(r.ifType, [SMI.Integer]),
+          speed: high !== null && high > 0 ? high * 1_000_000 : low,
+          adminStatus: admin !== null ? (ADMIN[admin] ?? 'unknown') : 'unknown',
+          operStatus: oper,
+        };
+      });
+    return {
+      sysDescr: text(walk.nonRepeaters[0], SYS_DESCR),
+      sysName: text(walk.nonRepeaters[1], SYS_NAME),
+      interfaceCount: interfaces.length,
+      interfaces,
+    };
+  } finally {
+    session.close();
+  }
+}
+
+/** An error as the probe endpoint reports it: the catalogue code (timeout, auth, ...) and the message. */
+export function probeFailure(err: unknown): ProbeFailure {
+  if (err instanceof NetmonError) return { code: err.code, message: err.message };
+  return { code: ErrorCodes.SNMP_PROTOCOL, message: errorMessage(err) };
+}
