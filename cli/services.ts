@@ -11,6 +11,10 @@ import { createCollector } from '../collector/main.js';
 import { createProcessorService } from '../processor/main.js';
 import { createDashboard } from '../dashboard/server.js';
 import { createKafkaWindowFeed } from '../dashboard/feed/kafka-window-feed.js';
+// alerts (issue 6)
+import { createAlertStage } from '../processor/alerts/alert-stage.js';
+import { createAlertHistoryStore } from '../processor/alerts/alert-history.js';
+import { loadAlertRules } from '../processor/alerts/rules.js';
 
 export type ServiceName = 'collector' | 'processor' | 'dashboard' | 'all';
 type Part = 'collector' | 'processor' | 'dashboard';
@@ -37,7 +41,13 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
     components.push(...c.components);
     statusOf = (id) => c.snmp.statusOf(id);
   }
-  if (parts.includes('processor')) components.push(...createProcessorService(log, loaded.config, { registry, clock }).components);
+  if (parts.includes('processor')) {
+    // alerts (issue 6): the rules are evaluated in the processor, on the windows it writes.
+    const rules = loadAlertRules(loaded.config, loaded.configPath);
+    const tags = new Map(loaded.devices.map((d) => [d.id, d.tags]));
+    const alerts = createAlertStage(log.child({ service: 'processor' }), loaded.config, { rules, tagsOf: (id) => tags.get(id) ?? [], registry, history: createAlertHistoryStore(loaded.config.influx) });
+    components.push(...createProcessorService(log, loaded.config, { registry, clock, alerts }).components);
+  }
   let url: () => string | null = () => null;
   if (parts.includes('dashboard')) {
     const dlog = log.child({ service: 'dashboard' });

@@ -14,6 +14,7 @@ import { Counter, type Registry } from '../../common/metrics.js';
 import type { WindowStore } from '../../common/store/influx.js';
 import { createWindowEngine, type EngineOutput } from '../core/index.js';
 import { createWindowSink } from './window-sink.js';
+import type { AlertStage } from '../alerts/alert-stage.js';
 
 export interface Processor extends Component {
   /** Resolves when the consumer has joined its group (partitions assigned). */
@@ -37,7 +38,7 @@ function refOf(topic: string, partition: number, m: KafkaMessage): RecordRef {
   return { topic, partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value?.toString('utf8').slice(0, 65536) ?? null };
 }
 
-export function createProcessor(log: Logger, config: NetmonConfig, deps: { registry: Registry; clock: Clock; store: WindowStore }): Processor {
+export function createProcessor(log: Logger, config: NetmonConfig, deps: { registry: Registry; clock: Clock; store: WindowStore; alerts?: AlertStage }): Processor {
   const plog = log;
   const limited = createRateLimitedLog(plog, 30_000);
   const reg = [deps.registry];
@@ -107,8 +108,13 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
       await prepareTopics(kafka, config.kafka);
       producer = kafka.producer({ createPartitioner: defaultPartitioner, allowAutoTopicCreation: false });
       await producer.connect();
+      // alerts (issue 6): load the persisted alert states before the first batch.
+      await deps.alerts?.start(kafka);
       consumer = kafka.consumer({ groupId: config.processor.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
       consumer.on(consumer.events.GROUP_JOIN, () => joined());
+      // alerts (issue 6): after a (re)assignment, reload the alert states (queued before the next batch).
+      const alerts = deps.alerts;
+      if (alerts) consumer.on(consumer.events.GROUP_JOIN, () => void serial(() => alerts.reload()).catch((err: unknown) => limited('alert-reload', 'error', { err: errorMessage(err) }, 'alert state reload failed')));
       consumer.on(consumer.events.CRASH, (e) => limited('crash', 'error', { err: errorMessage(e.payload.error) }, 'consumer crashed; kafkajs restarts it'));
       await consumer.connect();
       await consumer.subscribe({ topic: topics.samples, fromBeginning: true });
@@ -136,6 +142,8 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
               account(engine.ingest(rec, batch.partition, deps.clock.now()), out, dead, () => refOf(batch.topic, batch.partition, m));
             }
             if (!(await windowSink.write(out, isRunning))) return;
+            // alerts (issue 6): evaluate the written windows; events and states are stored before the commit.
+            if (deps.alerts && !(await deps.alerts.handle(out, isRunning))) return;
             await publishDeadLetters(dead);
             const last = batch.messages[batch.messages.length - 1];
             if (last) {
@@ -149,7 +157,8 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
         void serial(async () => {
           const out: WindowResultInput[] = [];
           account(engine.tick(deps.clock.now()), out, null);
-          await windowSink.write(out, isRunning);
+          // alerts (issue 6): the idle tick's windows are evaluated too.
+          if ((await windowSink.write(out, isRunning)) && deps.alerts) await deps.alerts.handle(out, isRunning);
         });
       }, 1000);
     },
@@ -159,6 +168,7 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
       await consumer?.disconnect();
       await chain;
       await producer?.disconnect();
+      await deps.alerts?.stop(); // alerts (issue 6)
       consumer = null;
       producer = null;
     },
