@@ -15,6 +15,8 @@ import { createKafkaWindowFeed } from '../dashboard/feed/kafka-window-feed.js';
 import { createAlertStage } from '../processor/alerts/alert-stage.js';
 import { createAlertHistoryStore } from '../processor/alerts/alert-history.js';
 import { loadAlertRules } from '../processor/alerts/rules.js';
+import { createActionsView } from '../processor/alerts/actions-view.js';
+import { createNotifier } from '../processor/alerts/notifier.js';
 
 export type ServiceName = 'collector' | 'processor' | 'dashboard' | 'all';
 type Part = 'collector' | 'processor' | 'dashboard';
@@ -47,6 +49,12 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
     const tags = new Map(loaded.devices.map((d) => [d.id, d.tags]));
     const alerts = createAlertStage(log.child({ service: 'processor' }), loaded.config, { rules, tagsOf: (id) => tags.get(id) ?? [], registry, history: createAlertHistoryStore(loaded.config.influx) });
     components.push(...createProcessorService(log, loaded.config, { registry, clock, alerts }).components);
+    // alerts (issue 6): the notifier runs beside the processor when channels are configured.
+    if (Object.keys(loaded.config.alerts.channels).length > 0) {
+      const nlog = log.child({ service: 'notifier' });
+      const actions = createActionsView(nlog, loaded.config, { groupPrefix: loaded.config.alerts.notifierGroupId });
+      components.push(actions, createNotifier(nlog, loaded.config, { registry, clock, history: createAlertHistoryStore(loaded.config.influx), actions }));
+    }
   }
   let url: () => string | null = () => null;
   if (parts.includes('dashboard')) {
