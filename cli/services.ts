@@ -60,14 +60,19 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
   if (parts.includes('dashboard')) {
     const dlog = log.child({ service: 'dashboard' });
     const feed = createKafkaWindowFeed(dlog, loaded.config, { registry });
+    // alerts (issue 6): the alerts API and page; acks and silences through the actions topic (read
+    // only when there are rules to acknowledge).
+    const alertRules = loadAlertRules(loaded.config, loaded.configPath);
+    const alertActions = alertRules.length > 0 ? createActionsView(dlog, loaded.config, { groupPrefix: loaded.config.dashboard.groupIdPrefix }) : null;
     const dashboard = createDashboard(dlog, loaded.config, {
       registry,
       feed,
       store: createInfluxStore(loaded.config.influx),
       devices: () => loaded.devices,
       statusOf,
+      alerts: { rules: alertRules, history: createAlertHistoryStore(loaded.config.influx), actions: alertActions },
     });
-    components.push(feed, dashboard);
+    components.push(feed, ...(alertActions ? [alertActions] : []), dashboard);
     url = () => dashboard.url();
   }
   // Without a dashboard in the process, each service serves its own /metrics.

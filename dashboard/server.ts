@@ -12,11 +12,12 @@ import type { Logger } from '../common/log.js';
 import { registerApiRoutes, type ApiDeps } from './api-routes.js';
 import { createLiveHub, type LiveHubOptions } from './live-hub.js';
 import { ASSET_URLS, loadAssets, type Assets } from './static-assets.js';
+import { alertRoutesPlugin, type AlertRoutesOptions } from './alerts/alert-routes.js'; // alerts (issue 6)
 
 export const CONTENT_SECURITY_POLICY = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /** What the routes need, with the clock optional (the system clock by default). */
-export type DashboardDeps = Omit<ApiDeps, 'clock'> & { clock?: Clock };
+export type DashboardDeps = Omit<ApiDeps, 'clock'> & { clock?: Clock } & { alerts?: Omit<AlertRoutesOptions, 'registry' | 'log' | 'clock'> /* alerts (issue 6) */ };
 
 export interface Dashboard extends Component {
   /** http://host:port/ once listening, else null. */
@@ -47,6 +48,7 @@ export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboa
 
   // Clients only listen; a small frame limit keeps a misbehaving one from making the server buffer much.
   void app.register(websocket, { options: { maxPayload: 4096 } });
+  if (deps.alerts) void app.register(alertRoutesPlugin, { ...deps.alerts, registry: deps.registry, log, clock: deps.clock ?? systemClock }); // alerts (issue 6)
   void app.register((scoped, _opts, done) => {
     registerApiRoutes(scoped, log, { ...deps, clock: deps.clock ?? systemClock });
 
