@@ -112,11 +112,12 @@ export function createNotifier(log: Logger, config: NetmonConfig, deps: Notifier
       suppressed.inc({ reason: decision.reason });
       return true;
     }
-    for (const channel of e.channels ?? []) {
+    // The channels of one event are delivered in parallel: one that is down does not hold up the others.
+    const results = await Promise.all((e.channels ?? []).map(async (channel) => {
       const key = `${e.id ?? ''}|${channel}`;
       if (recorded.has(key)) {
         suppressed.inc({ reason: 'duplicate' });
-        continue;
+        return true;
       }
       const outcome = await deliverWithRetries({ channel, event: e });
       if (!outcome) return false;
@@ -125,7 +126,9 @@ export function createNotifier(log: Logger, config: NetmonConfig, deps: Notifier
       notifications.inc({ channel, status: outcome.status });
       if (outcome.status === 'failed') nlog.error({ channel, id: e.id, attempts: outcome.attempts, err: outcome.error }, 'notification failed after the retry limit');
       else nlog.info({ channel, id: e.id, attempts: outcome.attempts }, 'notification delivered');
-    }
+      return true;
+    }));
+    if (results.includes(false)) return false;
     return true;
   }
 
