@@ -9,6 +9,9 @@ import { DEVICE_ID_PATTERN } from './schema.js';
 export const ALERT_METRICS = [
   'in_bps', 'out_bps', 'in_utilization', 'out_utilization', 'in_pps', 'out_pps',
   'in_errors_ps', 'out_errors_ps', 'in_discards_ps', 'out_discards_ps',
+  // Fraction [0, 1] of the window's polls that saw the interface oper-down (ifOperStatus down,
+  // lowerLayerDown or notPresent); e.g. `comparator: ">"`, `threshold: 0` fires on any down poll.
+  'oper_down',
 ] as const;
 export type AlertMetric = (typeof ALERT_METRICS)[number];
 export const COMPARATORS = ['>', '>=', '<', '<='] as const;

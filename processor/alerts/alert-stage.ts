@@ -14,7 +14,9 @@ import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import { Counter, type Registry } from '../../common/metrics.js';
 import type { AlertHistoryStore } from './alert-history.js';
 import { readCompactedTopic } from './compacted-topic.js';
-import { createAlertEvaluator, type AlertEvaluator, type ScopeState } from './evaluator.js';
+import { createAlertEvaluator, type AlertEvaluator, type ScopeState, type WindowExtras } from './evaluator.js';
+import { createOperStatusTracker } from './oper-status.js';
+import type { SampleRecord } from '../../common/contracts/index.js';
 
 export interface AlertStage {
   readonly rules: readonly AlertRule[];
@@ -22,6 +24,8 @@ export interface AlertStage {
   start(kafka: Kafka): Promise<void>;
   /** Reloads the persisted states (call on partition assignment, before the next batch). */
   reload(): Promise<void>;
+  /** Sees each decoded sample record before its windows are emitted (for oper_down). */
+  observe(rec: SampleRecord): void;
   /** Evaluates written windows; resolves true once events and states are stored, false if stopped first. */
   handle(windows: readonly WindowResultInput[], isRunning: () => boolean): Promise<boolean>;
   stop(): Promise<void>;
@@ -38,6 +42,10 @@ export function createAlertStage(log: Logger, config: NetmonConfig, deps: { rule
   const topics = config.kafka.topics;
   const newEvaluator = () => createAlertEvaluator({ rules: deps.rules, windowMs, tagsOf: deps.tagsOf });
   let evaluator: AlertEvaluator = newEvaluator();
+  // Kept past the processor's allowed lateness (5 min), so revisions see their samples again.
+  const oper = createOperStatusTracker({ windowMs, keepMs: 10 * 60_000 });
+  const extras: WindowExtras = { operDown: (w) => (w.ifIndex === null ? null : oper.downFraction(w.deviceId, w.ifIndex, w.windowStart)) };
+  const watchesOper = deps.rules.some((r) => r.metric === 'oper_down');
   let kafka: Kafka | null = null;
   let producer: Producer | null = null;
 
@@ -87,9 +95,12 @@ export function createAlertStage(log: Logger, config: NetmonConfig, deps: { rule
       if (deps.rules.length === 0) return;
       await load();
     },
+    observe(rec) {
+      if (watchesOper) oper.observe(rec);
+    },
     async handle(windows, isRunning) {
       if (windows.length === 0 || deps.rules.length === 0 || !producer) return true;
-      const r = evaluator.evaluate(windows);
+      const r = evaluator.evaluate(windows, extras);
       if (r.ignored.redelivered) ignoredTotal.inc({ reason: 'redelivered' }, r.ignored.redelivered);
       if (r.ignored.tooLate) ignoredTotal.inc({ reason: 'too-late' }, r.ignored.tooLate);
       if (r.changed.length === 0) return true;

@@ -78,7 +78,7 @@ export interface EvaluationResult {
 
 export interface AlertEvaluator {
   restore(states: Iterable<ScopeState>): void;
-  evaluate(windows: readonly WindowResultInput[]): EvaluationResult;
+  evaluate(windows: readonly WindowResultInput[], extras?: WindowExtras): EvaluationResult;
   states(): ScopeState[];
 }
 
@@ -90,8 +90,16 @@ export function alertEventId(ruleId: string, deviceId: string, ifIndex: number |
   return `${ruleId}:${deviceId}:${ifIndex ?? 'device'}:${transition}:${windowStart}`;
 }
 
+/** What the evaluator needs beyond the window itself (from the samples, see oper-status.ts). */
+export interface WindowExtras {
+  /** Fraction of the window's polls that saw the interface oper-down; null when unknown. */
+  operDown(w: WindowResultInput): number | null;
+}
+
+const NO_EXTRAS: WindowExtras = { operDown: () => null };
+
 /** The metric's value in a window, or null when the window cannot tell (unknown speed, no coverage). */
-export function metricValue(metric: AlertMetric, w: WindowResultInput, windowMs: number): number | null {
+export function metricValue(metric: AlertMetric, w: WindowResultInput, windowMs: number, extras: WindowExtras = NO_EXTRAS): number | null {
   const coveredS = (w.coverage * windowMs) / 1000;
   const perS = (n: bigint) => (coveredS > 0 ? Number(n) / coveredS : null);
   switch (metric) {
@@ -105,6 +113,7 @@ export function metricValue(metric: AlertMetric, w: WindowResultInput, windowMs:
     case 'out_errors_ps': return perS(w.outErrors);
     case 'in_discards_ps': return perS(w.inDiscards);
     case 'out_discards_ps': return perS(w.outDiscards);
+    case 'oper_down': return w.ifIndex === null ? null : extras.operDown(w);
   }
 }
 
@@ -268,7 +277,7 @@ export function createAlertEvaluator(opts: EvaluatorOptions): AlertEvaluator {
     restore(states) {
       for (const s of states) scopes.set(s.key, structuredClone(s));
     },
-    evaluate(windows) {
+    evaluate(windows, extras = NO_EXTRAS) {
       const events: EvaluatedAlert[] = [];
       const changed = new Map<string, ScopeState>();
       const ignored = { redelivered: 0, tooLate: 0 };
@@ -283,7 +292,7 @@ export function createAlertEvaluator(opts: EvaluatorOptions): AlertEvaluator {
             scopes.set(key, s);
           }
           if (w.ifName !== null) s.ifName = w.ifName;
-          const entry: Entry = { start: w.windowStart, end: w.windowEnd, revision: w.revision, value: metricValue(rule.metric, w, opts.windowMs), coverage: w.coverage, events: [] };
+          const entry: Entry = { start: w.windowStart, end: w.windowEnd, revision: w.revision, value: metricValue(rule.metric, w, opts.windowMs, extras), coverage: w.coverage, events: [] };
           const i = s.history.findIndex((e) => e.start >= w.windowStart);
           let from: number;
           if (i === -1) {

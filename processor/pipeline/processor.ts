@@ -139,6 +139,7 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
                 limited('decode', 'warn', { partition: batch.partition, offset: m.offset, err: errorMessage(err) }, 'bad record dead-lettered');
                 continue;
               }
+              deps.alerts?.observe(rec); // alerts (issue 6): oper status for the oper_down metric
               account(engine.ingest(rec, batch.partition, deps.clock.now()), out, dead, () => refOf(batch.topic, batch.partition, m));
             }
             if (!(await windowSink.write(out, isRunning))) return;

@@ -25,7 +25,10 @@ test('alerts: evaluated on the processor\'s windows, stored, and continued exact
     collector: { pollIntervalSeconds: 10 },
     kafka: { samplesPartitions: 3, topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, alertState: `${id}.alert-state`, alertActions: `${id}.alert-actions` } },
   });
-  const rules = [alertRuleSchema.parse({ id: 'hot', metric: 'in_bps', threshold: 80_000, clearThreshold: 40_000, forWindows: 2, scope: { devices: ['synth'] } })];
+  const rules = [
+    alertRuleSchema.parse({ id: 'hot', metric: 'in_bps', threshold: 80_000, clearThreshold: 40_000, forWindows: 2, scope: { devices: ['synth'] } }),
+    alertRuleSchema.parse({ id: 'down', metric: 'oper_down', threshold: 0, scope: { interfaces: ['eth.*'] } }),
+  ];
   const history = createAlertHistoryStore(config.influx);
   const startProcessor = () => {
     const registry = createRegistry({ defaultMetrics: false });
@@ -52,7 +55,7 @@ test('alerts: evaluated on the processor\'s windows, stored, and continued exact
   for (let k = 1; k <= rates.length * 6; k++) octets.push(octets[k - 1] + BigInt(rates[Math.floor((k - 1) / 6)] * 10));
   const sample = (k: number): CounterSampleInput => ({
     deviceId: 'synth', source: 'snmp', ts: w0 + k * 10_000, sysUpTime: 100_000 + k * 1000,
-    interfaces: [{ ifIndex: 1, name: 'eth0', alias: '', speed: 1e9, operStatus: 'up', width: 64, inOctets: 5_000_000n + octets[k], outOctets: 0n, inPackets: BigInt(k) * 10n, outPackets: 0n, discontinuityTime: 0 }],
+    interfaces: [{ ifIndex: 1, name: 'eth0', alias: '', speed: 1e9, operStatus: k >= 36 && k <= 38 ? 'down' : 'up', width: 64, inOctets: 5_000_000n + octets[k], outOctets: 0n, inPackets: BigInt(k) * 10n, outPackets: 0n, discontinuityTime: 0 }],
   });
   const send = (from: number, to: number) =>
     producer.send({ topic: config.kafka.topics.samples, messages: Array.from({ length: to - from + 1 }, (_, i) => ({ key: 'synth', value: encodeCounterSample(sample(from + i)) })) });
@@ -67,7 +70,11 @@ test('alerts: evaluated on the processor\'s windows, stored, and continued exact
 
     p = startProcessor();
     await send(20, rates.length * 6);
-    await waitFor('the resolved event', () => events.some((e) => e.transition === 'resolved'), 90_000);
+    await waitFor('both resolved events', () => events.filter((e) => e.transition === 'resolved').length === 2, 90_000);
+    const down = events.filter((e) => e.ruleId === 'down');
+    events.splice(0, events.length, ...events.filter((e) => e.ruleId === 'hot'));
+    // Half the polls of window 6 saw the interface down: fired there, resolved in window 7.
+    assert.deepEqual(down.map((e) => `${(e.windowStart - w0) / W}:${e.transition}:${e.value}`), ['6:firing:0.5', '7:resolved:0']);
     // Anything a replay could duplicate would have arrived with the resolved event or before it.
     assert.deepEqual(events.map((e) => `${(e.windowStart - w0) / W}:${e.transition}`), ['2:pending', '3:firing', '5:resolved']);
     const firing = events[1];
@@ -78,11 +85,11 @@ test('alerts: evaluated on the processor\'s windows, stored, and continued exact
 
     const stored = await waitFor('the alert history in InfluxDB', async () => {
       const rows = await history.history({ fromMs: w0, toMs: w0 + 20 * W, limit: 100 });
-      return rows.length === 3 ? rows : null;
+      return rows.length === 5 ? rows.filter((r) => r.ruleId === 'hot') : null;
     }, 30_000);
     assert.deepEqual(stored.map((r) => r.id).sort(), events.map((e) => e.id).sort());
     const latest = await history.latest();
-    assert.equal(latest.length, 1);
+    assert.equal(latest.length, 2);
     assert.equal(latest[0].transition, 'resolved');
     assert.match(await p.registry.getSingleMetricAsString('netmon_alerts_events_total'), /transition="resolved"/);
   } finally {
