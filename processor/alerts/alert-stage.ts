@@ -18,6 +18,9 @@ import { createAlertEvaluator, type AlertEvaluator, type ScopeState, type Window
 import { createOperStatusTracker } from './oper-status.js';
 import type { SampleRecord } from '../../common/contracts/index.js';
 
+/** The processor's allowed lateness (processor/pipeline/processor.ts): revisions arrive within it. */
+const ALLOWED_LATENESS_MS = 5 * 60_000;
+
 export interface AlertStage {
   readonly rules: readonly AlertRule[];
   /** Connects its producer and loads the persisted states. */
@@ -40,7 +43,9 @@ export function createAlertStage(log: Logger, config: NetmonConfig, deps: { rule
   const stateWrites = new Counter({ name: 'netmon_alerts_state_writes_total', help: 'Alert states persisted to the state topic', registers: reg });
   const windowMs = config.processor.windowSeconds * 1000;
   const topics = config.kafka.topics;
-  const newEvaluator = () => createAlertEvaluator({ rules: deps.rules, windowMs, tagsOf: deps.tagsOf });
+  // Windows kept per alert for revisions: the processor's allowed lateness (5 min) plus two.
+  const historySize = Math.max(4, Math.ceil(ALLOWED_LATENESS_MS / windowMs) + 2);
+  const newEvaluator = () => createAlertEvaluator({ rules: deps.rules, windowMs, tagsOf: deps.tagsOf, historySize });
   let evaluator: AlertEvaluator = newEvaluator();
   // Kept past the processor's allowed lateness (5 min), so revisions see their samples again.
   const oper = createOperStatusTracker({ windowMs, keepMs: 10 * 60_000 });
