@@ -40,6 +40,7 @@ export function createAlertStage(log: Logger, config: NetmonConfig, deps: { rule
   const reg = [deps.registry];
   const eventsTotal = new Counter({ name: 'netmon_alerts_events_total', help: 'Alert events emitted by the evaluator', labelNames: ['transition', 'severity'], registers: reg });
   const ignoredTotal = new Counter({ name: 'netmon_alerts_ignored_windows_total', help: 'Windows the evaluator ignored: re-delivered (same revision) or older than the kept history', labelNames: ['reason'], registers: reg });
+  const evaluated = new Counter({ name: 'netmon_alerts_windows_evaluated_total', help: 'Windows applied to an alert rule (one per rule and window), counted once stored', registers: reg });
   const stateWrites = new Counter({ name: 'netmon_alerts_state_writes_total', help: 'Alert states persisted to the state topic', registers: reg });
   const windowMs = config.processor.windowSeconds * 1000;
   const topics = config.kafka.topics;
@@ -120,6 +121,7 @@ export function createAlertStage(log: Logger, config: NetmonConfig, deps: { rule
       }), isRunning);
       if (!ok) return false;
       stateWrites.inc(r.changed.length);
+      evaluated.inc(r.applied);
       for (const e of r.events) {
         eventsTotal.inc({ transition: e.transition, severity: e.severity });
         alog.info({ id: e.id, transition: e.transition, rule: e.ruleId, device: e.deviceId, ifIndex: e.ifIndex, value: e.value }, e.message);

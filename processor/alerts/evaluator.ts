@@ -74,6 +74,8 @@ export interface EvaluationResult {
   changed: ScopeState[];
   /** Windows ignored: re-deliveries and windows older than the history. */
   ignored: { redelivered: number; tooLate: number };
+  /** (rule, window) pairs applied. */
+  applied: number;
 }
 
 export interface AlertEvaluator {
@@ -281,6 +283,7 @@ export function createAlertEvaluator(opts: EvaluatorOptions): AlertEvaluator {
       const events: EvaluatedAlert[] = [];
       const changed = new Map<string, ScopeState>();
       const ignored = { redelivered: 0, tooLate: 0 };
+      let applied = 0;
       for (const w of windows) {
         const tags = opts.tagsOf(w.deviceId);
         for (const rule of rules.values()) {
@@ -332,9 +335,10 @@ export function createAlertEvaluator(opts: EvaluatorOptions): AlertEvaluator {
           }
           events.push(...fresh);
           changed.set(key, s);
+          applied += 1;
         }
       }
-      return { events, changed: [...changed.values()].map((s) => structuredClone(s)), ignored };
+      return { events, changed: [...changed.values()].map((s) => structuredClone(s)), ignored, applied };
     },
     states: () => [...scopes.values()].map((s) => structuredClone(s)),
   };
