@@ -49,7 +49,18 @@ export function createNotifier(log: Logger, config: NetmonConfig, deps: Notifier
   const kafka = createKafka(nlog, config.kafka, 'notifier');
   let consumer: Consumer | null = null;
   let running = false;
-  const recorded = new Set<string>();
+  // (event id|channel) -> when it was recorded; entries older than the lookback are dropped (bounded).
+  const recorded = new Map<string, number>();
+  const lookbackMs = deps.dedupLookbackMs ?? 7 * 86_400_000;
+  let lastPrune = 0;
+  const remember = (key: string) => {
+    const now = deps.clock.now();
+    recorded.set(key, now);
+    if (now - lastPrune > 3_600_000) {
+      lastPrune = now;
+      for (const [k, at] of recorded) if (at < now - lookbackMs) recorded.delete(k);
+    }
+  };
   let joined!: () => void;
   const joinedP = new Promise<void>((r) => (joined = r));
   const stopWaiters = new Set<() => void>();
@@ -122,7 +133,7 @@ export function createNotifier(log: Logger, config: NetmonConfig, deps: Notifier
       const outcome = await deliverWithRetries({ channel, event: e });
       if (!outcome) return false;
       if (!(await persist('delivery record write', () => deps.history.writeDeliveries([outcome])))) return false;
-      recorded.add(key);
+      remember(key);
       notifications.inc({ channel, status: outcome.status });
       if (outcome.status === 'failed') nlog.error({ channel, id: e.id, attempts: outcome.attempts, err: outcome.error }, 'notification failed after the retry limit');
       else nlog.info({ channel, id: e.id, attempts: outcome.attempts }, 'notification delivered');
@@ -137,7 +148,7 @@ export function createNotifier(log: Logger, config: NetmonConfig, deps: Notifier
     async start() {
       await prepareTopics(kafka, config.kafka);
       await deps.history.ensureDatabase();
-      for (const k of await deps.history.recordedDeliveries(deps.clock.now() - (deps.dedupLookbackMs ?? 7 * 86_400_000))) recorded.add(k);
+      for (const k of await deps.history.recordedDeliveries(deps.clock.now() - lookbackMs)) recorded.set(k, deps.clock.now());
       running = true;
       consumer = kafka.consumer({ groupId: a.notifierGroupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 1000 });
       consumer.on(consumer.events.GROUP_JOIN, () => joined());
