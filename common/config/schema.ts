@@ -206,6 +206,9 @@ export const netmonConfigSchema = z
         initialBackoffMs: z.number().int().min(10).max(600_000).default(1000).describe('Wait before the first retry; doubles each retry'),
         maxBackoffMs: z.number().int().min(10).max(3_600_000).default(60_000).describe('Longest wait between retries'),
       })
+      .superRefine((a, ctx) => {
+        if (a.maxBackoffMs < a.initialBackoffMs) ctx.addIssue({ code: 'custom', path: ['maxBackoffMs'], message: `must be >= initialBackoffMs (${a.initialBackoffMs})` });
+      })
       .prefault({})
       .describe('Threshold alerts: rules, delivery channels, retries'),
   })

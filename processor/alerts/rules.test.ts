@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { repoRoot } from '../../cli/stack-env.js';
 import { ConfigError } from '../../common/errors.js';
 import { loadAlertRulesFile, parseAlertRules } from './rules.js';
+import { validate } from '../../common/config/load.js';
+import { netmonConfigSchema } from '../../common/config/schema.js';
 
 test('config/alerts.yaml loads', () => {
   const rules = loadAlertRulesFile(join(repoRoot(), 'config', 'alerts.yaml'), []);
@@ -40,4 +42,16 @@ test('alert rules: defaults are filled in', () => {
   assert.equal(r.comparator, '>');
   assert.equal(r.minCoverage, 0.5);
   assert.deepEqual(r.scope, { devices: [], tags: [], interfaces: [], target: 'interface' });
+});
+
+test('netmon.yaml alerts section: channels and retry settings are validated with the path named', () => {
+  const bad: Array<[unknown, RegExp]> = [
+    [{ alerts: { channels: { hook: { type: 'pager', url: 'http://127.0.0.1/' } } } }, /x\.yaml: alerts\.channels\.hook\.type: type must be one of "webhook", "email"/],
+    [{ alerts: { channels: { hook: { type: 'webhook', url: 'ftp://127.0.0.1/' } } } }, /x\.yaml: alerts\.channels\.hook\.url: /],
+    [{ alerts: { channels: { mail: { type: 'email', host: 'h', from: 'a@b', to: [] } } } }, /x\.yaml: alerts\.channels\.mail\.to: /],
+    [{ alerts: { initialBackoffMs: 5000, maxBackoffMs: 1000 } }, /x\.yaml: alerts\.maxBackoffMs: must be >= initialBackoffMs \(5000\)/],
+  ];
+  for (const [raw, expect] of bad) assert.throws(() => validate(netmonConfigSchema, raw, 'x.yaml'), expect);
+  const ok = validate(netmonConfigSchema, { alerts: { channels: { mail: { type: 'email', host: '127.0.0.1', from: 'a@b.c', to: ['x@y.z'], password: 's3cret' } } } }, 'x.yaml');
+  assert.equal(String(ok.alerts.channels.mail.type === 'email' ? ok.alerts.channels.mail.password : ''), '<secret>');
 });
