@@ -34,7 +34,7 @@ function run(ev: AlertEvaluator, windows: WindowResultInput[]): string[] {
 
 const series = (values: Array<number | null>) => values.map((v, k) => win(k, v));
 
-const cases: Array<{ name: string; rule: Record<string, unknown>; values: Array<number | null>; expect: string[] }> = [
+const cases: Array<{ name: string; rule: Record<string, unknown>; values?: Array<number | null>; windows?: WindowResultInput[]; expect: string[] }> = [
   { name: 'fires on the first breaching window with forWindows 1', rule: {}, values: [50, 150, 150], expect: ['1:firing'] },
   { name: 'hysteresis: between clear and fire thresholds it stays firing', rule: {}, values: [150, 90, 95, 85, 70], expect: ['0:firing', '4:resolved'] },
   { name: 'hysteresis: a value in the band does not fire from ok', rule: {}, values: [90, 99, 100, 101], expect: ['3:firing'] },
@@ -43,7 +43,7 @@ const cases: Array<{ name: string; rule: Record<string, unknown>; values: Array<
   { name: 'clearForWindows: resolves after N clear windows only', rule: { clearForWindows: 2 }, values: [150, 50, 150, 50, 50], expect: ['0:firing', '4:resolved'] },
   { name: 'missing data neither fires nor resolves', rule: {}, values: [150, null, null, 150, null, 50], expect: ['0:firing', '5:resolved'] },
   { name: 'missing data does not count towards for N nor break it', rule: { forWindows: 2 }, values: [150, null, 150], expect: ['0:pending', '2:firing'] },
-  { name: 'low coverage (below minCoverage) is missing data', rule: { minCoverage: 0.9 }, values: [150, 150], expect: ['0:firing'] },
+  { name: 'low coverage (below minCoverage) is missing data', rule: { minCoverage: 0.9 }, windows: [win(0, 150), win(1, 50, { coverage: 0.5 }), win(2, 50, { coverage: 0.8 }), win(3, 50, { coverage: 0.9 })], expect: ['0:firing', '3:resolved'] },
   { name: 'repeat interval in event time', rule: { repeatIntervalSeconds: 120 }, values: [150, 150, 150, 150, 150, 50], expect: ['0:firing', '2:repeat', '4:repeat', '5:resolved'] },
   { name: 'comparator < with clear above', rule: { comparator: '<', threshold: 10, clearThreshold: 20 }, values: [50, 5, 15, 25], expect: ['1:firing', '3:resolved'] },
   {
@@ -56,9 +56,7 @@ const cases: Array<{ name: string; rule: Record<string, unknown>; values: Array<
 
 for (const c of cases) {
   test(`evaluator: ${c.name}`, () => {
-    const values = c.values;
-    const windows = c.name.startsWith('low coverage') ? [win(0, 150), win(1, 150, { coverage: 0.5 })] : series(values);
-    if (c.name.startsWith('low coverage')) windows.push(win(2, 50, { coverage: 0.8 }));
+    const windows = c.windows ?? series(c.values ?? []);
     assert.deepEqual(run(evaluator([rule(c.rule)]), windows), c.expect);
   });
 }
