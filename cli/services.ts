@@ -17,6 +17,7 @@ import { createAlertHistoryStore } from '../processor/alerts/alert-history.js';
 import { loadAlertRules } from '../processor/alerts/rules.js';
 import { createActionsView } from '../processor/alerts/actions-view.js';
 import { createNotifier } from '../processor/alerts/notifier.js';
+import { createReachabilityWatcher } from '../processor/alerts/reachability-watcher.js';
 
 export type ServiceName = 'collector' | 'processor' | 'dashboard' | 'all';
 type Part = 'collector' | 'processor' | 'dashboard';
@@ -47,8 +48,12 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
     // alerts (issue 6): the rules are evaluated in the processor, on the windows it writes.
     const rules = loadAlertRules(loaded.config, loaded.configPath);
     const tags = new Map(loaded.devices.map((d) => [d.id, d.tags]));
-    const alerts = createAlertStage(log.child({ service: 'processor' }), loaded.config, { rules, tagsOf: (id) => tags.get(id) ?? [], registry, history: createAlertHistoryStore(loaded.config.influx) });
+    const stage = (ruleSet: typeof rules) => createAlertStage(log.child({ service: 'processor' }), loaded.config, { rules: ruleSet, tagsOf: (id) => tags.get(id) ?? [], registry, history: createAlertHistoryStore(loaded.config.influx) });
+    const alerts = stage(rules.filter((r) => r.metric !== 'device_unreachable'));
     components.push(...createProcessorService(log, loaded.config, { registry, clock, alerts }).components);
+    // device_unreachable rules are evaluated on the collector's status records, by their own consumer.
+    const statusRules = rules.filter((r) => r.metric === 'device_unreachable');
+    if (statusRules.length > 0) components.push(createReachabilityWatcher(log.child({ service: 'processor' }), loaded.config, { stage: stage(statusRules) }));
     // alerts (issue 6): the notifier runs beside the processor when channels are configured.
     if (Object.keys(loaded.config.alerts.channels).length > 0) {
       const nlog = log.child({ service: 'notifier' });

@@ -12,6 +12,9 @@ export const ALERT_METRICS = [
   // Fraction [0, 1] of the window's polls that saw the interface oper-down (ifOperStatus down,
   // lowerLayerDown or notPresent); e.g. `comparator: ">"`, `threshold: 0` fires on any down poll.
   'oper_down',
+  // Fraction [0, 1] of the window's polls of the device that found it unreachable (from the collector's
+  // netmon.status records, in the poll's event time); needs scope.target: device.
+  'device_unreachable',
 ] as const;
 export type AlertMetric = (typeof ALERT_METRICS)[number];
 export const COMPARATORS = ['>', '>=', '<', '<='] as const;
@@ -60,6 +63,8 @@ export const alertRuleSchema = z
       .describe('Flap detection'),
   })
   .superRefine((r, ctx) => {
+    if (r.metric === 'device_unreachable' && r.scope.target !== 'device') ctx.addIssue({ code: 'custom', path: ['scope', 'target'], message: 'must be "device" for metric device_unreachable' });
+    if (r.metric === 'oper_down' && r.scope.target !== 'interface') ctx.addIssue({ code: 'custom', path: ['scope', 'target'], message: 'must be "interface" for metric oper_down' });
     if (r.clearThreshold === undefined) return;
     const above = r.comparator === '>' || r.comparator === '>=';
     if (above ? r.clearThreshold > r.threshold : r.clearThreshold < r.threshold) {

@@ -30,18 +30,20 @@ export interface AlertStage {
   /** Sees each decoded sample record before its windows are emitted (for oper_down). */
   observe(rec: SampleRecord): void;
   /** Evaluates written windows; resolves true once events and states are stored, false if stopped first. */
-  handle(windows: readonly WindowResultInput[], isRunning: () => boolean): Promise<boolean>;
+  handle(windows: readonly WindowResultInput[], isRunning: () => boolean, extras?: WindowExtras): Promise<boolean>;
   stop(): Promise<void>;
 }
 
 export function createAlertStage(log: Logger, config: NetmonConfig, deps: { rules: readonly AlertRule[]; tagsOf: (deviceId: string) => readonly string[]; registry: Registry; history: AlertHistoryStore }): AlertStage {
   const alog = log.child({ stage: 'alerts' });
   const limited = createRateLimitedLog(alog, 30_000);
-  const reg = [deps.registry];
-  const eventsTotal = new Counter({ name: 'netmon_alerts_events_total', help: 'Alert events emitted by the evaluator', labelNames: ['transition', 'severity'], registers: reg });
-  const ignoredTotal = new Counter({ name: 'netmon_alerts_ignored_windows_total', help: 'Windows the evaluator ignored: re-delivered (same revision) or older than the kept history', labelNames: ['reason'], registers: reg });
-  const evaluated = new Counter({ name: 'netmon_alerts_windows_evaluated_total', help: 'Windows applied to an alert rule (one per rule and window), counted once stored', registers: reg });
-  const stateWrites = new Counter({ name: 'netmon_alerts_state_writes_total', help: 'Alert states persisted to the state topic', registers: reg });
+  // Shared by the stages of one process (the processor's and the reachability watcher's).
+  const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
+    (deps.registry.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter<L>({ name, help, labelNames, registers: [deps.registry] });
+  const eventsTotal = counter('netmon_alerts_events_total', 'Alert events emitted by the evaluator', ['transition', 'severity']);
+  const ignoredTotal = counter('netmon_alerts_ignored_windows_total', 'Windows the evaluator ignored: re-delivered (same revision) or older than the kept history', ['reason']);
+  const evaluated = counter('netmon_alerts_windows_evaluated_total', 'Windows applied to an alert rule (one per rule and window), counted once stored');
+  const stateWrites = counter('netmon_alerts_state_writes_total', 'Alert states persisted to the state topic');
   const windowMs = config.processor.windowSeconds * 1000;
   const topics = config.kafka.topics;
   // Windows kept per alert for revisions: the processor's allowed lateness (5 min) plus two.
@@ -50,7 +52,7 @@ export function createAlertStage(log: Logger, config: NetmonConfig, deps: { rule
   let evaluator: AlertEvaluator = newEvaluator();
   // Kept past the processor's allowed lateness (5 min), so revisions see their samples again.
   const oper = createOperStatusTracker({ windowMs, keepMs: 10 * 60_000 });
-  const extras: WindowExtras = { operDown: (w) => (w.ifIndex === null ? null : oper.downFraction(w.deviceId, w.ifIndex, w.windowStart)) };
+  const extras: WindowExtras = { operDown: (w) => (w.ifIndex === null ? null : oper.downFraction(w.deviceId, w.ifIndex, w.windowStart)), unreachable: () => null };
   const watchesOper = deps.rules.some((r) => r.metric === 'oper_down');
   let kafka: Kafka | null = null;
   let producer: Producer | null = null;
@@ -104,9 +106,9 @@ export function createAlertStage(log: Logger, config: NetmonConfig, deps: { rule
     observe(rec) {
       if (watchesOper) oper.observe(rec);
     },
-    async handle(windows, isRunning) {
+    async handle(windows, isRunning, given) {
       if (windows.length === 0 || deps.rules.length === 0 || !producer) return true;
-      const r = evaluator.evaluate(windows, extras);
+      const r = evaluator.evaluate(windows, given ?? extras);
       if (r.ignored.redelivered) ignoredTotal.inc({ reason: 'redelivered' }, r.ignored.redelivered);
       if (r.ignored.tooLate) ignoredTotal.inc({ reason: 'too-late' }, r.ignored.tooLate);
       if (r.changed.length === 0) return true;

@@ -96,9 +96,11 @@ export function alertEventId(ruleId: string, deviceId: string, ifIndex: number |
 export interface WindowExtras {
   /** Fraction of the window's polls that saw the interface oper-down; null when unknown. */
   operDown(w: WindowResultInput): number | null;
+  /** Fraction of the window's polls that found the device unreachable; null when unknown. */
+  unreachable(w: WindowResultInput): number | null;
 }
 
-const NO_EXTRAS: WindowExtras = { operDown: () => null };
+const NO_EXTRAS: WindowExtras = { operDown: () => null, unreachable: () => null };
 
 /** The metric's value in a window, or null when the window cannot tell (unknown speed, no coverage). */
 export function metricValue(metric: AlertMetric, w: WindowResultInput, windowMs: number, extras: WindowExtras = NO_EXTRAS): number | null {
@@ -116,6 +118,7 @@ export function metricValue(metric: AlertMetric, w: WindowResultInput, windowMs:
     case 'in_discards_ps': return perS(w.inDiscards);
     case 'out_discards_ps': return perS(w.outDiscards);
     case 'oper_down': return w.ifIndex === null ? null : extras.operDown(w);
+    case 'device_unreachable': return w.ifIndex === null ? extras.unreachable(w) : null;
   }
 }
 
@@ -277,7 +280,8 @@ export function createAlertEvaluator(opts: EvaluatorOptions): AlertEvaluator {
 
   return {
     restore(states) {
-      for (const s of states) scopes.set(s.key, structuredClone(s));
+      // States of rules this evaluator does not have (removed, or evaluated elsewhere) are left out.
+      for (const s of states) if (rules.has(s.ruleId)) scopes.set(s.key, structuredClone(s));
     },
     evaluate(windows, extras = NO_EXTRAS) {
       const events: EvaluatedAlert[] = [];

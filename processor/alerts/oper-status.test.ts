@@ -47,7 +47,7 @@ test('oper status: windows older than keepMs past the newest event time are forg
 test('evaluator: oper_down fires on a down poll and resolves when the interface is up again; unknown is missing data', () => {
   const t = createOperStatusTracker({ windowMs: W, keepMs: 10 * W });
   const ev = createAlertEvaluator({ rules: [alertRuleSchema.parse({ id: 'down', metric: 'oper_down', threshold: 0 })], windowMs: W, tagsOf: () => [] });
-  const extras = { operDown: (w: WindowResultInput) => t.downFraction(w.deviceId, w.ifIndex ?? 0, w.windowStart) };
+  const extras = { operDown: (w: WindowResultInput) => t.downFraction(w.deviceId, w.ifIndex ?? 0, w.windowStart), unreachable: () => null };
   const per: OperStatus[][] = [['up', 'up'], ['up', 'down'], [], ['up', 'up']];
   const out: string[] = [];
   per.forEach((list, k) => {
