@@ -13,6 +13,14 @@ import { createDashboard } from '../dashboard/server.js';
 import { createKafkaWindowFeed } from '../dashboard/feed/kafka-window-feed.js';
 import { createDeviceAdmin } from '../dashboard/devices/admin.js';
 
+// alerts (issue 6)
+import { createAlertStage } from '../processor/alerts/alert-stage.js';
+import { createAlertHistoryStore } from '../processor/alerts/alert-history.js';
+import { loadAlertRules } from '../processor/alerts/rules.js';
+import { createActionsView } from '../processor/alerts/actions-view.js';
+import { createNotifier } from '../processor/alerts/notifier.js';
+import { createReachabilityWatcher } from '../processor/alerts/reachability-watcher.js';
+
 export type ServiceName = 'collector' | 'processor' | 'dashboard' | 'all';
 type Part = 'collector' | 'processor' | 'dashboard';
 
@@ -38,7 +46,23 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
     components.push(...c.components);
     statusOf = (id) => c.snmp.statusOf(id);
   }
-  if (parts.includes('processor')) components.push(...createProcessorService(log, loaded.config, { registry, clock }).components);
+  if (parts.includes('processor')) {
+    // alerts (issue 6): the rules are evaluated in the processor, on the windows it writes.
+    const rules = loadAlertRules(loaded.config, loaded.configPath);
+    const tags = new Map(loaded.devices.map((d) => [d.id, d.tags]));
+    const stage = (ruleSet: typeof rules) => createAlertStage(log.child({ service: 'processor' }), loaded.config, { rules: ruleSet, tagsOf: (id) => tags.get(id) ?? [], registry, history: createAlertHistoryStore(loaded.config.influx) });
+    const alerts = stage(rules.filter((r) => r.metric !== 'device_unreachable'));
+    components.push(...createProcessorService(log, loaded.config, { registry, clock, alerts }).components);
+    // device_unreachable rules are evaluated on the collector's status records, by their own consumer.
+    const statusRules = rules.filter((r) => r.metric === 'device_unreachable');
+    if (statusRules.length > 0) components.push(createReachabilityWatcher(log.child({ service: 'processor' }), loaded.config, { stage: stage(statusRules) }));
+    // alerts (issue 6): the notifier runs beside the processor when channels are configured.
+    if (Object.keys(loaded.config.alerts.channels).length > 0) {
+      const nlog = log.child({ service: 'notifier' });
+      const actions = createActionsView(nlog, loaded.config, { groupPrefix: loaded.config.alerts.notifierGroupId });
+      components.push(actions, createNotifier(nlog, loaded.config, { registry, clock, history: createAlertHistoryStore(loaded.config.influx), actions }));
+    }
+  }
   let url: () => string | null = () => null;
   if (parts.includes('dashboard')) {
     const dlog = log.child({ service: 'dashboard' });
@@ -46,6 +70,11 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
     // The device list file + netmon.config, administered from the dashboard (started before it).
     // Without a config file there is no devices file to administer: the list is read-only.
     const admin = loaded.devicesPath ? createDeviceAdmin(dlog, { config: loaded.config, devicesPath: loaded.devicesPath }, { registry, clock }) : undefined;
+
+    // alerts (issue 6): the alerts API and page; acks and silences through the actions topic (read
+    // only when there are rules to acknowledge).
+    const alertRules = loadAlertRules(loaded.config, loaded.configPath);
+    const alertActions = alertRules.length > 0 ? createActionsView(dlog, loaded.config, { groupPrefix: loaded.config.dashboard.groupIdPrefix }) : null;
     const dashboard = createDashboard(dlog, loaded.config, {
       registry,
       feed,
@@ -53,8 +82,9 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
       devices: () => loaded.devices,
       statusOf,
       admin,
+      alerts: { rules: alertRules, history: createAlertHistoryStore(loaded.config.influx), actions: alertActions },
     });
-    components.push(feed, ...(admin ? [admin.store] : []), dashboard);
+    components.push(feed, ...(admin ? [admin.store] : []), ...(alertActions ? [alertActions] : []), dashboard);
     url = () => dashboard.url();
   }
   // Without a dashboard in the process, each service serves its own /metrics.

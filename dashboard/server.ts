@@ -19,10 +19,18 @@ import { registerAdminPages } from './devices/pages.js';
 import { interfacesInWindows, registerDeviceRoutes } from './devices/routes.js';
 import { registerOpenApi } from './openapi.js';
 
+import { alertRoutesPlugin, type AlertRoutesOptions } from './alerts/alert-routes.js';
+
 export const CONTENT_SECURITY_POLICY = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /** What the routes need, with the clock optional (the system clock by default). */
-export type DashboardDeps = Omit<ApiDeps, 'clock'> & { clock?: Clock; /** Device administration (store + probe); without it the device list is read-only. */ admin?: DeviceAdmin };
+export type DashboardDeps = Omit<ApiDeps, 'clock'> & {
+  clock?: Clock;
+  /** Device administration (store + probe); without it the device list is read-only. */
+  admin?: DeviceAdmin;
+  /** The alerts API and page; its writes are guarded like every other write. */
+  alerts?: Omit<AlertRoutesOptions, 'registry' | 'log' | 'clock' | 'preHandler'>;
+};
 
 export interface Dashboard extends Component {
   /** http://host:port/ once listening, else null. */
@@ -59,6 +67,8 @@ export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboa
   registerOpenApi(app, '0.1.0');
   const security = registerSecurity(app, log, config.dashboard, { registry: deps.registry, clock: deps.clock ?? systemClock });
   const admin = deps.admin;
+
+  if (deps.alerts) void app.register(alertRoutesPlugin, { ...deps.alerts, preHandler: security.guard, registry: deps.registry, log, clock: deps.clock ?? systemClock });
   void app.register((scoped, _opts, done) => {
     registerApiRoutes(scoped, log, { ...deps, ...(admin ? { devices: () => admin.store.list() } : {}), clock: deps.clock ?? systemClock });
     if (admin) registerDeviceRoutes(scoped, log, { store: admin.store, probe: admin.probe, guard: security.guard, statusOf: deps.statusOf, recentInterfaces: (id) => interfacesInWindows(deps.feed.recent(), id) });

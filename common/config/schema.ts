@@ -96,6 +96,29 @@ const listenAddress = z.string().regex(/^$|^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$
 /** An InfluxDB duration: hours, days or weeks, or INF. */
 const duration = z.string().regex(/^([1-9][0-9]*[hdw]|INF)$/, 'must be like 48h, 30d, 52w or INF');
 
+// alerts (issue 6): delivery channels of the notifier.
+const webhookChannel = z.strictObject({
+  type: z.literal('webhook').describe('An HTTP POST of JSON'),
+  url: z.url({ protocol: /^https?$/ }).describe('Where to POST'),
+  format: z.enum(['json', 'slack']).default('json').describe('"json" (the alert event) or "slack" (a Slack-compatible {text} body)'),
+  timeoutMs: z.number().int().min(100).max(60_000).default(5000).describe('Per-attempt timeout'),
+});
+const emailChannel = z.strictObject({
+  type: z.literal('email').describe('Mail over SMTP'),
+  host: z.string().min(1).describe('SMTP server'),
+  port: port.default(25).describe('SMTP port'),
+  secure: z.boolean().default(false).describe('TLS from the start (port 465); otherwise STARTTLS when offered'),
+  username: z.string().optional().describe('SMTP user'),
+  password: secret.optional().describe('SMTP password (secret)'),
+  from: z.string().min(3).describe('From address'),
+  to: z.array(z.string().min(3)).min(1).describe('Recipients'),
+  timeoutMs: z.number().int().min(100).max(60_000).default(10_000).describe('Per-attempt timeout'),
+});
+export const channelSchema = z.discriminatedUnion('type', [webhookChannel, emailChannel], {
+  error: (iss) => (iss.code === 'invalid_union' ? 'type must be one of "webhook", "email"' : undefined),
+});
+export type ChannelConfig = z.output<typeof channelSchema>;
+
 const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a valid Kafka topic name');
 
 export const netmonConfigSchema = z
@@ -119,6 +142,9 @@ export const netmonConfigSchema = z
             config: topicName.default('netmon.config').describe('Device and rule changes (compacted)'),
             deadletter: topicName.default('netmon.deadletter').describe('Rejected records with the reason'),
             status: topicName.default('netmon.status').describe('Latest poll status per device (compacted, key = device id)'),
+            // alerts (issue 6)
+            alertState: topicName.default('netmon.alert-state').describe('Alert evaluation state per rule and scope (compacted)'),
+            alertActions: topicName.default('netmon.alert-actions').describe('Acknowledgements and silences (compacted)'),
           })
           .prefault({})
           .describe('Topic names'),
@@ -187,6 +213,21 @@ export const netmonConfigSchema = z
       .prefault({})
       .describe('Web dashboard'),
     devicesFile: z.string().min(1).default('devices.yaml').describe('Device list file, relative to this file'),
+    // alerts (issue 6)
+    alerts: z
+      .strictObject({
+        rulesFile: z.string().default('alerts.yaml').describe('Alert rules file, relative to this file ("" = no rules)'),
+        channels: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of letters, digits, ".", "_", "-"'), channelSchema).default({}).describe('Delivery channels by name (webhook or email), used by the rules'),
+        notifierGroupId: z.string().min(1).default('netmon-notifier').describe('Kafka consumer group of the notifier'),
+        maxAttempts: z.number().int().min(1).max(100).default(6).describe('Delivery attempts per notification and channel before it is marked failed'),
+        initialBackoffMs: z.number().int().min(10).max(600_000).default(1000).describe('Wait before the first retry; doubles each retry'),
+        maxBackoffMs: z.number().int().min(10).max(3_600_000).default(60_000).describe('Longest wait between retries'),
+      })
+      .superRefine((a, ctx) => {
+        if (a.maxBackoffMs < a.initialBackoffMs) ctx.addIssue({ code: 'custom', path: ['maxBackoffMs'], message: `must be >= initialBackoffMs (${a.initialBackoffMs})` });
+      })
+      .prefault({})
+      .describe('Threshold alerts: rules, delivery channels, retries'),
   })
   .superRefine((c, ctx) => {
     if (3600 % c.processor.windowSeconds !== 0) {

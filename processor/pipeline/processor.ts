@@ -23,6 +23,7 @@ import { createWindowEngine, type EngineOutput } from '../core/index.js';
 import { decodeCommitMeta, encodeCommitMeta, type CommitMeta } from './commit-meta.js';
 import { createWindowSink, type WindowSink } from './window-sink.js';
 import { createWriteBehind } from './write-behind.js';
+import type { AlertStage } from '../alerts/alert-stage.js';
 
 export interface Processor extends Component {
   /** Resolves when the consumer has joined its group (partitions assigned). */
@@ -60,7 +61,7 @@ function refOf(topic: string, partition: number, m: KafkaMessage): RecordRef {
   return { topic, partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value?.toString('utf8').slice(0, 65536) ?? null };
 }
 
-export function createProcessor(log: Logger, config: NetmonConfig, deps: { registry: Registry; clock: Clock; store: WindowStore }): Processor {
+export function createProcessor(log: Logger, config: NetmonConfig, deps: { registry: Registry; clock: Clock; store: WindowStore; alerts?: AlertStage }): Processor {
   const plog = log;
   const limited = createRateLimitedLog(plog, 30_000);
   const reg = [deps.registry];
@@ -197,6 +198,8 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
   async function flush(jobs: WriteJob[]): Promise<void> {
     const windows = jobs.flatMap((j) => j.windows);
     if (!windowSink || !(await windowSink.write(windows, isRunning))) return;
+    // Alert rules on the written windows: events and states are stored before the commit.
+    if (deps.alerts && !(await deps.alerts.handle(windows, isRunning))) return;
     await publishDeadLetters(jobs.flatMap((j) => j.dead));
     const commits = new Map<number, OffsetCommit>();
     for (const j of jobs) for (const c of j.commits) commits.set(c.partition, c);
@@ -220,11 +223,21 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
       await producer.connect();
       admin = kafka.admin();
       await admin.connect();
+      // Alert states persisted by earlier runs, before the first batch.
+      await deps.alerts?.start(kafka);
       const sessionTimeout = config.processor.sessionTimeoutSeconds * 1000;
       consumer = kafka.consumer({ groupId: config.processor.groupId, sessionTimeout, heartbeatInterval: Math.min(3_000, sessionTimeout / 3) });
+      const alerts = deps.alerts;
       consumer.on(consumer.events.GROUP_JOIN, (e) => {
         const assigned = e.payload.memberAssignment[topics.samples] ?? [];
-        void serial(() => Promise.resolve(onAssignment(assigned)));
+        void serial(async () => {
+          onAssignment(assigned);
+          // After a (re)assignment the alert states are reloaded, once what is queued is evaluated.
+          if (alerts) {
+            await writer.drain();
+            await alerts.reload().catch((err: unknown) => limited('alert-reload', 'error', { err: errorMessage(err) }, 'alert state reload failed'));
+          }
+        });
         joined();
       });
       consumer.on(consumer.events.CRASH, (e) => limited('crash', 'error', { err: errorMessage(e.payload.error) }, 'consumer crashed; kafkajs restarts it'));
@@ -261,6 +274,8 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
                 limited('decode', 'warn', { partition: p, offset: m.offset, err: errorMessage(err) }, 'bad record dead-lettered');
                 continue;
               }
+              // The alert stage takes every record's oper status (oper_down), replayed ones too: they feed windows still to come.
+              deps.alerts?.observe(rec);
               const result = engine.ingest(rec, p, deps.clock.now(), offset);
               if (!replay) account(result, out, dead, () => refOf(batch.topic, p, m));
             }
@@ -302,6 +317,7 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
       await writer.drain();
       await producer?.disconnect();
       await admin?.disconnect();
+      await deps.alerts?.stop();
       consumer = null;
       producer = null;
       admin = null;

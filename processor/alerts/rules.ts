@@ -1,0 +1,34 @@
+// Loading the alert rules file (config/alerts.yaml by default, `alerts.rulesFile` in netmon.yaml):
+// YAML -> strict schema -> frozen rules. A bad rule is a ConfigError naming the file and the path,
+// e.g. `alerts.yaml: rules[2].threshold: expected number, received string`.
+import { readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { alertsFileSchema, type AlertRule } from '../../common/config/alerts-schema.js';
+import { validate } from '../../common/config/load.js';
+import type { NetmonConfig } from '../../common/config/schema.js';
+import { ConfigError, ErrorCodes, NetmonError } from '../../common/errors.js';
+
+/** Parses and validates rules text; `name` is how errors name the file. */
+export function parseAlertRules(text: string, name: string, channelNames: readonly string[]): readonly AlertRule[] {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) throw new ConfigError(name, `not valid YAML: ${doc.errors[0].message}`);
+  const parsed = validate(alertsFileSchema(channelNames), doc.toJS() ?? {}, name);
+  return Object.freeze(parsed.rules.map((r) => Object.freeze(r)));
+}
+
+export function loadAlertRulesFile(file: string, channelNames: readonly string[]): readonly AlertRule[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new NetmonError(ErrorCodes.CONFIG_READ, `cannot read alert rules file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  return parseAlertRules(text, basename(file), channelNames);
+}
+
+/** The rules for a loaded configuration: none without a config file or with `alerts.rulesFile: ""`. */
+export function loadAlertRules(config: NetmonConfig, configPath: string | null): readonly AlertRule[] {
+  if (!configPath || config.alerts.rulesFile === '') return [];
+  return loadAlertRulesFile(resolve(dirname(configPath), config.alerts.rulesFile), Object.keys(config.alerts.channels));
+}

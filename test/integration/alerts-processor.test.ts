@@ -1,0 +1,101 @@
+// Alert evaluation in the real processor (real Kafka, real InfluxDB): synthetic counter samples whose
+// inbound rate crosses a threshold for a few windows. The processor is stopped midway and a new one
+// takes over from the committed offsets and the persisted alert states: the events on the alerts topic
+// are exactly pending, firing, resolved, each once, and the alert history in InfluxDB has them too.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createKafka, defaultPartitioner, prepareTopics } from '../../common/bus/kafka.js';
+import { systemClock } from '../../common/clock.js';
+import { alertRuleSchema } from '../../common/config/alerts-schema.js';
+import { decodeAlertEvent, encodeCounterSample, type AlertEvent, type CounterSampleInput } from '../../common/contracts/index.js';
+import { createSupervisor } from '../../common/lifecycle.js';
+import { silentLogger } from '../../common/log.js';
+import { createRegistry } from '../../common/metrics.js';
+import { createProcessorService } from '../../processor/main.js';
+import { createAlertStage } from '../../processor/alerts/alert-stage.js';
+import { createAlertHistoryStore } from '../../processor/alerts/alert-history.js';
+import { testConfig, uniqueId, waitFor } from './stack.js';
+
+const W = 60_000;
+
+test('alerts: evaluated on the processor\'s windows, stored, and continued exactly across a restart', { timeout: 180_000 }, async () => {
+  const id = uniqueId('alertproc');
+  const config = testConfig(id, {
+    processor: { windowSeconds: 60 },
+    collector: { pollIntervalSeconds: 10 },
+    kafka: { samplesPartitions: 3, topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, alertState: `${id}.alert-state`, alertActions: `${id}.alert-actions` } },
+  });
+  const rules = [
+    alertRuleSchema.parse({ id: 'hot', metric: 'in_bps', threshold: 80_000, clearThreshold: 40_000, forWindows: 2, scope: { devices: ['synth'] } }),
+    alertRuleSchema.parse({ id: 'down', metric: 'oper_down', threshold: 0, scope: { interfaces: ['eth.*'] } }),
+  ];
+  const history = createAlertHistoryStore(config.influx);
+  const startProcessor = () => {
+    const registry = createRegistry({ defaultMetrics: false });
+    const alerts = createAlertStage(silentLogger, config, { rules, tagsOf: () => [], registry, history });
+    const { components } = createProcessorService(silentLogger, config, { registry, clock: systemClock, alerts });
+    const supervisor = createSupervisor(silentLogger);
+    return { supervisor, running: supervisor.run(components, { handleSignals: false }), registry };
+  };
+
+  const kafka = createKafka(silentLogger, config.kafka, 'alert-test');
+  await prepareTopics(kafka, config.kafka);
+  const producer = kafka.producer({ createPartitioner: defaultPartitioner });
+  await producer.connect();
+  const consumer = kafka.consumer({ groupId: uniqueId('alert-reader') });
+  const events: AlertEvent[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic: config.kafka.topics.alerts, fromBeginning: true });
+  void consumer.run({ eachMessage: ({ message }) => Promise.resolve(void events.push(decodeAlertEvent(message.value))) });
+
+  // 10 s polls; inbound bytes/s per window: 1 kB/s, then 20 kB/s (160 kbit/s) for three windows, then 1 kB/s.
+  const rates = [1000, 1000, 20_000, 20_000, 20_000, 1000, 1000, 1000];
+  const w0 = Math.floor(Date.now() / W) * W - 12 * W;
+  const octets: bigint[] = [0n];
+  for (let k = 1; k <= rates.length * 6; k++) octets.push(octets[k - 1] + BigInt(rates[Math.floor((k - 1) / 6)] * 10));
+  const sample = (k: number): CounterSampleInput => ({
+    deviceId: 'synth', source: 'snmp', ts: w0 + k * 10_000, sysUpTime: 100_000 + k * 1000,
+    interfaces: [{ ifIndex: 1, name: 'eth0', alias: '', speed: 1e9, operStatus: k >= 36 && k <= 38 ? 'down' : 'up', width: 64, inOctets: 5_000_000n + octets[k], outOctets: 0n, inPackets: BigInt(k) * 10n, outPackets: 0n, discontinuityTime: 0 }],
+  });
+  const send = (from: number, to: number) =>
+    producer.send({ topic: config.kafka.topics.samples, messages: Array.from({ length: to - from + 1 }, (_, i) => ({ key: 'synth', value: encodeCounterSample(sample(from + i)) })) });
+
+  let p = startProcessor();
+  try {
+    // Windows 0..2 complete: window 2 breaches once -> pending.
+    await send(0, 19);
+    await waitFor('the pending event', () => events.some((e) => e.transition === 'pending'), 60_000);
+    p.supervisor.shutdown('restart');
+    assert.equal(await p.running, 0);
+
+    p = startProcessor();
+    await send(20, rates.length * 6);
+    await waitFor('both resolved events', () => events.filter((e) => e.transition === 'resolved').length === 2, 90_000);
+    const down = events.filter((e) => e.ruleId === 'down');
+    events.splice(0, events.length, ...events.filter((e) => e.ruleId === 'hot'));
+    // Half the polls of window 6 saw the interface down: fired there, resolved in window 7.
+    assert.deepEqual(down.map((e) => `${(e.windowStart - w0) / W}:${e.transition}:${e.value}`), ['6:firing:0.5', '7:resolved:0']);
+    // Anything a replay could duplicate would have arrived with the resolved event or before it.
+    assert.deepEqual(events.map((e) => `${(e.windowStart - w0) / W}:${e.transition}`), ['2:pending', '3:firing', '5:resolved']);
+    const firing = events[1];
+    assert.equal(firing.id, `hot:synth:1:firing:${w0 + 3 * W}`);
+    assert.equal(firing.value, 160_000);
+    assert.equal(firing.firingSince, w0 + 3 * W);
+    assert.equal(events[2].value, 8000);
+
+    const stored = await waitFor('the alert history in InfluxDB', async () => {
+      const rows = await history.history({ fromMs: w0, toMs: w0 + 20 * W, limit: 100 });
+      return rows.length === 5 ? rows.filter((r) => r.ruleId === 'hot') : null;
+    }, 30_000);
+    assert.deepEqual(stored.map((r) => r.id).sort(), events.map((e) => e.id).sort());
+    const latest = await history.latest();
+    assert.equal(latest.length, 2);
+    assert.equal(latest[0].transition, 'resolved');
+    assert.match(await p.registry.getSingleMetricAsString('netmon_alerts_events_total'), /transition="resolved"/);
+  } finally {
+    await consumer.disconnect();
+    await producer.disconnect();
+    p.supervisor.shutdown('test finished');
+    await p.running;
+  }
+});
