@@ -216,7 +216,10 @@ export const netmonConfigSchema = z
     // alerts (issue 6)
     alerts: z
       .strictObject({
-        rulesFile: z.string().default('alerts.yaml').describe('Alert rules file, relative to this file ("" = no rules)'),
+        rulesFile: z
+          .string()
+          .optional()
+          .describe('Alert rules file, relative to this file; when not set, alerts.yaml beside it if that exists ("" = no rules)'),
         channels: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of letters, digits, ".", "_", "-"'), channelSchema).default({}).describe('Delivery channels by name (webhook or email), used by the rules'),
         notifierGroupId: z.string().min(1).default('netmon-notifier').describe('Kafka consumer group of the notifier'),
         maxAttempts: z.number().int().min(1).max(100).default(6).describe('Delivery attempts per notification and channel before it is marked failed'),

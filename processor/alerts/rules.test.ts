@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../cli/stack-env.js';
 import { ConfigError } from '../../common/errors.js';
-import { loadAlertRulesFile, parseAlertRules } from './rules.js';
+import { loadAlertRules, loadAlertRulesFile, parseAlertRules } from './rules.js';
 import { validate } from '../../common/config/load.js';
 import { netmonConfigSchema } from '../../common/config/schema.js';
 
@@ -54,4 +56,14 @@ test('netmon.yaml alerts section: channels and retry settings are validated with
   for (const [raw, expect] of bad) assert.throws(() => validate(netmonConfigSchema, raw, 'x.yaml'), expect);
   const ok = validate(netmonConfigSchema, { alerts: { channels: { mail: { type: 'email', host: '127.0.0.1', from: 'a@b.c', to: ['x@y.z'], password: 's3cret' } } } }, 'x.yaml');
   assert.equal(String(ok.alerts.channels.mail.type === 'email' ? ok.alerts.channels.mail.password : ''), '<secret>');
+});
+
+test('the default rules file is optional; a named one must exist', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'netmon-rules-'));
+  const configPath = join(dir, 'netmon.yaml');
+  const config = (raw: object) => validate(netmonConfigSchema, raw, 'netmon.yaml');
+  assert.deepEqual(loadAlertRules(config({}), configPath), [], 'no alerts.yaml beside the config: no rules');
+  assert.throws(() => loadAlertRules(config({ alerts: { rulesFile: 'rules.yaml' } }), configPath), /cannot read alert rules file .*rules\.yaml/);
+  writeFileSync(join(dir, 'alerts.yaml'), 'rules:\n  - { id: hot, metric: in_bps, comparator: ">", threshold: 5 }\n');
+  assert.deepEqual(loadAlertRules(config({}), configPath).map((r) => r.id), ['hot'], 'alerts.yaml beside the config is read');
 });

@@ -1,7 +1,7 @@
 // Loading the alert rules file (config/alerts.yaml by default, `alerts.rulesFile` in netmon.yaml):
 // YAML -> strict schema -> frozen rules. A bad rule is a ConfigError naming the file and the path,
 // e.g. `alerts.yaml: rules[2].threshold: expected number, received string`.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { alertsFileSchema, type AlertRule } from '../../common/config/alerts-schema.js';
@@ -27,8 +27,15 @@ export function loadAlertRulesFile(file: string, channelNames: readonly string[]
   return parseAlertRules(text, basename(file), channelNames);
 }
 
-/** The rules for a loaded configuration: none without a config file or with `alerts.rulesFile: ""`. */
+/**
+ * The rules for a loaded configuration: none without a config file or with `alerts.rulesFile: ""`.
+ * A rules file named in the config must exist; the default, alerts.yaml beside the config file, is
+ * optional (a setup without alerts has none).
+ */
 export function loadAlertRules(config: NetmonConfig, configPath: string | null): readonly AlertRule[] {
-  if (!configPath || config.alerts.rulesFile === '') return [];
-  return loadAlertRulesFile(resolve(dirname(configPath), config.alerts.rulesFile), Object.keys(config.alerts.channels));
+  const named = config.alerts.rulesFile;
+  if (!configPath || named === '') return [];
+  const file = resolve(dirname(configPath), named ?? 'alerts.yaml');
+  if (named === undefined && !existsSync(file)) return [];
+  return loadAlertRulesFile(file, Object.keys(config.alerts.channels));
 }
