@@ -151,10 +151,13 @@ function compareArcs(a: readonly number[], b: readonly number[]): number {
   return a.length - b.length;
 }
 
-export function buildShape(ports: number, hc: boolean): MibShape {
+/** `shortMib`: the MIB ends with the interface tables (no snmpEngine group after them), so an SNMPv1
+ * GETNEXT past the last column is a noSuchName, as on agents that expose only the IF-MIB. */
+export function buildShape(ports: number, hc: boolean, shortMib = false): MibShape {
   const items: Array<{ oid: string; arcs: number[]; object: number; row: number }> = [];
   OBJECTS.forEach((o, object) => {
     if (o.ifx && !hc) return;
+    if (shortMib && o.oid.startsWith(`${SNMP_ENGINE}.`)) return;
     if (o.scalar) items.push({ oid: o.oid, arcs: parseArcs(o.oid), object, row: 0 });
     else for (let r = 1; r <= ports; r++) items.push({ oid: `${o.oid}.${r}`, arcs: parseArcs(`${o.oid}.${r}`), object, row: r });
   });
@@ -171,7 +174,7 @@ export function buildShape(ports: number, hc: boolean): MibShape {
   });
   nextNot64[size] = size;
   for (let i = size - 1; i >= 0; i--) nextNot64[i] = OBJECTS[object[i]].type === TAG.Counter64 ? nextNot64[i + 1] : i;
-  const objects = new Set(OBJECTS.filter((o) => hc || !o.ifx).map((o) => (o.scalar ? o.oid.slice(0, -2) : o.oid)));
+  const objects = new Set(OBJECTS.filter((o) => (hc || !o.ifx) && !(shortMib && o.oid.startsWith(`${SNMP_ENGINE}.`))).map((o) => (o.scalar ? o.oid.slice(0, -2) : o.oid)));
   return { ports, hc, size, oids: items.map((i) => i.oid), object, row, nextNot64, position, objects, arcs: items.map((i) => i.arcs) };
 }
 
