@@ -64,7 +64,7 @@ export function createKafkaPublisher(
       if (!running) break;
       const batch = queue.slice(head, head + o.maxBatch);
       try {
-        const byTopic = new Map<string, Array<{ key: string; value: string }>>();
+        const byTopic = new Map<string, Array<{ key: string; value: string | null }>>();
         for (const r of batch) {
           const topic = r.topic ?? o.topic;
           let list = byTopic.get(topic);
