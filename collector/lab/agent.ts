@@ -48,7 +48,8 @@ export interface V3User {
 
 export interface LabAgentOptions {
   device: DeviceModel;
-  shape: MibShape;
+  /** The device's MIB layout now (it changes when the device is renumbered). */
+  shape: () => MibShape;
   host: string;
   port: number;
   community: string;
@@ -174,7 +175,7 @@ export function createLabAgent(o: LabAgentOptions): LabAgent {
     const pdu = message.pdu;
     let reply: Reply;
     try {
-      reply = answer(shape, device, o.now(), {
+      reply = answer(shape(), device, o.now(), {
         version: message.version,
         type: pdu.type,
         oids: pdu.varbinds.map((v) => v.oid),

@@ -66,6 +66,9 @@ export interface Lab extends Component {
   reboot(i: number): void;
   /** Counters of one interface (or all) restart from 0 without a reboot; ifCounterDiscontinuityTime = sysUpTime now. */
   clearCounters(i: number, ifIndex?: number): void;
+  /** Renumbers device i's interfaces: ifIndex = position + offset (0 = as at start), names unchanged,
+   * as after a line-card swap or a reboot of a device without persistent ifIndex values. */
+  renumber(i: number, offset: number): void;
   /** Answer after `ms` (0 = at once). */
   setSlow(i: number, ms: number): void;
   /** A dead device stays bound but answers nothing. */
@@ -101,10 +104,11 @@ export function createLab(log: Logger, raw: LabOptions, deps: LabDeps = {}): Lab
   const dead = new Set(options.dead);
   const width = Math.max(4, String(options.devices - 1).length);
   const shapes = new Map<string, MibShape>();
-  const shapeFor = (hc: boolean, short: boolean) => {
-    const key = `${options.ports}:${hc}:${short}`;
+  const offsets: number[] = [];
+  const shapeFor = (hc: boolean, short: boolean, offset: number) => {
+    const key = `${options.ports}:${hc}:${short}:${offset}`;
     let s = shapes.get(key);
-    if (!s) shapes.set(key, (s = buildShape(options.ports, hc, short)));
+    if (!s) shapes.set(key, (s = buildShape(options.ports, hc, short, offset)));
     return s;
   };
   let originMs: number | null = null;
@@ -142,7 +146,7 @@ export function createLab(log: Logger, raw: LabOptions, deps: LabDeps = {}): Lab
     agents.push(
       createLabAgent({
         device: model,
-        shape: shapeFor(spec.hc, shortMib.has(i)),
+        shape: () => shapeFor(spec.hc, shortMib.has(i), offsets[i] ?? 0),
         host: options.host,
         port,
         community: options.community,
@@ -196,6 +200,11 @@ export function createLab(log: Logger, raw: LabOptions, deps: LabDeps = {}): Lab
     },
     clearCounters(i, ifIndex) {
       model(i).clearCounters(running(), ifIndex);
+    },
+    renumber(i, offset) {
+      model(i);
+      if (!(Number.isInteger(offset) && offset >= 0 && offset <= 1_000_000)) throw new RangeError(`renumber offset must be 0..1000000, got ${offset}`);
+      offsets[i] = offset;
     },
     setSlow(i, ms) {
       if (!(Number.isInteger(ms) && ms >= 0 && ms <= 600_000)) throw new RangeError(`slow delay must be 0..600000 ms, got ${ms}`);
