@@ -38,7 +38,8 @@ Prints the device table, then runs until SIGINT or SIGTERM.
   --base-port PORT       UDP port of device 0; device i listens on PORT+i (1024..65535)
   --host ADDR            loopback address to bind: 127.0.0.0/8 or ::1 (default 127.0.0.1)
   --community NAME       SNMP v1/v2c community (default public)
-  --v3-user NAME         also accept SNMPv3 user NAME (authPriv: SHA-1 + AES-128);
+  --v3-user NAME         also accept SNMPv3 user NAME (authPriv: SHA-1 + AES-128), and NAME-<variant>
+                         for every level and protocol (NAME-noauth, NAME-auth-sha256, NAME-priv-sha512-aes256r, ...);
   --v3-auth-key KEY      needs both passphrases, 8 characters or more
   --v3-priv-key KEY
   --only-32bit SET       old devices: no ifXTable (no ifName, no 64-bit counters, no ifHighSpeed)
