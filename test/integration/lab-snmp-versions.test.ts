@@ -105,7 +105,7 @@ test('v3: the SNMP input marks a device with a wrong key `auth-failure` and keep
   const [good] = lab.deviceEntries('3', 'priv-sha256-aes');
   const devices = [device(D.plain, good.snmp), deviceSchema.parse({ id: 'bad-key', host: lab.devices[D.shortHc].host, port: lab.devices[D.shortHc].port, snmp: { ...good.snmp, authKey: 'wrong-passphrase' } })];
   const config = testConfig(uniqueId('labv3'), { collector: { pollIntervalSeconds: 1, timeoutMs: 1000, retries: 0 } });
-  const published: Array<{ key: string; value: string; topic?: string }> = [];
+  const published: Array<{ key: string; value: string | null; topic?: string }> = [];
   const input = createSnmpInput(silentLogger, config, { devices, sink: { publish: (r) => published.push(r) }, clock: systemClock, registry: createRegistry({ defaultMetrics: false }) });
   await input.start();
   try {
@@ -114,11 +114,11 @@ test('v3: the SNMP input marks a device with a wrong key `auth-failure` and keep
   } finally {
     await input.stop();
   }
-  const bad = published.filter((p) => p.topic === config.kafka.topics.status && p.key === 'bad-key').map((p) => decodeDeviceStatus(p.value)).at(-1);
+  const bad = published.filter((p) => p.topic === config.kafka.topics.status && p.key === 'bad-key').map((p) => decodeDeviceStatus(p.value ?? '')).at(-1);
   assert.ok(bad, 'a status record for the bad device was published');
   assert.equal(bad.state, 'auth-failure');
   assert.match(bad.lastError ?? '', /authentication with bad-key .* failed: Wrong Digest/);
-  const goodStatus = published.filter((p) => p.topic === config.kafka.topics.status && p.key === lab.devices[D.plain].id).map((p) => decodeDeviceStatus(p.value)).at(-1);
+  const goodStatus = published.filter((p) => p.topic === config.kafka.topics.status && p.key === lab.devices[D.plain].id).map((p) => decodeDeviceStatus(p.value ?? '')).at(-1);
   assert.equal(goodStatus?.state, 'up');
   assert.ok(published.some((p) => p.topic === undefined && p.key === lab.devices[D.plain].id), 'samples of the good device');
 });
