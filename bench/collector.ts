@@ -4,12 +4,13 @@
 // collector's. The collector side is the real path: one net-snmp session per device (reused across
 // rounds, as the collector does), walkColumns/pollDevice (GETBULK, column-parallel), the global
 // concurrency limit, and the CounterSample encoding; publishing to Kafka is off (encoded records are
-// dropped). CPU is process.cpuUsage() of this process; snmpbulkwalk's CPU is the reaped children's
+// dropped) unless --kafka: then the real publisher sends them to a fresh topic on the local stack's
+// Kafka (NETMON_KAFKA_BROKERS from the stack's env file) and each round waits for the flush. CPU is process.cpuUsage() of this process; snmpbulkwalk's CPU is the reaped children's
 // (/proc/self/stat cutime + cstime). A benchmark, not a test: it prints figures; the last line is one
 // JSON object with all of them.
 //
 //   npm run bench:collector -- [--devices 200] [--ports 48] [--rounds 5] [--lab-procs 2]
-//     [--concurrency 200] [--max-repetitions 20] [--ref-devices 40] [--ref-parallel 4] [--base-port 33161]
+//     [--concurrency 200] [--max-repetitions 20] [--ref-devices 40] [--ref-parallel 4] [--base-port 33161] [--kafka]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,7 +19,12 @@ import { parseArgs } from 'node:util';
 import { COLUMNS, POLL_COLUMNS, SYS_UPTIME } from '../collector/inputs/snmp/if-mib.js';
 import { discoverDevice, pollDevice } from '../collector/inputs/snmp/poll.js';
 import { createNetSnmpSession, type SnmpSession } from '../collector/inputs/snmp/session.js';
-import { deviceSchema } from '../common/config/schema.js';
+import { createKafkaPublisher, type KafkaPublisher } from '../collector/publisher/kafka-publisher.js';
+import { loadEnvWithStack } from '../cli/stack-env.js';
+import { createKafka } from '../common/bus/kafka.js';
+import { deviceSchema, netmonConfigSchema } from '../common/config/schema.js';
+import { silentLogger } from '../common/log.js';
+import { createRegistry } from '../common/metrics.js';
 import { encodeCounterSample } from '../common/contracts/index.js';
 
 const { values: flags } = parseArgs({
@@ -32,6 +38,7 @@ const { values: flags } = parseArgs({
     'ref-devices': { type: 'string', default: '40' },
     'ref-parallel': { type: 'string', default: '4' },
     'base-port': { type: 'string', default: '33161' },
+    kafka: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -110,8 +117,23 @@ async function limited<T>(items: readonly T[], parallel: number, fn: (item: T) =
 }
 
 const cpuSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
+const KAFKA = flags.kafka === true;
 
-async function benchCollector() {
+/** The real Kafka publisher to a topic of its own on the local stack (--kafka), else null. */
+async function startPublisher(): Promise<{ publisher: KafkaPublisher; topic: string } | null> {
+  if (!KAFKA) return null;
+  const brokers = loadEnvWithStack().env.NETMON_KAFKA_BROKERS;
+  if (!brokers) throw new Error('--kafka: NETMON_KAFKA_BROKERS is not set and no stack env file was found (is the local stack running?)');
+  const id = `bench-collector-${Date.now().toString(36)}`;
+  const config = netmonConfigSchema.parse({
+    kafka: { brokers: brokers.split(','), samplesPartitions: 3, topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status` } },
+  });
+  const publisher = createKafkaPublisher(silentLogger, config.kafka, { kafka: createKafka(silentLogger, config.kafka, 'bench'), registry: createRegistry({ defaultMetrics: false }) });
+  await publisher.start();
+  return { publisher, topic: config.kafka.topics.samples };
+}
+
+async function benchCollector(publisher: KafkaPublisher | null) {
   const devices = Array.from({ length: DEVICES }, (_, i) => deviceSchema.parse({ id: `d${i}`, host: HOST, port: BASE_PORT + i, snmp: { version: '2c', community: 'public' }, timeoutMs: 5000, retries: 1 }));
   const sessions: SnmpSession[] = devices.map((d) => createNetSnmpSession(d, { timeoutMs: 5000, retries: 1 }, Date.now));
   let encodedBytes = 0;
@@ -139,7 +161,9 @@ async function benchCollector() {
         async (i) => {
           try {
             const res = await pollDevice(sessions[i], devices[i].id, { maxRepetitions: MAX_REP });
-            encodedBytes += encodeCounterSample(res.sample).length;
+            const value = encodeCounterSample(res.sample);
+            encodedBytes += value.length;
+            publisher?.publish({ key: devices[i].id, value });
             samples += res.sample.interfaces.length;
             requests += res.requests;
           } catch {
@@ -147,6 +171,7 @@ async function benchCollector() {
           }
         },
       );
+      await publisher?.flush();
       roundSeconds.push(Number(process.hrtime.bigint() - rs) / 1e9);
     }
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -229,11 +254,13 @@ async function benchReference(bin: string, mode: 'columns' | 'tables') {
 }
 
 async function main() {
-  console.log(`collector bench: ${DEVICES} lab devices x ${PORTS} interfaces in ${LAB_PROCS} child processes, ${ROUNDS} rounds, concurrency ${CONCURRENCY}, max-repetitions ${MAX_REP}; Kafka publish off (samples encoded, not sent)`);
+  const pub = await startPublisher();
+  console.log(`collector bench: ${DEVICES} lab devices x ${PORTS} interfaces in ${LAB_PROCS} child processes, ${ROUNDS} rounds, concurrency ${CONCURRENCY}, max-repetitions ${MAX_REP}; ${pub ? `Kafka publish on (topic ${pub.topic})` : 'Kafka publish off (samples encoded, not sent)'}`);
   const bin = ensureSnmpbulkwalk();
   const labs = await startLabs();
   try {
-    const col = await benchCollector();
+    const col = await benchCollector(pub?.publisher ?? null);
+    await pub?.publisher.stop();
     console.log(`collector:    ${col.interfaceSamplesPerSec.toFixed(0)} interface-samples/s, ${col.cpuSecondsPer1000.toFixed(4)} CPU s per 1000 interface-samples (user ${col.cpuUserSeconds.toFixed(2)} s, system ${col.cpuSystemSeconds.toFixed(2)} s), rounds ${col.roundSeconds.map((s) => s.toFixed(2)).join(' ')} s, ${col.requestsPerPoll.toFixed(2)} requests/poll, ${col.failedPolls} failed polls`);
     const ref = await benchReference(bin, 'columns');
     console.log(`snmpbulkwalk: ${ref.interfaceSamplesPerSec.toFixed(0)} interface-samples/s, ${ref.cpuSecondsPer1000.toFixed(4)} CPU s per 1000 interface-samples (${ref.processes} processes over ${ref.devices} devices, ${ref.parallel} at a time; ${ref.cpuMicrosPerValue.toFixed(1)} CPU us per value, collector ${col.cpuMicrosPerValue.toFixed(1)})`);
@@ -249,9 +276,10 @@ async function main() {
     };
     const fits = goal.cpuSecondsPerRound < GOAL.intervalSeconds && goal.roundSecondsAtMeasuredRate < GOAL.intervalSeconds;
     console.log(`goal ${GOAL.devices} x ${GOAL.ports} every ${GOAL.intervalSeconds} s: ${goal.cpuSecondsPerRound.toFixed(1)} collector CPU s per round, ${goal.roundSecondsAtMeasuredRate.toFixed(1)} s per round at the measured rate${goal.extrapolated ? ` (extrapolated linearly from ${DEVICES} x ${PORTS})` : ''}: ${fits ? 'fits' : 'does not fit'}`);
-    console.log(JSON.stringify({ bench: 'collector', kafkaPublish: false, devices: DEVICES, ports: PORTS, rounds: ROUNDS, concurrency: CONCURRENCY, maxRepetitions: MAX_REP, labProcesses: LAB_PROCS, collector: col, reference: ref, referenceTables: refTables, goal: { ...goal, fits } }));
+    console.log(JSON.stringify({ bench: 'collector', kafkaPublish: KAFKA, devices: DEVICES, ports: PORTS, rounds: ROUNDS, concurrency: CONCURRENCY, maxRepetitions: MAX_REP, labProcesses: LAB_PROCS, collector: col, reference: ref, referenceTables: refTables, goal: { ...goal, fits } }));
   } finally {
     stopLabs(labs);
+    await pub?.publisher.stop();
   }
 }
 
