@@ -1,7 +1,8 @@
 // The collector follows device-list changes on the config topic without restart, against the real
 // Kafka and lab agents on loopback: a device added by a ConfigChange gets polled and its samples arrive
 // on the samples topic; disabled, its samples stop and its status record is tombstoned; deleted (a
-// tombstone on the config topic), the same for a device that came from devices.yaml.
+// tombstone on the config topic), the same for a device that came from devices.yaml; changed settings
+// (an interface filter, a speed override) show in the next samples.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCollector } from '../../collector/main.js';
@@ -46,7 +47,7 @@ test('device-list changes on the config topic apply without restart: add, disabl
   const send = (id: string, device: DeviceConfig | null) =>
     producer.send({ topic: config.kafka.topics.config, messages: [{ key: configKey('device', id), value: device ? encodeConfigChange({ ts: Date.now(), device }) : null }] });
 
-  const samples: Array<{ id: string; at: number }> = [];
+  const samples: Array<{ id: string; at: number; names: string[]; speeds: number[] }> = [];
   const statuses: Array<{ id: string; tombstone: boolean; at: number }> = [];
   const consumer = kafka.consumer({ groupId: uniqueId('collcfg-reader') });
   await consumer.connect();
@@ -55,8 +56,9 @@ test('device-list changes on the config topic apply without restart: add, disabl
     eachMessage: ({ topic, message }) => {
       const id = message.key?.toString() ?? '';
       if (topic === config.kafka.topics.samples) {
-        assert.equal(decodeCounterSample(message.value).deviceId, id);
-        samples.push({ id, at: Date.now() });
+        const s = decodeCounterSample(message.value);
+        assert.equal(s.deviceId, id);
+        samples.push({ id, at: Date.now(), names: s.interfaces.map((f) => f.name), speeds: s.interfaces.map((f) => f.speed) });
       } else statuses.push({ id, tombstone: message.value === null, at: Date.now() });
       return Promise.resolve();
     },
@@ -97,6 +99,13 @@ test('device-list changes on the config topic apply without restart: add, disabl
     await send(B, dev(1));
     const back = Date.now();
     await waitFor('samples of the re-enabled device', () => count(B, back) >= 2, 30_000);
+
+    // Changed settings apply from the next poll: an interface filter and a speed override.
+    const names = samples.filter((s) => s.id === B).at(-1)!.names;
+    await send(B, dev(1, { interfaces: { exclude: [`^${names[0]}$`] }, speedOverrides: { [names[1]]: 12345 } }));
+    const changed = await waitFor('a sample with the new settings', () => samples.find((s) => s.id === B && s.names.length === names.length - 1), 30_000);
+    assert.deepEqual(changed.names, names.slice(1));
+    assert.equal(changed.speeds[0], 12345);
   } finally {
     supervisor.shutdown('test finished');
     assert.equal(await running, 0);
