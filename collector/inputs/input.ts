@@ -5,8 +5,8 @@ import type { Component } from '../../common/lifecycle.js';
 export interface SampleRecordOut {
   /** Kafka key: the device id, so one device's records stay in order on one partition. */
   key: string;
-  /** The encoded CounterSample or TrafficDelta (or, with `topic`, another record). */
-  value: string;
+  /** The encoded CounterSample or TrafficDelta (or, with `topic`, another record; null = a tombstone on a compacted topic). */
+  value: string | null;
   /** Where it goes; default the samples topic. */
   topic?: string;
 }

@@ -9,10 +9,16 @@
 // buffer, rinfo)`, the request methods it dispatches to (getRequest, getNextRequest, getBulkRequest,
 // setRequest), `message.version`, `message.pdu` ({type, varbinds, nonRepeaters, maxRepetitions,
 // getResponsePduForRequest()}) and `sendResponse(socket, rinfo, message, responsePdu)`.
+// A v3 message that fails authentication or decryption gets a usmStatsWrongDigests /
+// usmStatsDecryptionErrors report, as snmpd sends (net-snmp's Agent only drops it, which a manager
+// cannot tell from a dead device): that uses the Agent's `listener` (its class's static
+// processIncoming, to get net-snmp's Message class), `engine`, `context`, and
+// Message.createFromBuffer / createReportResponseMessage / listener.send.
 import dgram from 'node:dgram';
 import snmp from 'net-snmp';
 import type { DeviceModel } from './device.js';
 import { answer, ERROR_STATUS, TAG, type MibShape, type Reply } from './mib.js';
+import { V3_VARIANTS, variantUser } from './v3-users.js';
 
 /** Counters shared by every agent of a lab (everything that moves gets a counter). */
 export interface AgentStats {
@@ -42,7 +48,8 @@ export interface V3User {
 
 export interface LabAgentOptions {
   device: DeviceModel;
-  shape: MibShape;
+  /** The device's MIB layout now (it changes when the device is renumbered). */
+  shape: () => MibShape;
   host: string;
   port: number;
   community: string;
@@ -86,6 +93,36 @@ interface NsAgent {
   getNextRequest: NsHandler;
   getBulkRequest: NsHandler;
   setRequest: NsHandler;
+  listener: { send(message: object, rinfo: dgram.RemoteInfo, socket: dgram.Socket): void; constructor: unknown };
+  engine: object;
+  context: string;
+}
+interface NsMessageClass {
+  createFromBuffer(buffer: Buffer): { version: number; isReportable(): number | boolean; createReportResponseMessage(engine: object, context: string, errorType: string): object };
+}
+
+/** RFC 3414 usmStats error types (net-snmp's UsmErrorType). */
+const USM_WRONG_DIGESTS = '5';
+const USM_DECRYPTION_ERROR = '6';
+
+/** What kind of v3 security failure an error from net-snmp's Agent is, if it is one. */
+function securityFailure(err: unknown): string | null {
+  const e = err as { name?: string; code?: number; message?: string };
+  if (e?.name === 'ResponseInvalidError' && e.code === snmp.ResponseInvalidCode.EAuthFailure) return USM_WRONG_DIGESTS;
+  if (/^Failed to decrypt PDU/.test(e?.message ?? '')) return USM_DECRYPTION_ERROR;
+  return null;
+}
+
+let messageClass: NsMessageClass | null = null;
+/** net-snmp's (unexported) Message class, from a message its Listener parses: a minimal v1 GetRequest. */
+function nsMessageClass(agent: NsAgent): NsMessageClass {
+  if (messageClass) return messageClass;
+  const listener = (agent.listener as { constructor: { processIncoming?: (b: Buffer, a: object, cb: () => void) => unknown } }).constructor;
+  const probe = Buffer.from('30130201000401' + '78' + 'a00b020101020100020100' + '3000', 'hex');
+  const parsed = listener.processIncoming?.(probe, { communities: ['x'], users: [], disableAuthorization: false }, () => undefined) as { constructor?: NsMessageClass } | undefined;
+  const cls = parsed?.constructor;
+  if (typeof cls?.createFromBuffer !== 'function') throw new Error("cannot reach net-snmp's Message class: this lab is written against net-snmp 3.29 internals");
+  return (messageClass = cls);
 }
 
 /** A socket factory whose sockets do nothing: net-snmp's Agent must not bind its own. */
@@ -109,17 +146,19 @@ function createNsAgent(o: LabAgentOptions, onAgentError: (err: unknown) => void)
   for (const m of ['onMsg', 'sendResponse', 'getRequest', 'getNextRequest', 'getBulkRequest', 'setRequest'] as const) {
     if (typeof agent[m] !== 'function') throw new Error(`net-snmp's Agent has no ${m}(): this lab is written against net-snmp 3.29 internals`);
   }
+  if (typeof agent.listener?.send !== 'function' || !agent.engine) throw new Error("net-snmp's Agent has no listener.send() or engine: this lab is written against net-snmp 3.29 internals");
+  nsMessageClass(agent);
   const auth = agent.getAuthorizer();
   auth.addCommunity(o.community);
   if (o.v3) {
-    auth.addUser({
-      name: o.v3.user,
-      level: snmp.SecurityLevel.authPriv,
-      authProtocol: snmp.AuthProtocols.sha,
-      authKey: o.v3.authKey,
-      privProtocol: snmp.PrivProtocols.aes,
-      privKey: o.v3.privKey,
-    });
+    for (const v of V3_VARIANTS) {
+      auth.addUser({
+        name: variantUser(o.v3.user, v),
+        level: snmp.SecurityLevel[v.level],
+        ...(v.authProtocol ? { authProtocol: snmp.AuthProtocols[v.authProtocol], authKey: o.v3.authKey } : {}),
+        ...(v.privProtocol ? { privProtocol: snmp.PrivProtocols[v.privProtocol], privKey: o.v3.privKey } : {}),
+      });
+    }
   }
   return agent;
 }
@@ -129,12 +168,14 @@ export function createLabAgent(o: LabAgentOptions): LabAgent {
   let socket: dgram.Socket | null = null;
   let agent: NsAgent | null = null;
   const held = new Set<NodeJS.Timeout>();
+  /** Set (synchronously, from inside onMsg) when the datagram being delivered failed v3 security. */
+  let securityError: string | null = null;
 
   const respond: NsHandler = (sock, message, rinfo) => {
     const pdu = message.pdu;
     let reply: Reply;
     try {
-      reply = answer(shape, device, o.now(), {
+      reply = answer(shape(), device, o.now(), {
         version: message.version,
         type: pdu.type,
         oids: pdu.varbinds.map((v) => v.oid),
@@ -165,11 +206,23 @@ export function createLabAgent(o: LabAgentOptions): LabAgent {
       stats.dropped++;
       return;
     }
+    securityError = null;
     try {
       agent.onMsg(sock, buffer, rinfo);
     } catch (err) {
       stats.failures++;
       o.onError('failure', err);
+    }
+    if (securityError !== null) {
+      const errorType = securityError;
+      securityError = null;
+      try {
+        const request = nsMessageClass(agent).createFromBuffer(buffer);
+        if (request.version === snmp.Version3 && request.isReportable()) agent.listener.send(request.createReportResponseMessage(agent.engine, agent.context, errorType), rinfo, sock);
+      } catch (err) {
+        stats.failures++;
+        o.onError('failure', err);
+      }
     }
   };
 
@@ -177,6 +230,7 @@ export function createLabAgent(o: LabAgentOptions): LabAgent {
     async start() {
       if (socket) return;
       const a = createNsAgent(o, (err) => {
+        securityError = securityFailure(err);
         stats.rejected++;
         o.onError('rejected', err);
       });

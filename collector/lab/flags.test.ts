@@ -34,7 +34,7 @@ test('flags become options with defaults', () => {
   assert.equal(writeDevices, '/tmp/x.yaml');
   assert.deepEqual(
     { ...options },
-    { devices: 10, ports: 48, basePort: 21161, host: '127.0.0.1', community: 'public', only32bit: [0, 1], nearWrap: [2], slow: [3], slowMs: 700, dead: [9], seed: 1, daySeconds: 3600, idPrefix: 'lab' },
+    { devices: 10, ports: 48, basePort: 21161, host: '127.0.0.1', community: 'public', only32bit: [0, 1], shortMib: [], nearWrap: [2], slow: [3], slowMs: 700, dead: [9], seed: 1, daySeconds: 3600, idPrefix: 'lab' },
   );
   const v3 = flags(...base, '--v3-user', 'labuser', '--v3-auth-key', 'authpass1', '--v3-priv-key', 'privpass1').options.v3;
   assert.deepEqual(v3, { user: 'labuser', authKey: 'authpass1', privKey: 'privpass1' });

@@ -16,6 +16,7 @@ export const LAB_FLAGS = {
   'v3-priv-key': { type: 'string' },
   'only-32bit': { type: 'string' },
   'near-wrap': { type: 'string' },
+  'short-mib': { type: 'string' },
   slow: { type: 'string' },
   'slow-ms': { type: 'string' },
   dead: { type: 'string' },
@@ -37,11 +38,13 @@ Prints the device table, then runs until SIGINT or SIGTERM.
   --base-port PORT       UDP port of device 0; device i listens on PORT+i (1024..65535)
   --host ADDR            loopback address to bind: 127.0.0.0/8 or ::1 (default 127.0.0.1)
   --community NAME       SNMP v1/v2c community (default public)
-  --v3-user NAME         also accept SNMPv3 user NAME (authPriv: SHA-1 + AES-128);
+  --v3-user NAME         also accept SNMPv3 user NAME (authPriv: SHA-1 + AES-128), and NAME-<variant>
+                         for every level and protocol (NAME-noauth, NAME-auth-sha256, NAME-priv-sha512-aes256r, ...);
   --v3-auth-key KEY      needs both passphrases, 8 characters or more
   --v3-priv-key KEY
   --only-32bit SET       old devices: no ifXTable (no ifName, no 64-bit counters, no ifHighSpeed)
   --near-wrap SET        counters start just below 2^64 (so 2^32) and wrap within the first minute
+  --short-mib SET        the MIB ends with the interface tables: a v1 GETNEXT past the end is noSuchName
   --slow SET             answer only after --slow-ms
   --slow-ms MS           delay of the slow devices (default 1500)
   --dead SET             bound but never answering
@@ -71,6 +74,7 @@ const FLAG_OF: Record<string, string> = {
   v3: '--v3-user',
   only32bit: '--only-32bit',
   nearWrap: '--near-wrap',
+  shortMib: '--short-mib',
   slow: '--slow',
   slowMs: '--slow-ms',
   dead: '--dead',
@@ -121,6 +125,7 @@ export function parseLabFlags(values: Record<string, unknown>): LabCommandOption
     v3: v3Given === 3 ? { user: v3Parts[0]!, authKey: v3Parts[1]!, privKey: v3Parts[2]! } : undefined,
     only32bit: set('only-32bit'),
     nearWrap: set('near-wrap'),
+    shortMib: set('short-mib'),
     slow: set('slow'),
     slowMs: whole(values, 'slow-ms'),
     dead: set('dead'),

@@ -14,6 +14,7 @@ import { createDeviceModel, type DeviceModel, type LabCounters } from './device.
 import { buildShape, type MibShape } from './mib.js';
 import { resolveLabOptions, type LabOptions, type ResolvedLabOptions } from './options.js';
 import type { TrafficClass } from './traffic.js';
+import { findVariant, variantUser, type V3Variant } from './v3-users.js';
 
 export type { LabOptions } from './options.js';
 export type { LabCounters } from './device.js';
@@ -53,7 +54,9 @@ export interface LabDeviceEntry {
   host: string;
   port: number;
   tags: string[];
-  snmp: { version: '1' | '2c'; community: string } | { version: '3'; username: string; level: 'authPriv'; authProtocol: 'sha'; authKey: string; privProtocol: 'aes'; privKey: string };
+  snmp:
+    | { version: '1' | '2c'; community: string }
+    | { version: '3'; username: string; level: V3Variant['level']; authProtocol?: V3Variant['authProtocol']; authKey?: string; privProtocol?: V3Variant['privProtocol']; privKey?: string };
 }
 
 export interface Lab extends Component {
@@ -63,6 +66,9 @@ export interface Lab extends Component {
   reboot(i: number): void;
   /** Counters of one interface (or all) restart from 0 without a reboot; ifCounterDiscontinuityTime = sysUpTime now. */
   clearCounters(i: number, ifIndex?: number): void;
+  /** Renumbers device i's interfaces: ifIndex = position + offset (0 = as at start), names unchanged,
+   * as after a line-card swap or a reboot of a device without persistent ifIndex values. */
+  renumber(i: number, offset: number): void;
   /** Answer after `ms` (0 = at once). */
   setSlow(i: number, ms: number): void;
   /** A dead device stays bound but answers nothing. */
@@ -74,8 +80,9 @@ export interface Lab extends Component {
   /** When the lab started (epoch ms, the lab clock); counters are 0 (or their near-wrap start) then. */
   readonly startedAt: number | null;
   stats(): Readonly<AgentStats>;
-  /** The devices as a device list for the collector (version 3 needs the lab's v3 user). */
-  deviceEntries(version?: '1' | '2c' | '3'): LabDeviceEntry[];
+  /** The devices as a device list for the collector (version 3 needs the lab's v3 user; `v3Variant` picks
+   * one of the lab's v3 users by suffix, see V3_VARIANTS; default the user itself, authPriv SHA + AES). */
+  deviceEntries(version?: '1' | '2c' | '3', v3Variant?: string): LabDeviceEntry[];
 }
 
 export interface LabDeps {
@@ -92,14 +99,16 @@ export function createLab(log: Logger, raw: LabOptions, deps: LabDeps = {}): Lab
   const stats = emptyStats();
   const only32 = new Set(options.only32bit);
   const nearWrap = new Set(options.nearWrap);
+  const shortMib = new Set(options.shortMib);
   const slow = new Set(options.slow);
   const dead = new Set(options.dead);
   const width = Math.max(4, String(options.devices - 1).length);
   const shapes = new Map<string, MibShape>();
-  const shapeFor = (hc: boolean) => {
-    const key = `${options.ports}:${hc}`;
+  const offsets: number[] = [];
+  const shapeFor = (hc: boolean, short: boolean, offset: number) => {
+    const key = `${options.ports}:${hc}:${short}:${offset}`;
     let s = shapes.get(key);
-    if (!s) shapes.set(key, (s = buildShape(options.ports, hc)));
+    if (!s) shapes.set(key, (s = buildShape(options.ports, hc, short, offset)));
     return s;
   };
   let originMs: number | null = null;
@@ -137,7 +146,7 @@ export function createLab(log: Logger, raw: LabOptions, deps: LabDeps = {}): Lab
     agents.push(
       createLabAgent({
         device: model,
-        shape: shapeFor(spec.hc),
+        shape: () => shapeFor(spec.hc, shortMib.has(i), offsets[i] ?? 0),
         host: options.host,
         port,
         community: options.community,
@@ -192,6 +201,11 @@ export function createLab(log: Logger, raw: LabOptions, deps: LabDeps = {}): Lab
     clearCounters(i, ifIndex) {
       model(i).clearCounters(running(), ifIndex);
     },
+    renumber(i, offset) {
+      model(i);
+      if (!(Number.isInteger(offset) && offset >= 0 && offset <= 1_000_000)) throw new RangeError(`renumber offset must be 0..1000000, got ${offset}`);
+      offsets[i] = offset;
+    },
     setSlow(i, ms) {
       if (!(Number.isInteger(ms) && ms >= 0 && ms <= 600_000)) throw new RangeError(`slow delay must be 0..600000 ms, got ${ms}`);
       model(i).slowMs = ms;
@@ -210,9 +224,10 @@ export function createLab(log: Logger, raw: LabOptions, deps: LabDeps = {}): Lab
       return m.sysUpTimeAt(tsMs - originMs);
     },
     stats: () => ({ ...stats }),
-    deviceEntries(version = '2c') {
+    deviceEntries(version = '2c', v3Variant = '') {
       const v3 = options.v3;
       if (version === '3' && !v3) throw new ConfigError('lab.v3', 'the lab has no SNMPv3 user (give --v3-user, --v3-auth-key and --v3-priv-key)');
+      const variant = findVariant(v3Variant);
       return devices.map((d) => ({
         id: d.id,
         host: d.host,
@@ -220,7 +235,13 @@ export function createLab(log: Logger, raw: LabOptions, deps: LabDeps = {}): Lab
         tags: ['lab', d.hc ? 'hc' : '32bit', ...(d.nearWrap ? ['near-wrap'] : [])],
         snmp:
           version === '3'
-            ? { version: '3', username: v3!.user, level: 'authPriv', authProtocol: 'sha', authKey: v3!.authKey, privProtocol: 'aes', privKey: v3!.privKey }
+            ? {
+                version: '3',
+                username: variantUser(v3!.user, variant),
+                level: variant.level,
+                ...(variant.authProtocol ? { authProtocol: variant.authProtocol, authKey: v3!.authKey } : {}),
+                ...(variant.privProtocol ? { privProtocol: variant.privProtocol, privKey: v3!.privKey } : {}),
+              }
             : { version, community: options.community },
       }));
     },

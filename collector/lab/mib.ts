@@ -120,6 +120,8 @@ export const OBJECTS: readonly ObjectDef[] = [
 /** The ordered instances of one device shape, shared by all devices of that shape. */
 export interface MibShape {
   readonly ports: number;
+  /** Added to every interface's position to make its ifIndex (0 = ifIndex 1..ports; a renumbered device has another). */
+  readonly offset: number;
   readonly hc: boolean;
   readonly size: number;
   readonly oids: readonly string[];
@@ -151,12 +153,15 @@ function compareArcs(a: readonly number[], b: readonly number[]): number {
   return a.length - b.length;
 }
 
-export function buildShape(ports: number, hc: boolean): MibShape {
+/** `shortMib`: the MIB ends with the interface tables (no snmpEngine group after them), so an SNMPv1
+ * GETNEXT past the last column is a noSuchName, as on agents that expose only the IF-MIB. */
+export function buildShape(ports: number, hc: boolean, shortMib = false, offset = 0): MibShape {
   const items: Array<{ oid: string; arcs: number[]; object: number; row: number }> = [];
   OBJECTS.forEach((o, object) => {
     if (o.ifx && !hc) return;
+    if (shortMib && o.oid.startsWith(`${SNMP_ENGINE}.`)) return;
     if (o.scalar) items.push({ oid: o.oid, arcs: parseArcs(o.oid), object, row: 0 });
-    else for (let r = 1; r <= ports; r++) items.push({ oid: `${o.oid}.${r}`, arcs: parseArcs(`${o.oid}.${r}`), object, row: r });
+    else for (let r = 1; r <= ports; r++) items.push({ oid: `${o.oid}.${r + offset}`, arcs: parseArcs(`${o.oid}.${r + offset}`), object, row: r });
   });
   items.sort((a, b) => compareArcs(a.arcs, b.arcs));
   const size = items.length;
@@ -171,8 +176,8 @@ export function buildShape(ports: number, hc: boolean): MibShape {
   });
   nextNot64[size] = size;
   for (let i = size - 1; i >= 0; i--) nextNot64[i] = OBJECTS[object[i]].type === TAG.Counter64 ? nextNot64[i + 1] : i;
-  const objects = new Set(OBJECTS.filter((o) => hc || !o.ifx).map((o) => (o.scalar ? o.oid.slice(0, -2) : o.oid)));
-  return { ports, hc, size, oids: items.map((i) => i.oid), object, row, nextNot64, position, objects, arcs: items.map((i) => i.arcs) };
+  const objects = new Set(OBJECTS.filter((o) => (hc || !o.ifx) && !(shortMib && o.oid.startsWith(`${SNMP_ENGINE}.`))).map((o) => (o.scalar ? o.oid.slice(0, -2) : o.oid)));
+  return { ports, offset, hc, size, oids: items.map((i) => i.oid), object, row, nextNot64, position, objects, arcs: items.map((i) => i.arcs) };
 }
 
 /** Position of the first instance strictly after `oid` (size when none). */
@@ -221,7 +226,8 @@ export const DEFAULT_LIMITS: AnswerLimits = { maxVarbinds: 1000 };
 function instance(shape: MibShape, dev: DeviceModel, pos: number, tMs: number): Varbind {
   const def = OBJECTS[shape.object[pos]];
   const row = shape.row[pos];
-  const value = def.scalar ? def.scalar(dev, tMs) : def.column!(dev, dev.interfaces[row - 1], tMs);
+  // `row` is the interface's position; its ifIndex (the OID suffix and the ifIndex column) is row + offset.
+  const value = def.scalar ? def.scalar(dev, tMs) : def.name === 'ifIndex' ? row + shape.offset : def.column!(dev, dev.interfaces[row - 1], tMs);
   return { oid: shape.oids[pos], type: def.type, value };
 }
 

@@ -31,8 +31,9 @@ export const labOptionsSchema = z
         privKey: z.string().min(8, 'must be at least 8 characters').describe('AES-128 privacy passphrase'),
       })
       .optional()
-      .describe('Also accept this SNMPv3 user (authPriv, SHA + AES)'),
+      .describe('Also accept this SNMPv3 user (authPriv, SHA + AES), and users for every level and protocol derived from it (see V3_VARIANTS)'),
     only32bit: deviceSet.describe('Devices without the ifXTable: no ifName, no 64-bit counters (old devices)'),
+    shortMib: deviceSet.describe('Devices whose MIB ends with the interface tables (no snmpEngine group), so an SNMPv1 GETNEXT past the last column is noSuchName'),
     nearWrap: deviceSet.describe('Devices whose counters start just below 2^64 (and 2^32) and wrap within the first minute'),
     slow: deviceSet.describe('Devices that answer only after slowMs'),
     slowMs: z.number().int().min(0).max(600_000).default(1500).describe('Delay of the slow devices, ms'),
@@ -45,7 +46,7 @@ export const labOptionsSchema = z
     if (o.basePort + o.devices - 1 > 65535) {
       ctx.addIssue({ code: 'custom', path: ['basePort'], message: `${o.devices} devices from port ${o.basePort} would need ports up to ${o.basePort + o.devices - 1} (max 65535)` });
     }
-    for (const key of ['only32bit', 'nearWrap', 'slow', 'dead'] as const) {
+    for (const key of ['only32bit', 'shortMib', 'nearWrap', 'slow', 'dead'] as const) {
       o[key].forEach((i, n) => {
         if (i >= o.devices) ctx.addIssue({ code: 'custom', path: [key, n], message: `device index ${i} is out of range 0..${o.devices - 1}` });
       });

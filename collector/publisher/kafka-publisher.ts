@@ -2,7 +2,10 @@
 // queue and leave in batches, in order, key = device id. While Kafka is unreachable the queue holds
 // them and the send is retried with backoff; when the queue is full a new record is dropped (never one
 // already handed to Kafka: dropping from the head under an in-flight batch would lose records silently),
-// counted and logged (rate limited). Publishing never throws into an input.
+// counted and logged (rate limited). Publishing never throws into an input. A batch is also capped in
+// bytes (maxBatchBytes, under the broker's default 1 MB message.max.bytes): a 48-interface sample is
+// ~14 KB, so 500 of them (a backlog after an outage) would be refused as too large, forever. A single
+// record bigger than the cap is dropped and counted rather than blocking the queue.
 import type { Kafka, Producer } from '../../common/bus/kafka.js';
 import { defaultPartitioner, prepareTopics } from '../../common/bus/kafka.js';
 import type { Component } from '../../common/lifecycle.js';
@@ -17,6 +20,8 @@ export interface PublisherOptions {
   maxBatch: number;
   /** How long a record may wait for more to batch with. */
   lingerMs: number;
+  /** Bytes (keys + values) per send, at most; a record alone above it is dropped. */
+  maxBatchBytes: number;
 }
 
 export interface KafkaPublisher extends Component, SampleSink {
@@ -31,10 +36,11 @@ export function createKafkaPublisher(
   deps: { kafka: Kafka; registry: Registry },
   opts: Partial<PublisherOptions> = {},
 ): KafkaPublisher {
-  const o: PublisherOptions = { topic: kafkaConfig.topics.samples, maxQueue: 100_000, maxBatch: 500, lingerMs: 20, ...opts };
+  const o: PublisherOptions = { topic: kafkaConfig.topics.samples, maxQueue: 100_000, maxBatch: 500, lingerMs: 20, maxBatchBytes: 900_000, ...opts };
   const limited = createRateLimitedLog(log, 30_000);
   const published = new Counter({ name: 'netmon_collector_records_published_total', help: 'Records sent to Kafka', registers: [deps.registry] });
   const dropped = new Counter({ name: 'netmon_collector_records_dropped_total', help: 'Records dropped because the publish queue was full', registers: [deps.registry] });
+  const tooLarge = new Counter({ name: 'netmon_collector_records_too_large_total', help: 'Records dropped because alone they exceed the batch byte limit', registers: [deps.registry] });
   const sendErrors = new Counter({ name: 'netmon_collector_publish_errors_total', help: 'Failed Kafka sends (retried)', registers: [deps.registry] });
   new Gauge({ name: 'netmon_collector_queue_depth', help: 'Records waiting to be published', registers: [deps.registry], collect() { this.set(queue.length - head); } });
 
@@ -62,9 +68,19 @@ export function createKafkaPublisher(
       }
       if (depth() < o.maxBatch) await sleep(o.lingerMs);
       if (!running) break;
-      const batch = queue.slice(head, head + o.maxBatch);
+      const size = (r: SampleRecordOut) => r.key.length + (r.value?.length ?? 0);
+      while (depth() > 0 && size(queue[head]) > o.maxBatchBytes) {
+        const r = queue[head++];
+        tooLarge.inc();
+        limited('too-large', 'error', { key: r.key, topic: r.topic ?? o.topic, bytes: size(r), maxBatchBytes: o.maxBatchBytes }, 'record larger than the batch byte limit dropped');
+      }
+      if (depth() === 0) continue;
+      let end = head;
+      let bytes = 0;
+      while (end < queue.length && end - head < o.maxBatch && (end === head || bytes + size(queue[end]) <= o.maxBatchBytes)) bytes += size(queue[end++]);
+      const batch = queue.slice(head, end);
       try {
-        const byTopic = new Map<string, Array<{ key: string; value: string }>>();
+        const byTopic = new Map<string, Array<{ key: string; value: string | null }>>();
         for (const r of batch) {
           const topic = r.topic ?? o.topic;
           let list = byTopic.get(topic);

@@ -172,6 +172,8 @@ export const netmonConfigSchema = z
         publishQueueSize: z.number().int().min(1).max(10_000_000).default(100_000).describe('Records that may wait for Kafka (an outage); beyond it new records are dropped and counted'),
         rediscoverMinutes: z.number().min(1).max(10080).default(60).describe('Re-read ifType and ifDescr this often (and after every reboot)'),
         metricsListen: listenAddress.default('127.0.0.1:9461').describe('Where `netmon collector` serves /metrics ("" = off; `netmon all` serves it on the dashboard)'),
+        stateDir: z.string().min(1).optional().describe('Directory for state that must survive a restart (interface identity maps after renumbering), relative to the working directory; unset = kept in memory only'),
+        followConfigTopic: z.boolean().default(true).describe('Apply device-list changes from the config topic (kafka.topics.config) without restart'),
       })
       .prefault({})
       .describe('SNMP collector'),

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileFilter, createIdentityMap, selects, ALL_INTERFACES, type DiscoveredInterface } from './inventory.js';
+import { compileFilter, createIdentityMap, selects, ALL_INTERFACES, type DiscoveredInterface, type IdentitySnapshot } from './inventory.js';
 
 const iface = (over: Partial<DiscoveredInterface>): DiscoveredInterface => ({ ifIndex: 1, name: 'ge-0/0/1', ifType: 6, adminStatus: 1, ...over });
 
@@ -50,4 +50,19 @@ test('identity: duplicate or empty names are not matched by name (they keep the 
   const again = ids.reconcile([{ ifIndex: 1, name: '' }, { ifIndex: 2, name: 'dup' }, { ifIndex: 3, name: 'dup' }]);
   assert.deepEqual([...again.stable], [[1, 1], [2, 2], [3, 3]]);
   assert.deepEqual(again.renumbered, []);
+});
+
+test('identity: a snapshot restores the mapping in a new map (a collector restart keeps renumbered identities)', () => {
+  const first = createIdentityMap();
+  first.reconcile([{ ifIndex: 1, name: 'ge-0/0/0' }, { ifIndex: 2, name: 'ge-0/0/1' }]);
+  assert.ok(first.revision > 0, 'a new interface changes the map');
+  const rev = first.revision;
+  first.reconcile([{ ifIndex: 1, name: 'ge-0/0/0' }, { ifIndex: 2, name: 'ge-0/0/1' }]);
+  assert.equal(first.revision, rev, 'the same interfaces again change nothing');
+  const restored = createIdentityMap(JSON.parse(JSON.stringify(first.snapshot())) as IdentitySnapshot);
+  const r = restored.reconcile([{ ifIndex: 7, name: 'ge-0/0/1' }, { ifIndex: 8, name: 'ge-0/0/0' }]);
+  assert.deepEqual([...r.stable], [[7, 2], [8, 1]]);
+  assert.deepEqual(r.renumbered, [{ name: 'ge-0/0/1', from: 7, to: 2 }, { name: 'ge-0/0/0', from: 8, to: 1 }]);
+  const fresh = createIdentityMap().reconcile([{ ifIndex: 7, name: 'ge-0/0/1' }, { ifIndex: 8, name: 'ge-0/0/0' }]);
+  assert.deepEqual([...fresh.stable], [[7, 7], [8, 8]], 'without the snapshot the identities would split');
 });

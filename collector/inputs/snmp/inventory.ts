@@ -2,7 +2,8 @@
 // publish them. Filters select by name pattern, ifType and admin status. Identity follows the
 // interface name: when an agent renumbers its ifIndex values (a reboot, a line card swap), an
 // interface whose unique, non-empty ifName was seen before keeps the ifIndex it was first published
-// under, so its history does not split. The mapping lives as long as the collector process.
+// under, so its history does not split. The mapping can be saved (snapshot) and restored, so it
+// survives a collector restart (identity-store.ts keeps it in a state file).
 
 export interface InterfaceFilter {
   /** Regular expressions on ifName; an interface must match one (none given = all). */
@@ -43,15 +44,31 @@ export interface Renumbering {
 export interface IdentityMap {
   /** Agent ifIndex -> the ifIndex to publish, for this poll's interfaces; reports renumberings. */
   reconcile(current: ReadonlyArray<{ ifIndex: number; name: string }>): { stable: Map<number, number>; renumbered: Renumbering[] };
+  /** Grows whenever the mapping changes (a new or moved interface): time to save a snapshot. */
+  readonly revision: number;
+  snapshot(): IdentitySnapshot;
 }
 
-export function createIdentityMap(): IdentityMap {
+/** What an identity map remembers, as plain data (JSON-safe). */
+export interface IdentitySnapshot {
+  /** name -> published ifIndex. */
+  byName: Array<[string, number]>;
+  /** published ifIndex -> name ('' = no usable name). */
+  taken: Array<[number, string]>;
+}
+
+export function createIdentityMap(restored?: IdentitySnapshot): IdentityMap {
   /** name -> published ifIndex, for names that were unique when first seen. */
-  const byName = new Map<string, number>();
+  const byName = new Map<string, number>(restored?.byName ?? []);
   /** published ifIndex -> name (or '' for an interface without a usable name). */
-  const taken = new Map<number, string>();
+  const taken = new Map<number, string>(restored?.taken ?? []);
+  let revision = 0;
 
   return {
+    get revision() {
+      return revision;
+    },
+    snapshot: () => ({ byName: [...byName], taken: [...taken] }),
     reconcile(current) {
       const counts = new Map<string, number>();
       for (const c of current) counts.set(c.name, (counts.get(c.name) ?? 0) + 1);
@@ -77,8 +94,15 @@ export function createIdentityMap(): IdentityMap {
         const index = free ? c.ifIndex : next++;
         stable.set(c.ifIndex, index);
         claimed.add(index);
-        taken.set(index, usable(c.name) ? c.name : '');
-        if (usable(c.name)) byName.set(c.name, index);
+        const name = usable(c.name) ? c.name : '';
+        if (taken.get(index) !== name) {
+          taken.set(index, name);
+          revision++;
+        }
+        if (name !== '' && byName.get(name) !== index) {
+          byName.set(name, index);
+          revision++;
+        }
       }
       return { stable, renumbered };
     },

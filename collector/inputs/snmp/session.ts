@@ -5,6 +5,7 @@ import snmp from 'net-snmp';
 import type { Varbind } from 'net-snmp';
 import { ErrorCodes, NetmonError } from '../../../common/errors.js';
 import type { DeviceConfig } from '../../../common/config/schema.js';
+import { NoSuchNameError, v1GetNext } from './v1-getnext.js';
 
 export interface RawVarbind {
   oid: string;
@@ -64,6 +65,17 @@ function mapError(device: DeviceConfig, err: unknown): NetmonError {
   return new NetmonError(ErrorCodes.SNMP_PROTOCOL, `SNMP request to ${where} failed: ${msg}`, { cause: err, retriable: true });
 }
 
+const NO_SUCH_NAME = Number(snmp.ErrorStatus.NoSuchName);
+
+/** net-snmp reports a v1 noSuchName as RequestFailedError(status 2, "NoSuchName: <oid of varbind k>"). */
+function v1NoSuchName(err: unknown, oids: readonly string[]): NoSuchNameError | null {
+  const e = err as { name?: string; status?: number; message?: string };
+  if (e?.name !== 'RequestFailedError' || e.status !== NO_SUCH_NAME) return null;
+  const m = /^NoSuchName: (\S+)$/.exec(e.message ?? '');
+  const at = m ? oids.indexOf(m[1]) : -1;
+  return new NoSuchNameError(at >= 0 ? at : null, e.message);
+}
+
 function toRaw(vb: Varbind): RawVarbind {
   return { oid: vb.oid, type: Number(vb.type), value: vb.value };
 }
@@ -100,18 +112,23 @@ export function createNetSnmpSession(device: DeviceConfig, defaults: SessionDefa
   const isV1 = s.version === '1';
 
   const getNext = (oids: string[]) =>
-    new Promise<Varbind[]>((resolve, reject) => {
-      session.getNext(oids, (err, vbs) => (err ? reject(mapError(device, err)) : resolve(vbs as Varbind[])));
+    new Promise<RawVarbind[]>((resolve, reject) => {
+      session.getNext(oids, (err, vbs) => {
+        if (!err) return resolve((vbs as Varbind[]).map(toRaw));
+        const noSuchName = v1NoSuchName(err, oids);
+        reject(noSuchName ?? mapError(device, err));
+      });
     });
 
   return {
     async bulk(nonRepeaterOids, repeaterOids, maxRepetitions) {
       if (isV1) {
-        // SNMPv1 has no GETBULK: one GETNEXT returns one row of every column.
-        const vbs = await getNext([...nonRepeaterOids, ...repeaterOids]);
+        // SNMPv1 has no GETBULK: one GETNEXT returns one row of every column (a column past its end
+        // is a noSuchName for the whole request, which v1GetNext turns into "that column is done").
+        const { varbinds } = await v1GetNext(getNext, [...nonRepeaterOids, ...repeaterOids]);
         const arrivedAt = now();
         const nr = nonRepeaterOids.length;
-        return { nonRepeaters: vbs.slice(0, nr).map(toRaw), columns: vbs.slice(nr).map((vb) => [toRaw(vb)]), arrivedAt };
+        return { nonRepeaters: varbinds.slice(0, nr), columns: varbinds.slice(nr).map((vb) => [vb]), arrivedAt };
       }
       const vbs = await new Promise<unknown[]>((resolve, reject) => {
         session.getBulk([...nonRepeaterOids, ...repeaterOids], nonRepeaterOids.length, maxRepetitions, (err, res) =>

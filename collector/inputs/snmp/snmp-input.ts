@@ -2,6 +2,10 @@
 // CounterSample per device poll. Each device has at most one poll in flight; a poll still running
 // when its next slot comes makes that slot skipped and counted, never queued. A global limit caps
 // concurrent polls. A slow, dead or garbage-answering device only affects its own status.
+// The device set can change while running (applyDevices, fed by the config topic): new devices start
+// within one interval, changed ones take their new settings at their next poll, removed or disabled
+// ones stop and their status record is tombstoned. Interface identity maps are restored from and
+// saved to the identity store, so renumbering survives a collector restart.
 import type { Clock } from '../../../common/clock.js';
 import { encodeCounterSample } from '../../../common/contracts/counter-sample.js';
 import { encodeDeviceStatus, type DeviceState, type DeviceStatusInput } from '../../../common/contracts/device-status.js';
@@ -10,6 +14,8 @@ import type { DeviceConfig, NetmonConfig } from '../../../common/config/schema.j
 import { createRateLimitedLog, type Logger } from '../../../common/log.js';
 import { Counter, Gauge, Histogram, type Registry } from '../../../common/metrics.js';
 import type { Input, SampleSink } from '../input.js';
+import { planDeviceActions } from './device-plan.js';
+import type { IdentityStore } from './identity-store.js';
 import { compileFilter, createIdentityMap, type IdentityMap, type InterfaceFilter } from './inventory.js';
 import { discoverDevice, pollDevice, type Discovered } from './poll.js';
 import { firstDue, nextDue, phaseMs } from './schedule.js';
@@ -22,6 +28,8 @@ export type SessionFactory = (device: DeviceConfig, defaults: SessionDefaults, n
 export interface SnmpInput extends Input {
   status(): DeviceStatus[];
   statusOf(deviceId: string): DeviceStatus | undefined;
+  /** Makes the polled set follow `desired` (every device in it; disabled ones are not polled). */
+  applyDevices(desired: ReadonlyMap<string, DeviceConfig>): void;
 }
 
 interface DeviceRunner {
@@ -36,6 +44,9 @@ interface DeviceRunner {
   discovered: Map<number, Discovered> | null;
   discoveredAt: number;
   lastUptime: number | null;
+  /** The settings changed: open a new session at the next poll. */
+  staleSession: boolean;
+  savedRevision: number;
 }
 
 /** sysUpTime (centiseconds) went back: a reboot, unless it is the 2^32 wrap (uptime was near 497 days). */
@@ -46,7 +57,7 @@ export function rebooted(prev: number | null, cur: number): boolean {
 export function createSnmpInput(
   log: Logger,
   config: NetmonConfig,
-  deps: { devices: readonly DeviceConfig[]; sink: SampleSink; clock: Clock; registry: Registry; sessionFactory?: SessionFactory },
+  deps: { devices: readonly DeviceConfig[]; sink: SampleSink; clock: Clock; registry: Registry; sessionFactory?: SessionFactory; identityStore?: IdentityStore },
 ): SnmpInput {
   const intervalMs = Math.round(config.collector.pollIntervalSeconds * 1000);
   const c = config.collector;
@@ -63,6 +74,8 @@ export function createSnmpInput(
   const renumberings = new Counter({ name: 'netmon_collector_interfaces_renumbered_total', help: 'Interfaces whose ifIndex changed and kept their identity by name', registers: reg });
   const excludedGauge = new Gauge({ name: 'netmon_collector_interfaces_excluded', help: 'Interfaces left out by the configured selection, per device', labelNames: ['device'], registers: reg });
   const upGauge = new Gauge({ name: 'netmon_collector_device_up', help: '1 when the last poll of the device succeeded', labelNames: ['device'], registers: reg });
+  const deviceChanges = new Counter({ name: 'netmon_collector_device_changes_total', help: 'Device-list changes applied without restart', labelNames: ['action'], registers: reg });
+  const stateErrors = new Counter({ name: 'netmon_collector_state_errors_total', help: 'Interface identity state that could not be read or written', registers: reg });
 
   const runners = new Map<string, DeviceRunner>();
   let active = 0;
@@ -92,6 +105,11 @@ export function createSnmpInput(
     await acquire();
     const started = deps.clock.now();
     try {
+      if (r.staleSession) {
+        r.session?.close();
+        r.session = null;
+        r.staleSession = false;
+      }
       r.session ??= sessionFactory(r.device, { timeoutMs: c.timeoutMs, retries: c.retries }, () => deps.clock.now());
       if (!r.discovered || started - r.discoveredAt >= c.rediscoverMinutes * 60_000) {
         r.discovered = await discoverDevice(r.session, { maxRepetitions: c.maxRepetitions });
@@ -115,6 +133,7 @@ export function createSnmpInput(
         renumberings.inc(result.renumbered.length);
         log.info({ device: r.device.id, renumbered: result.renumbered }, 'interfaces renumbered by the agent keep their identity by name');
       }
+      saveIdentity(r);
       excludedGauge.set({ device: r.device.id }, result.excluded);
       deps.sink.publish({ key: r.device.id, value: encodeCounterSample(result.sample) });
       samples.inc(result.sample.interfaces.length);
@@ -138,7 +157,89 @@ export function createSnmpInput(
       r.session = null;
     } finally {
       release();
-      deps.sink.publish({ topic: config.kafka.topics.status, key: r.device.id, value: encodeDeviceStatus(r.status) });
+      // A device stopped while this poll ran has had its status tombstoned: do not bring it back.
+      if (runners.get(r.device.id) === r) deps.sink.publish({ topic: config.kafka.topics.status, key: r.device.id, value: encodeDeviceStatus(r.status) });
+    }
+  }
+
+  function saveIdentity(r: DeviceRunner): void {
+    if (!deps.identityStore || r.identity.revision === r.savedRevision) return;
+    try {
+      deps.identityStore.save(r.device.id, r.identity.snapshot());
+      r.savedRevision = r.identity.revision;
+    } catch (err) {
+      stateErrors.inc();
+      limited(`state-save:${r.device.id}`, 'warn', { device: r.device.id, err: errorMessage(err) }, 'cannot save the interface identity map');
+    }
+  }
+
+  function restoreIdentity(device: DeviceConfig): IdentityMap {
+    if (!deps.identityStore) return createIdentityMap();
+    try {
+      const snap = deps.identityStore.load(device.id);
+      if (snap) log.info({ device: device.id, interfaces: snap.taken.length }, 'interface identity map restored');
+      return createIdentityMap(snap ?? undefined);
+    } catch (err) {
+      stateErrors.inc();
+      log.warn({ device: device.id, err: errorMessage(err) }, 'interface identity state unusable; starting with an empty map');
+      return createIdentityMap();
+    }
+  }
+
+  function newRunner(device: DeviceConfig, now: number): DeviceRunner {
+    return {
+      device,
+      session: null,
+      timer: null,
+      due: firstDue(now, intervalMs, phaseMs(device.id, intervalMs)),
+      inFlight: null,
+      filter: compileFilter(device.interfaces),
+      identity: restoreIdentity(device),
+      discovered: null,
+      discoveredAt: 0,
+      lastUptime: null,
+      staleSession: false,
+      savedRevision: 0,
+      status: { deviceId: device.id, state: 'pending', lastError: null, lastPollAt: null, lastSuccessAt: null, lastPollDurationMs: null, interfaces: 0 },
+    };
+  }
+
+  function stopRunner(r: DeviceRunner, reason: string): void {
+    runners.delete(r.device.id);
+    if (r.timer) clearTimeout(r.timer);
+    r.timer = null;
+    void (r.inFlight ?? Promise.resolve()).then(() => r.session?.close());
+    upGauge.remove({ device: r.device.id });
+    excludedGauge.remove({ device: r.device.id });
+    deps.sink.publish({ topic: config.kafka.topics.status, key: r.device.id, value: null });
+    log.info({ device: r.device.id, reason }, 'device no longer polled');
+  }
+
+  let started = false;
+  let desired: ReadonlyMap<string, DeviceConfig> = new Map(deps.devices.map((d) => [d.id, d]));
+
+  function reconcile(): void {
+    const running = new Map([...runners].map(([id, r]) => [id, r.device]));
+    const now = deps.clock.now();
+    for (const a of planDeviceActions(desired, running)) {
+      deviceChanges.inc({ action: a.kind });
+      if (a.kind === 'start') {
+        const r = newRunner(a.device, now);
+        runners.set(a.device.id, r);
+        schedule(r);
+        if (started) log.info({ device: a.device.id }, 'device added');
+      } else if (a.kind === 'stop') {
+        const r = runners.get(a.id);
+        if (r) stopRunner(r, a.reason);
+      } else {
+        const r = runners.get(a.device.id);
+        if (!r) continue;
+        r.device = a.device;
+        r.filter = compileFilter(a.device.interfaces);
+        if (a.reconnect) r.staleSession = true;
+        if (a.rediscover) r.discovered = null;
+        log.info({ device: a.device.id, reconnect: a.reconnect, rediscover: a.rediscover }, 'device settings changed; they apply from its next poll');
+      }
     }
   }
 
@@ -146,7 +247,7 @@ export function createSnmpInput(
     const delay = Math.max(0, r.due - deps.clock.now());
     r.timer = setTimeout(() => {
       r.timer = null;
-      if (!runners.has(r.device.id)) return;
+      if (runners.get(r.device.id) !== r) return;
       if (r.inFlight) {
         skipped.inc();
       } else {
@@ -164,29 +265,17 @@ export function createSnmpInput(
   return {
     name: 'snmp-input',
     start() {
-      const now = deps.clock.now();
-      for (const device of deps.devices) {
-        if (!device.enabled) continue;
-        const r: DeviceRunner = {
-          device,
-          session: null,
-          timer: null,
-          due: firstDue(now, intervalMs, phaseMs(device.id, intervalMs)),
-          inFlight: null,
-          filter: compileFilter(device.interfaces),
-          identity: createIdentityMap(),
-          discovered: null,
-          discoveredAt: 0,
-          lastUptime: null,
-          status: { deviceId: device.id, state: 'pending', lastError: null, lastPollAt: null, lastSuccessAt: null, lastPollDurationMs: null, interfaces: 0 },
-        };
-        runners.set(device.id, r);
-        schedule(r);
-      }
+      reconcile();
+      started = true;
       log.info({ devices: runners.size, intervalSeconds: c.pollIntervalSeconds }, 'polling');
       return Promise.resolve();
     },
+    applyDevices(next) {
+      desired = next;
+      if (started) reconcile();
+    },
     async stop() {
+      started = false;
       const all = [...runners.values()];
       runners.clear();
       for (const r of all) if (r.timer) clearTimeout(r.timer);

@@ -68,10 +68,16 @@ export async function walkColumns(
           done = true;
           break;
         }
-        if (compareOids(vb.oid, cursor.get(col)!) <= 0) {
-          throw new NetmonError(ErrorCodes.SNMP_BAD_REPLY, `agent returned non-increasing OID ${vb.oid} after ${cursor.get(col)!}`);
+        const suffix = vb.oid.slice(prefix.length);
+        const prev = cursor.get(col)!;
+        // Fast path (the profile's top item otherwise): both rows are one arc, as ifIndex rows are.
+        const row = suffix.includes('.') ? NaN : Number(suffix);
+        const prevRow = prev === col ? 0 : prev.length > prefix.length && !prev.includes('.', prefix.length) ? Number(prev.slice(prefix.length)) : NaN;
+        const increasing = Number.isInteger(row) && Number.isInteger(prevRow) ? row > prevRow : compareOids(vb.oid, prev) > 0;
+        if (!increasing) {
+          throw new NetmonError(ErrorCodes.SNMP_BAD_REPLY, `agent returned non-increasing OID ${vb.oid} after ${prev}`);
         }
-        cells.set(vb.oid.slice(prefix.length), { vb, arrivedAt: res.arrivedAt });
+        cells.set(suffix, { vb, arrivedAt: res.arrivedAt });
         cursor.set(col, vb.oid);
       }
       if (!done) stillActive.push(col);
