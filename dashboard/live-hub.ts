@@ -1,16 +1,25 @@
-// The live hub: the browsers connected to WebSocket /live and the windows broadcast to them.
-// Protocol (server -> client only, JSON text frames): on connect {"type":"hello","recent":[...]},
-// then {"type":"window","window":{...}} per accepted window; counters are decimal strings (the
-// WindowResult wire form). Rules: browsers from another origin are refused (close 1008) so a
-// foreign page cannot read the traffic data; each window is serialized once per broadcast, not once
-// per client; a client whose send buffer passes the bound is closed with 4000 "resync" (it
-// reconnects and gets a fresh hello) so a slow client costs bounded memory and never blocks others;
-// peers that stop answering pings are terminated so half-open connections do not pile up.
+// The live hub: the browsers connected to WebSocket /live and what is broadcast to them.
+// Protocol (server -> client only, JSON text frames, docs/dashboard.md):
+//   {"type":"hello","fields":[...],"windows":[[...],...],"status":[...],"alerts":[...]} on connect;
+//   {"type":"windows","sentAt":ms,"rows":[[...],...]} for the windows accepted since the last frame;
+//   {"type":"status","status":{DeviceStatus}} and {"type":"alert","alert":{AlertEvent}} as they come;
+//   {"type":"resync"} then close 4000 "resync" for a client that fell behind.
+// A window travels as a row: its values in the order of `fields` (LIVE_WINDOW_FIELDS), the rates
+// the page shows without the exact counters (those come from REST), which keeps a frame ~5x smaller
+// than the WindowResult wire form. Rows carry (deviceId, ifIndex, windowStart, revision), so the
+// client keeps the highest revision and drops duplicates.
+// Rules: browsers from another origin are refused (close 1008) so a foreign page cannot read the
+// traffic data; windows accepted in one turn of the event loop go out as one frame, serialized once
+// for all clients; a client whose send buffer (ws bufferedAmount) passes the bound gets nothing more
+// but a "resync" message and a 4000 close (it reconnects and reloads from REST), so a slow client
+// costs bounded memory and never delays the others; peers that stop answering pings are terminated.
 import { WebSocket } from 'ws';
-import { encodeWindowResult, type WindowResult } from '../common/contracts/window-result.js';
+import { encodeAlertEvent, type AlertEvent } from '../common/contracts/alert-event.js';
+import { encodeDeviceStatus, type DeviceStatus } from '../common/contracts/device-status.js';
+import type { WindowResult } from '../common/contracts/window-result.js';
 import type { Logger } from '../common/log.js';
 import { Counter, Gauge, type Registry } from '../common/metrics.js';
-import type { WindowFeed } from './feed/window-feed.js';
+import type { FeedEvent, WindowFeed } from './feed/window-feed.js';
 
 export const CLOSE_POLICY = 1008;
 export const CLOSE_RESYNC = 4000;
@@ -31,6 +40,28 @@ export interface LiveHub {
   /** Unsubscribes and closes every client (1001 going away). */
   stop(): void;
   clientCount(): number;
+  /** Sends the windows queued so far now instead of at the end of this event-loop turn. */
+  flush(): void;
+}
+
+/** The WindowResult fields a live row carries, in row order. */
+export const LIVE_WINDOW_FIELDS = [
+  'deviceId', 'ifIndex', 'ifName', 'windowStart', 'windowEnd', 'inBps', 'outBps', 'inPps', 'outPps',
+  'inAvgPacketSize', 'outAvgPacketSize', 'speed', 'inUtilization', 'outUtilization', 'peakInBps', 'peakOutBps',
+  'coverage', 'sampleCount', 'revision',
+] as const satisfies ReadonlyArray<keyof WindowResult>;
+
+export type LiveRow = Array<string | number | null>;
+
+export function windowRow(w: WindowResult): LiveRow {
+  return LIVE_WINDOW_FIELDS.map((f) => w[f]);
+}
+
+/** The inverse of windowRow, for clients written in TypeScript (the bench, tests). */
+export function rowObject(fields: readonly string[], row: LiveRow): Record<string, string | number | null> {
+  const out: Record<string, string | number | null> = {};
+  fields.forEach((f, i) => (out[f] = row[i]));
+  return out;
 }
 
 /**
@@ -50,42 +81,81 @@ export function originAllowed(origin: string | undefined, host: string | undefin
   return url.host.toLowerCase() === host.toLowerCase();
 }
 
-export function windowMessage(w: WindowResult): string {
-  return `{"type":"window","window":${encodeWindowResult(w)}}`;
+export function windowsMessage(windows: readonly WindowResult[], sentAt: number): string {
+  return `{"type":"windows","sentAt":${sentAt},"rows":${JSON.stringify(windows.map(windowRow))}}`;
 }
 
-export function helloMessage(recent: readonly WindowResult[]): string {
-  return `{"type":"hello","recent":[${recent.map(encodeWindowResult).join(',')}]}`;
+export function helloMessage(recent: readonly WindowResult[], status: readonly DeviceStatus[] = [], alerts: readonly AlertEvent[] = []): string {
+  return `{"type":"hello","fields":${JSON.stringify(LIVE_WINDOW_FIELDS)},"windows":${JSON.stringify(recent.map(windowRow))},"status":[${status.map(encodeDeviceStatus).join(',')}],"alerts":[${alerts.map(encodeAlertEvent).join(',')}]}`;
 }
 
-export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: Registry }, opts: LiveHubOptions): LiveHub {
+export function eventMessage(e: FeedEvent): string {
+  return e.type === 'status' ? `{"type":"status","status":${encodeDeviceStatus(e.status)}}` : `{"type":"alert","alert":${encodeAlertEvent(e.alert)}}`;
+}
+
+export const RESYNC_MESSAGE = '{"type":"resync"}';
+
+/**
+ * The slow-client policy: send while the client's unsent bytes are within the bound, else drop it
+ * for resync. Checked before each send, so one frame may take a client past the bound once.
+ */
+export function sendDecision(bufferedAmount: number, maxBufferedBytes: number): 'send' | 'resync' {
+  return bufferedAmount > maxBufferedBytes ? 'resync' : 'send';
+}
+
+export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: Registry; now?: () => number }, opts: LiveHubOptions): LiveHub {
+  const now = deps.now ?? Date.now;
   const clients = new Map<WebSocket, { alive: boolean }>();
   const connections = new Counter({ name: 'netmon_dashboard_ws_connections_total', help: 'WebSocket clients accepted', registers: [deps.registry] });
   const rejected = new Counter({ name: 'netmon_dashboard_ws_rejected_total', help: 'WebSocket clients refused (origin not allowed)', registers: [deps.registry] });
   const dropped = new Counter({ name: 'netmon_dashboard_ws_slow_dropped_total', help: 'WebSocket clients closed for resync because their send buffer was full', registers: [deps.registry] });
   const timedOut = new Counter({ name: 'netmon_dashboard_ws_timeouts_total', help: 'WebSocket clients terminated for not answering pings', registers: [deps.registry] });
-  const sent = new Counter({ name: 'netmon_dashboard_ws_windows_sent_total', help: 'Window messages sent to WebSocket clients', registers: [deps.registry] });
+  const sent = new Counter({ name: 'netmon_dashboard_ws_windows_sent_total', help: 'Window rows sent to WebSocket clients', registers: [deps.registry] });
+  const frames = new Counter({ name: 'netmon_dashboard_ws_frames_total', help: 'Frames (windows batches, status, alerts) sent to WebSocket clients', registers: [deps.registry] });
   new Gauge({ name: 'netmon_dashboard_ws_clients', help: 'Connected WebSocket clients', registers: [deps.registry], collect() { this.set(clients.size); } });
 
-  let unsubscribe: (() => void) | null = null;
+  const unsubscribe: Array<() => void> = [];
   let heartbeat: NodeJS.Timeout | null = null;
+  let pending: WindowResult[] = [];
+  let flushScheduled: NodeJS.Immediate | null = null;
 
-  function broadcast(w: WindowResult): void {
-    if (clients.size === 0) return;
-    const msg = windowMessage(w);
+  /** Sends one serialized frame to every client within its bound; drops the others for resync. */
+  function sendAll(msg: string, rows: number): void {
     for (const socket of clients.keys()) {
       if (socket.readyState !== WebSocket.OPEN) continue;
-      if (socket.bufferedAmount > opts.maxBufferedBytes) {
-        // The close frame queues behind the backlog; ws destroys the socket if the peer never answers.
+      if (sendDecision(socket.bufferedAmount, opts.maxBufferedBytes) === 'resync') {
+        // Both queue behind the backlog; ws destroys the socket if the peer never answers the close.
         clients.delete(socket);
         dropped.inc();
         log.warn({ bufferedBytes: socket.bufferedAmount }, 'slow WebSocket client dropped for resync');
+        socket.send(RESYNC_MESSAGE);
         socket.close(CLOSE_RESYNC, 'resync');
         continue;
       }
       socket.send(msg);
-      sent.inc();
+      frames.inc();
+      if (rows > 0) sent.inc(rows);
     }
+  }
+
+  function flush(): void {
+    if (flushScheduled) clearImmediate(flushScheduled);
+    flushScheduled = null;
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    if (clients.size > 0) sendAll(windowsMessage(batch, now()), batch.length);
+  }
+
+  function onWindow(w: WindowResult): void {
+    pending.push(w);
+    // Everything accepted in this turn of the event loop (a Kafka batch, a processor flush) goes as one frame.
+    flushScheduled ??= setImmediate(flush);
+  }
+
+  function onEvent(e: FeedEvent): void {
+    flush(); // keep the order the feed saw
+    if (clients.size > 0) sendAll(eventMessage(e), 0);
   }
 
   function ping(): void {
@@ -110,8 +180,10 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
         return;
       }
       const state = { alive: true };
+      // Queued windows go to the others first: the hello already holds them (they are in recent()).
+      flush();
       // hello and the registration happen in one synchronous step, so no window falls in between.
-      socket.send(helloMessage(deps.feed.recent()));
+      socket.send(helloMessage(deps.feed.recent(), deps.feed.statuses?.() ?? [], deps.feed.alerts?.() ?? []));
       clients.set(socket, state);
       connections.inc();
       socket.on('pong', () => {
@@ -121,17 +193,23 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
       socket.on('error', (err) => log.debug({ err: err.message }, 'WebSocket client error'));
     },
     start() {
-      unsubscribe ??= deps.feed.subscribe(broadcast);
+      if (unsubscribe.length === 0) {
+        unsubscribe.push(deps.feed.subscribe(onWindow));
+        if (deps.feed.subscribeEvents) unsubscribe.push(deps.feed.subscribeEvents(onEvent));
+      }
       heartbeat ??= setInterval(ping, opts.heartbeatMs);
     },
     stop() {
-      unsubscribe?.();
-      unsubscribe = null;
+      for (const u of unsubscribe.splice(0)) u();
+      if (flushScheduled) clearImmediate(flushScheduled);
+      flushScheduled = null;
+      pending = [];
       if (heartbeat) clearInterval(heartbeat);
       heartbeat = null;
       for (const socket of clients.keys()) socket.close(CLOSE_GOING_AWAY, 'server stopping');
       clients.clear();
     },
     clientCount: () => clients.size,
+    flush,
   };
 }

@@ -10,13 +10,18 @@ import type { NetmonConfig } from '../common/config/schema.js';
 import type { Component } from '../common/lifecycle.js';
 import type { Logger } from '../common/log.js';
 import { registerApiRoutes, type ApiDeps } from './api-routes.js';
+import { registerHistoryRoutes } from './history-routes.js';
 import { createLiveHub, type LiveHubOptions } from './live-hub.js';
 import { ASSET_URLS, loadAssets, type Assets } from './static-assets.js';
 
 export const CONTENT_SECURITY_POLICY = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /** What the routes need, with the clock optional (the system clock by default). */
-export type DashboardDeps = Omit<ApiDeps, 'clock'> & { clock?: Clock };
+export type DashboardDeps = Omit<ApiDeps, 'clock'> & {
+  clock?: Clock;
+  /** The processor's window length, for history timelines with no stored window yet (default 60). */
+  windowSeconds?: number;
+};
 
 export interface Dashboard extends Component {
   /** http://host:port/ once listening, else null. */
@@ -49,6 +54,7 @@ export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboa
   void app.register(websocket, { options: { maxPayload: 4096 } });
   void app.register((scoped, _opts, done) => {
     registerApiRoutes(scoped, log, { ...deps, clock: deps.clock ?? systemClock });
+    registerHistoryRoutes(scoped, log, { store: deps.store, clock: deps.clock ?? systemClock, registry: deps.registry, windowSeconds: deps.windowSeconds });
 
     for (const path of ASSET_URLS) {
       scoped.get(path, (_req, reply) => {
