@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { assemble } from '../../cli/services.js';
-import { deviceSchema, netmonConfigSchema } from '../../common/config/schema.js';
+import { deviceSchema } from '../../common/config/schema.js';
 import type { WindowResult } from '../../common/contracts/window-result.js';
 import { createSupervisor } from '../../common/lifecycle.js';
 import { createLogger } from '../../common/log.js';
