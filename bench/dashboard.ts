@@ -212,12 +212,12 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
     const addr = wss.address();
     const port = addr !== null && typeof addr === 'object' ? addr.port : 0;
-    const frames = batches.map((b) => windowsMessage(b, 0));
+    const frames = batches.map((b) => Buffer.from(windowsMessage(b, 0), 'utf8'));
     child.send({ type: 'connect', url: `ws://127.0.0.1:${port}/ref`, clients: CLIENTS } satisfies ToChild);
     const c2 = await nextMessage(child, 'connected', 120_000);
     if (c2.failed > 0) throw new Error(`${c2.failed} clients could not connect to the reference server`);
     const reference = await measure(child, (r) => {
-      for (const client of wss.clients) client.send(frames[r]);
+      for (const client of wss.clients) client.send(frames[r], { binary: false });
     });
     child.send({ type: 'close' } satisfies ToChild);
     await nextMessage(child, 'closed', 60_000);

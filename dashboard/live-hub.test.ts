@@ -27,8 +27,10 @@ class FakeSocket extends EventEmitter {
   closedWith: { code: number; reason: string } | null = null;
   terminated = false;
   pings = 0;
-  send(msg: string) {
-    this.sent.push(msg);
+  send(msg: string | Buffer, opts?: { binary?: boolean }) {
+    // Frames go out as UTF-8 bytes sent as text (binary: false); hello and resync as strings.
+    if (Buffer.isBuffer(msg) && opts?.binary !== false) throw new Error('a Buffer must be sent as a text frame');
+    this.sent.push(msg.toString());
   }
   close(code: number, reason: string) {
     this.closedWith = { code, reason };

@@ -9,10 +9,11 @@
 // than the WindowResult wire form. Rows carry (deviceId, ifIndex, windowStart, revision), so the
 // client keeps the highest revision and drops duplicates.
 // Rules: browsers from another origin are refused (close 1008) so a foreign page cannot read the
-// traffic data; windows accepted in one turn of the event loop go out as one frame, serialized once
-// for all clients; a client whose send buffer (ws bufferedAmount) passes the bound gets nothing more
-// but a "resync" message and a 4000 close (it reconnects and reloads from REST), so a slow client
-// costs bounded memory and never delays the others; peers that stop answering pings are terminated.
+// traffic data; windows accepted in one turn of the event loop go out as one text frame, serialized
+// and UTF-8 encoded once for all clients; a client whose send buffer (ws bufferedAmount) passes the
+// bound gets nothing more but a "resync" message and a 4000 close (it reconnects and reloads from
+// REST), so a slow client costs bounded memory and never delays the others; peers that stop
+// answering pings are terminated.
 import { WebSocket } from 'ws';
 import { encodeAlertEvent, type AlertEvent } from '../common/contracts/alert-event.js';
 import { encodeDeviceStatus, type DeviceStatus } from '../common/contracts/device-status.js';
@@ -121,6 +122,8 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
 
   /** Sends one serialized frame to every client within its bound; drops the others for resync. */
   function sendAll(msg: string, rows: number): void {
+    // Encoded once: ws would otherwise turn the string into UTF-8 again for every client.
+    const bytes = Buffer.from(msg, 'utf8');
     for (const socket of clients.keys()) {
       if (socket.readyState !== WebSocket.OPEN) continue;
       if (sendDecision(socket.bufferedAmount, opts.maxBufferedBytes) === 'resync') {
@@ -132,7 +135,7 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
         socket.close(CLOSE_RESYNC, 'resync');
         continue;
       }
-      socket.send(msg);
+      socket.send(bytes, { binary: false });
       frames.inc();
       if (rows > 0) sent.inc(rows);
     }
