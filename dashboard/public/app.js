@@ -367,6 +367,8 @@ async function loadHistory(zoom) {
   page.reset.hidden = !zoom;
   const span = zoom ? `from=${new Date(zoom.from).toISOString()}&to=${new Date(zoom.to).toISOString()}` : `range=${page.range === 'live' ? '1h' : page.range}`;
   page.note.textContent = 'loading history…';
+  // A device with no recent windows still has its stored history: start with the device total.
+  if (page.cards.size === 0) deviceCard(page.id, null, null);
   const cards = [...page.cards.values()];
   try {
     const results = await Promise.all(cards.map((c) => fetchJson(`/api/history?device=${encodeURIComponent(page.id)}&ifIndex=${c.ifIndex === null ? 'device' : c.ifIndex}&${span}`)));
