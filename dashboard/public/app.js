@@ -141,6 +141,8 @@ function drawSeries(chart, state, t, inBps, outBps, coverage, long) {
   state.partial.length = 0;
   for (const c of coverage) state.partial.push(c !== null && c < 1);
   chart.data.labels = t.map((x) => formatTime(x, long));
+  // Dates with times are wide labels: fewer of them so they do not overlap.
+  chart.options.scales.x.ticks.maxTicksLimit = long ? 5 : 8;
   chart.data.datasets[0].data = inBps;
   chart.data.datasets[1].data = outBps;
   chart.update('none');

@@ -15,6 +15,7 @@ import { createSupervisor } from '../../common/lifecycle.js';
 import { createLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
 import { createKafka, defaultPartitioner } from '../../common/bus/kafka.js';
+import { encodeAlertEvent } from '../../common/contracts/alert-event.js';
 import { encodeDeviceStatus } from '../../common/contracts/device-status.js';
 import { encodeWindowResult } from '../../common/contracts/window-result.js';
 import { createInfluxStore, rollupSelect } from '../../common/store/influx.js';
@@ -75,7 +76,7 @@ async function historyState(page: Page, sel: string) {
   return { inData, resolution };
 }
 
-void test('overview and device page against real Kafka and InfluxDB: status and a value change live, history 1 h (gaps) and 7 d (rollups), zoom', { timeout: 120_000 }, async (t) => {
+void test('overview and device page against real Kafka and InfluxDB: status, a value change and an alert live, history 1 h (gaps) and 7 d (rollups), zoom', { timeout: 120_000 }, async (t) => {
   const id = uniqueId('dashview');
   const config = testConfig(id);
   const log = testLog();
@@ -137,6 +138,12 @@ void test('overview and device page against real Kafka and InfluxDB: status and 
     assert.equal(await row.getByTestId('device-in-bps').textContent(), '2.50 Mb/s');
     assert.equal(await page.getByTestId('top-bps').getByTestId('top-entry').first().getAttribute('data-series-key'), 'edge-1/3');
     assert.match((await page.getByTestId('top-utilization').textContent()) ?? '', /edge-1 ge-0\/0\/3 25 %/);
+    // An alert on the real alerts topic is relayed to the page as it comes.
+    const alert = { ruleId: 'util-high', deviceId: 'edge-1', ifIndex: 3, state: 'firing' as const, severity: 'warning' as const, metric: 'inUtilization', value: 25, threshold: 20, windowStart: iface2.windowStart, ts: Date.now(), message: 'in utilization 25 % above 20 %' };
+    await waitFor('the alert on the overview', async () => {
+      await producer.send({ topic: config.kafka.topics.alerts, messages: [{ key: alert.deviceId, value: encodeAlertEvent(alert) }] });
+      return ((await page.getByTestId('alerts').textContent()) ?? '').includes('edge-1/3 firing: in utilization 25 % above 20 %');
+    }, 30_000, 1000);
     const spark = await page.evaluate(() => {
       const g = globalThis as unknown as { document: { querySelector(s: string): unknown }; Chart: { getChart(c: unknown): { data: { datasets: { data: unknown[] }[] } } | undefined } };
       return g.Chart.getChart(g.document.querySelector('[data-device-id="edge-1"] canvas'))?.data.datasets[0].data;
