@@ -7,7 +7,7 @@ import type { WebSocket } from 'ws';
 import { silentLogger } from '../common/log.js';
 import { createRegistry } from '../common/metrics.js';
 import { createMemoryFeed } from './feed/window-feed.js';
-import { CLOSE_POLICY, CLOSE_RESYNC, createLiveHub, LIVE_WINDOW_FIELDS, originAllowed, rowObject, sendDecision, type LiveRow } from './live-hub.js';
+import { CLOSE_POLICY, CLOSE_RESYNC, createLiveHub, LIVE_WINDOW_FIELDS, originAllowed, parseViewMessage, rowObject, sendDecision, topInterfaces, type LiveRow, type LiveView } from './live-hub.js';
 import { sampleWindow } from './fakes.js';
 import type { DeviceStatus } from '../common/contracts/device-status.js';
 import type { AlertEvent } from '../common/contracts/alert-event.js';
@@ -160,5 +160,69 @@ void test('live hub: a client that stops answering pings is terminated', (t) => 
   assert.equal(silent.terminated, true);
   assert.equal(answering.terminated, false);
   assert.equal(hub.clientCount(), 1);
+  hub.stop();
+});
+
+void test('parseViewMessage', async (t) => {
+  const cases: Array<{ name: string; text: string; want: LiveView | null }> = [
+    { name: 'all', text: '{"type":"view","view":"all"}', want: { kind: 'all' } },
+    { name: 'overview', text: '{"type":"view","view":"overview"}', want: { kind: 'overview' } },
+    { name: 'device', text: '{"type":"view","view":"device","device":"r1"}', want: { kind: 'device', deviceId: 'r1' } },
+    { name: 'device without id', text: '{"type":"view","view":"device"}', want: null },
+    { name: 'unknown view', text: '{"type":"view","view":"map"}', want: null },
+    { name: 'other type', text: '{"type":"hello"}', want: null },
+    { name: 'not JSON', text: 'view overview', want: null },
+    { name: 'JSON null', text: 'null', want: null },
+  ];
+  for (const c of cases) await t.test(c.name, () => assert.deepEqual(parseViewMessage(c.text), c.want));
+});
+
+void test('topInterfaces: by utilization (unknown speed left out) and by bit/s; device totals never listed', () => {
+  const ws = [
+    sampleWindow({ ifIndex: 1, inUtilization: 5, outUtilization: 60, inBps: 10, outBps: 10 }),
+    sampleWindow({ ifIndex: 2, inUtilization: 30, outUtilization: 1, inBps: 5000, outBps: 0 }),
+    sampleWindow({ ifIndex: 3, inUtilization: null, outUtilization: null, inBps: 9e9, outBps: 0 }),
+    sampleWindow({ ifIndex: null, inBps: 1e12 }),
+  ];
+  const top = topInterfaces(ws, 2);
+  assert.deepEqual(top.utilization.map((w) => w.ifIndex), [1, 2]);
+  assert.deepEqual(top.bps.map((w) => w.ifIndex), [3, 2]);
+});
+
+void test('live hub views: all, overview (device totals + top lists), device; status to every view; bad messages ignored', () => {
+  const feed = createMemoryFeed();
+  const registry = createRegistry({ defaultMetrics: false });
+  const hub = createLiveHub(silentLogger, { feed, registry }, { maxBufferedBytes: 1 << 20, heartbeatMs: 60_000 });
+  hub.start();
+  const all = new FakeSocket();
+  const overview = new FakeSocket();
+  const device = new FakeSocket();
+  for (const s of [all, overview, device]) hub.accept(s.asWs(), {});
+  overview.emit('message', Buffer.from('{"type":"view","view":"overview"}'));
+  device.emit('message', Buffer.from('{"type":"view","view":"device","device":"r2"}'));
+  all.emit('message', Buffer.from('not a view'));
+
+  feed.push(sampleWindow({ deviceId: 'r1', ifIndex: 1, inBps: 100, inUtilization: 50 }));
+  feed.push(sampleWindow({ deviceId: 'r1', ifIndex: null, inBps: 100 }));
+  feed.push(sampleWindow({ deviceId: 'r2', ifIndex: 7, inBps: 900, inUtilization: 10 }));
+  hub.flush();
+  type Frame = { rows: LiveRow[]; top?: { utilization: LiveRow[]; bps: LiveRow[] } };
+  const last = (s: FakeSocket) => JSON.parse(s.sent[s.sent.length - 1]) as Frame;
+  const keys = (rows: LiveRow[]) => rows.map((r) => `${r[0]}/${r[1] ?? '-'}`);
+  assert.deepEqual(keys(last(all).rows), ['r1/1', 'r1/-', 'r2/7']);
+  assert.deepEqual(keys(last(overview).rows), ['r1/-'], 'the overview gets the device totals');
+  assert.deepEqual(keys(last(overview).top?.utilization ?? []), ['r1/1', 'r2/7']);
+  assert.deepEqual(keys(last(overview).top?.bps ?? []), ['r2/7', 'r1/1']);
+  assert.deepEqual(keys(last(device).rows), ['r2/7']);
+
+  // A batch with nothing for r2: the device view gets no frame; the others do.
+  feed.push(sampleWindow({ deviceId: 'r1', ifIndex: 1, windowStart: 1_700_000_100_000, windowEnd: 1_700_000_160_000, inBps: 1, inUtilization: 1 }));
+  hub.flush();
+  assert.deepEqual(types(device), ['hello', 'windows']);
+  assert.deepEqual(types(overview), ['hello', 'windows', 'windows']);
+  assert.deepEqual(keys(last(overview).top?.utilization ?? []), ['r2/7', 'r1/1'], 'the top lists follow the latest window of each interface');
+
+  feed.pushStatus({ v: 1, kind: 'device-status', deviceId: 'r1', state: 'up', lastError: null, lastPollAt: 1, lastSuccessAt: 1, lastPollDurationMs: 1, interfaces: 1 });
+  for (const s of [all, overview, device]) assert.equal(types(s).at(-1), 'status');
   hub.stop();
 });

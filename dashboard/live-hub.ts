@@ -4,6 +4,11 @@
 //   {"type":"windows","sentAt":ms,"rows":[[...],...]} for the windows accepted since the last frame;
 //   {"type":"status","status":{DeviceStatus}} and {"type":"alert","alert":{AlertEvent}} as they come;
 //   {"type":"resync"} then close 4000 "resync" for a client that fell behind.
+// Client -> server, optional: {"type":"view","view":"all"|"overview"} or
+// {"type":"view","view":"device","device":ID} narrows the windows frames to what that page shows:
+// "all" (the default) every window; "overview" the device totals plus "top" (the top interfaces
+// by utilization and by bit/s over the latest window of every interface); "device" that device's
+// windows. Status, alerts and the hello are the same for every view.
 // A window travels as a row: its values in the order of `fields` (LIVE_WINDOW_FIELDS), the rates
 // the page shows without the exact counters (those come from REST), which keeps a frame ~5x smaller
 // than the WindowResult wire form. Rows carry (deviceId, ifIndex, windowStart, revision), so the
@@ -96,6 +101,61 @@ export function eventMessage(e: FeedEvent): string {
 
 export const RESYNC_MESSAGE = '{"type":"resync"}';
 
+/** What a client asked to receive (see the protocol above). */
+export type LiveView = { kind: 'all' } | { kind: 'overview' } | { kind: 'device'; deviceId: string };
+
+/** How many interfaces each top list of an overview frame holds. */
+export const OVERVIEW_TOP_N = 10;
+
+/** A client's view message, or null when the text is not one (it is then ignored and counted). */
+export function parseViewMessage(text: string): LiveView | null {
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof m !== 'object' || m === null) return null;
+  const o = m as Record<string, unknown>;
+  if (o.type !== 'view') return null;
+  if (o.view === 'all') return { kind: 'all' };
+  if (o.view === 'overview') return { kind: 'overview' };
+  if (o.view === 'device' && typeof o.device === 'string' && o.device.length > 0 && o.device.length <= 128) return { kind: 'device', deviceId: o.device };
+  return null;
+}
+
+const viewKey = (v: LiveView) => (v.kind === 'device' ? `device:${v.deviceId}` : v.kind);
+
+const utilizationScore = (w: WindowResult) => (w.inUtilization === null && w.outUtilization === null ? null : Math.max(w.inUtilization ?? 0, w.outUtilization ?? 0));
+
+/** The n interfaces with the highest utilization (unknown speed left out) and the highest in + out bit/s. */
+export function topInterfaces(latest: Iterable<WindowResult>, n: number): { utilization: WindowResult[]; bps: WindowResult[] } {
+  const all = [...latest].filter((w) => w.ifIndex !== null);
+  const byKey = (a: WindowResult, b: WindowResult) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : (a.ifIndex ?? 0) - (b.ifIndex ?? 0));
+  const utilization = all
+    .filter((w) => utilizationScore(w) !== null)
+    .sort((a, b) => (utilizationScore(b) ?? 0) - (utilizationScore(a) ?? 0) || byKey(a, b))
+    .slice(0, n);
+  const bps = all.sort((a, b) => b.outBps + b.inBps - (a.outBps + a.inBps) || byKey(a, b)).slice(0, n);
+  return { utilization, bps };
+}
+
+/**
+ * The windows frame for one view of a batch, or null when the view has nothing in it. `top` is
+ * asked only for overview frames (it looks at every interface's latest window).
+ */
+export function viewFrame(view: LiveView, batch: readonly WindowResult[], top: () => { utilization: WindowResult[]; bps: WindowResult[] }, sentAt: number): { msg: string; rows: number } | null {
+  if (view.kind === 'all') return { msg: windowsMessage(batch, sentAt), rows: batch.length };
+  if (view.kind === 'device') {
+    const mine = batch.filter((w) => w.deviceId === view.deviceId);
+    return mine.length === 0 ? null : { msg: windowsMessage(mine, sentAt), rows: mine.length };
+  }
+  const totals = batch.filter((w) => w.ifIndex === null);
+  const t = top();
+  const rows = (ws: readonly WindowResult[]) => JSON.stringify(ws.map(windowRow));
+  return { msg: `{"type":"windows","sentAt":${sentAt},"rows":${rows(totals)},"top":{"utilization":${rows(t.utilization)},"bps":${rows(t.bps)}}}`, rows: totals.length + t.utilization.length + t.bps.length };
+}
+
 /**
  * The slow-client policy: send while the client's unsent bytes are within the bound, else drop it
  * for resync. Checked before each send, so one frame may take a client past the bound once.
@@ -106,13 +166,16 @@ export function sendDecision(bufferedAmount: number, maxBufferedBytes: number): 
 
 export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: Registry; now?: () => number }, opts: LiveHubOptions): LiveHub {
   const now = deps.now ?? Date.now;
-  const clients = new Map<WebSocket, { alive: boolean }>();
+  const clients = new Map<WebSocket, { alive: boolean; view: LiveView }>();
+  /** The latest window of every interface, for the overview's top lists. */
+  const latestIface = new Map<string, WindowResult>();
   const connections = new Counter({ name: 'netmon_dashboard_ws_connections_total', help: 'WebSocket clients accepted', registers: [deps.registry] });
   const rejected = new Counter({ name: 'netmon_dashboard_ws_rejected_total', help: 'WebSocket clients refused (origin not allowed)', registers: [deps.registry] });
   const dropped = new Counter({ name: 'netmon_dashboard_ws_slow_dropped_total', help: 'WebSocket clients closed for resync because their send buffer was full', registers: [deps.registry] });
   const timedOut = new Counter({ name: 'netmon_dashboard_ws_timeouts_total', help: 'WebSocket clients terminated for not answering pings', registers: [deps.registry] });
   const sent = new Counter({ name: 'netmon_dashboard_ws_windows_sent_total', help: 'Window rows sent to WebSocket clients', registers: [deps.registry] });
   const frames = new Counter({ name: 'netmon_dashboard_ws_frames_total', help: 'Frames (windows batches, status, alerts) sent to WebSocket clients', registers: [deps.registry] });
+  const badMessages = new Counter({ name: 'netmon_dashboard_ws_bad_messages_total', help: 'Client messages that are not a view message (ignored)', registers: [deps.registry] });
   new Gauge({ name: 'netmon_dashboard_ws_clients', help: 'Connected WebSocket clients', registers: [deps.registry], collect() { this.set(clients.size); } });
 
   const unsubscribe: Array<() => void> = [];
@@ -120,12 +183,24 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
   let pending: WindowResult[] = [];
   let flushScheduled: NodeJS.Immediate | null = null;
 
-  /** Sends one serialized frame to every client within its bound; drops the others for resync. */
-  function sendAll(msg: string, rows: number): void {
-    // Encoded once: ws would otherwise turn the string into UTF-8 again for every client.
-    const bytes = Buffer.from(msg, 'utf8');
-    for (const socket of clients.keys()) {
+  /**
+   * Sends each client the frame of its view (null = nothing for it) while within its bound; drops
+   * the others for resync. Each distinct view's frame is serialized and UTF-8 encoded once (ws would
+   * otherwise encode the string again for every client).
+   */
+  function sendAll(frameOf: (view: LiveView) => { msg: string; rows: number } | null): void {
+    const cache = new Map<string, { bytes: Buffer; rows: number } | null>();
+    for (const [socket, state] of clients) {
       if (socket.readyState !== WebSocket.OPEN) continue;
+      const key = viewKey(state.view);
+      let frame = cache.get(key);
+      if (frame === undefined) {
+        const f = frameOf(state.view);
+        frame = f === null ? null : { bytes: Buffer.from(f.msg, 'utf8'), rows: f.rows };
+        cache.set(key, frame);
+      }
+      if (frame === null) continue;
+      const { bytes, rows } = frame;
       if (sendDecision(socket.bufferedAmount, opts.maxBufferedBytes) === 'resync') {
         // Both queue behind the backlog; ws destroys the socket if the peer never answers the close.
         clients.delete(socket);
@@ -147,10 +222,18 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
-    if (clients.size > 0) sendAll(windowsMessage(batch, now()), batch.length);
+    if (clients.size === 0) return;
+    const sentAt = now();
+    let top: { utilization: WindowResult[]; bps: WindowResult[] } | null = null;
+    sendAll((view) => viewFrame(view, batch, () => (top ??= topInterfaces(latestIface.values(), OVERVIEW_TOP_N)), sentAt));
   }
 
   function onWindow(w: WindowResult): void {
+    if (w.ifIndex !== null) {
+      const key = `${w.deviceId}/${w.ifIndex}`;
+      const prev = latestIface.get(key);
+      if (!prev || w.windowStart >= prev.windowStart) latestIface.set(key, w);
+    }
     pending.push(w);
     // Everything accepted in this turn of the event loop (a Kafka batch, a processor flush) goes as one frame.
     flushScheduled ??= setImmediate(flush);
@@ -158,7 +241,10 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
 
   function onEvent(e: FeedEvent): void {
     flush(); // keep the order the feed saw
-    if (clients.size > 0) sendAll(eventMessage(e), 0);
+    if (clients.size > 0) {
+      const msg = eventMessage(e);
+      sendAll(() => ({ msg, rows: 0 }));
+    }
   }
 
   function ping(): void {
@@ -182,7 +268,7 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
         socket.close(CLOSE_POLICY, 'origin not allowed');
         return;
       }
-      const state = { alive: true };
+      const state: { alive: boolean; view: LiveView } = { alive: true, view: { kind: 'all' } };
       // Queued windows go to the others first: the hello already holds them (they are in recent()).
       flush();
       // hello and the registration happen in one synchronous step, so no window falls in between.
@@ -191,6 +277,12 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
       connections.inc();
       socket.on('pong', () => {
         state.alive = true;
+      });
+      socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+        const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+        const view = parseViewMessage(text);
+        if (view) state.view = view;
+        else badMessages.inc();
       });
       socket.on('close', () => clients.delete(socket));
       socket.on('error', (err) => log.debug({ err: err.message }, 'WebSocket client error'));
