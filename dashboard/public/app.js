@@ -5,7 +5,9 @@
 //     (/api/history: 1 h, 6 h, 24 h, 7 d, 30 d; drag across a chart to zoom, "reset zoom" to go back).
 // Rules: plain browser JS, no build step, no inline script or style (the page's CSP forbids them);
 // data from REST (/api/devices, /api/recent, /api/live/status, /api/live/alerts) on load and after
-// every reconnect, and from the WebSocket /live; windows deduplicated by revision (live-model.js);
+// every reconnect, and from the WebSocket /live, told which view this page shows (the overview gets
+// the device totals and the server's top lists, a device page that device's windows); windows are
+// deduplicated by revision (live-model.js);
 // a missing window is a gap (null), never a zero; reconnects back off exponentially with jitter; the
 // DOM is built with textContent only (names come from devices, not from us).
 import { createWindowStore, formatBps, formatPercent, formatPps, rowToWindow, seriesKey, timeline, topN, utilization, backoffDelay } from './live-model.js';
@@ -25,6 +27,10 @@ const statuses = new Map();
 const deviceInfo = new Map();
 let alerts = [];
 let fields = null;
+/** The overview's top lists as the server last sent them ({utilization, bps} of windows), or null. */
+let serverTop = null;
+/** The open /live socket, to tell the server which view this page shows. */
+let liveSocket = null;
 
 const viewEl = document.getElementById('view');
 const statusEl = document.querySelector('[data-testid="status"]');
@@ -225,8 +231,9 @@ function renderOverview() {
     .keys()
     .filter((k) => k.includes('/'))
     .map((k) => store.latest(k));
-  fillTop(overview.topUtil, topN(latest, utilization, TOP_N), (w) => formatPercent(utilization(w)));
-  fillTop(overview.topBps, topN(latest, (w) => w.inBps + w.outBps, TOP_N), (w) => `${formatBps(w.inBps)} in · ${formatBps(w.outBps)} out`);
+  // The server's top lists (overview view) look at every interface; until one arrives, what this page holds.
+  fillTop(overview.topUtil, serverTop ? serverTop.utilization : topN(latest, utilization, TOP_N), (w) => formatPercent(utilization(w)));
+  fillTop(overview.topBps, serverTop ? serverTop.bps : topN(latest, (w) => w.inBps + w.outBps, TOP_N), (w) => `${formatBps(w.inBps)} in · ${formatBps(w.outBps)} out`);
   overview.alertList.replaceChildren(
     ...alerts
       .slice(-10)
@@ -389,14 +396,23 @@ async function loadHistory(zoom) {
   }
 }
 
-/** Interfaces of the last hour from REST, so the device page has its cards before the next window. */
+/**
+ * The device's windows of the last hour from REST (InfluxDB), else the dashboard's recent ones:
+ * the overview view did not receive every interface, and the cards should not wait for the next window.
+ */
 async function loadDeviceWindows(id) {
   try {
     const ws = await fetchJson(`/api/windows?device=${encodeURIComponent(id)}`);
     for (const w of ws) store.add(w);
   } catch (err) {
-    console.info('stored windows unavailable', err.message);
+    console.info('stored windows unavailable, using the recent ones', err.message);
+    try {
+      for (const w of await fetchJson('/api/recent')) if (w.deviceId === id) store.add(w);
+    } catch (err2) {
+      console.warn('recent windows unavailable', err2.message);
+    }
   }
+  scheduleRender();
 }
 
 // ---- routing and rendering --------------------------------------------------------------------
@@ -414,11 +430,18 @@ function scheduleRender() {
   }, 0);
 }
 
+/** What this page shows, as the server's view message: it then sends only those windows. */
+function viewMessage() {
+  const m = /^#\/device\/(.+)$/.exec(location.hash);
+  return JSON.stringify(m ? { type: 'view', view: 'device', device: decodeURIComponent(m[1]) } : { type: 'view', view: 'overview' });
+}
+
 async function route() {
   const m = /^#\/device\/(.+)$/.exec(location.hash);
   devicePage = null;
   overview = null;
   document.body.dataset.view = m ? 'device' : 'overview';
+  if (liveSocket && liveSocket.readyState === WebSocket.OPEN) liveSocket.send(viewMessage());
   if (m) {
     const id = decodeURIComponent(m[1]);
     buildDevicePage(id);
@@ -469,6 +492,8 @@ let connectedBefore = false;
 function connect() {
   const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live`);
   let resync = false;
+  liveSocket = socket;
+  socket.onopen = () => socket.send(viewMessage());
   socket.onmessage = (ev) => {
     let msg;
     try {
@@ -488,6 +513,10 @@ function connect() {
       connectedBefore = true;
     } else if (msg.type === 'windows' && fields) {
       for (const row of msg.rows) store.add(rowToWindow(fields, row));
+      if (msg.top) {
+        serverTop = { utilization: msg.top.utilization.map((r) => rowToWindow(fields, r)), bps: msg.top.bps.map((r) => rowToWindow(fields, r)) };
+        for (const w of [...serverTop.utilization, ...serverTop.bps]) store.add(w);
+      }
     } else if (msg.type === 'status') {
       applyStatus(msg.status);
     } else if (msg.type === 'alert') {
