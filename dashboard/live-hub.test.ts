@@ -7,7 +7,7 @@ import type { WebSocket } from 'ws';
 import { silentLogger } from '../common/log.js';
 import { createRegistry } from '../common/metrics.js';
 import { createMemoryFeed } from './feed/window-feed.js';
-import { CLOSE_POLICY, CLOSE_RESYNC, createLiveHub, LIVE_WINDOW_FIELDS, originAllowed, parseViewMessage, rowObject, sendDecision, topInterfaces, type LiveRow, type LiveView } from './live-hub.js';
+import { CLOSE_POLICY, CLOSE_RESYNC, createLiveHub, LIVE_WINDOW_FIELDS, originAllowed, parseViewMessage, parseViewQuery, rowObject, sendDecision, topInterfaces, type LiveRow, type LiveView } from './live-hub.js';
 import { sampleWindow } from './fakes.js';
 import type { DeviceStatus } from '../common/contracts/device-status.js';
 import type { AlertEvent } from '../common/contracts/alert-event.js';
@@ -224,5 +224,33 @@ void test('live hub views: all, overview (device totals + top lists), device; st
 
   feed.pushStatus({ v: 1, kind: 'device-status', deviceId: 'r1', state: 'up', lastError: null, lastPollAt: 1, lastSuccessAt: 1, lastPollDurationMs: 1, interfaces: 1 });
   for (const s of [all, overview, device]) assert.equal(types(s).at(-1), 'status');
+  hub.stop();
+});
+
+void test('parseViewQuery and the hello of each view', () => {
+  assert.deepEqual(parseViewQuery({ view: 'overview' }), { kind: 'overview' });
+  assert.deepEqual(parseViewQuery({ view: 'device', device: 'r2' }), { kind: 'device', deviceId: 'r2' });
+  assert.deepEqual(parseViewQuery({ view: 'device' }), { kind: 'all' });
+  assert.deepEqual(parseViewQuery({}), { kind: 'all' });
+  assert.deepEqual(parseViewQuery(undefined), { kind: 'all' });
+
+  const feed = createMemoryFeed();
+  feed.push(sampleWindow({ deviceId: 'r1', ifIndex: 1, inUtilization: 50 }));
+  feed.push(sampleWindow({ deviceId: 'r1', ifIndex: null }));
+  feed.push(sampleWindow({ deviceId: 'r2', ifIndex: 7, inUtilization: 10 }));
+  const hub = createLiveHub(silentLogger, { feed, registry: createRegistry({ defaultMetrics: false }) }, { maxBufferedBytes: 1 << 20, heartbeatMs: 60_000 });
+  hub.start();
+  const sockets = { all: new FakeSocket(), overview: new FakeSocket(), device: new FakeSocket() };
+  hub.accept(sockets.all.asWs(), {});
+  hub.accept(sockets.overview.asWs(), { view: { kind: 'overview' } });
+  hub.accept(sockets.device.asWs(), { view: { kind: 'device', deviceId: 'r2' } });
+  type Hello = { windows: LiveRow[]; top?: { utilization: LiveRow[] } };
+  const hello = (s: FakeSocket) => JSON.parse(s.sent[0]) as Hello;
+  const keys = (rows: LiveRow[]) => rows.map((r) => `${r[0]}/${r[1] ?? '-'}`);
+  assert.deepEqual(keys(hello(sockets.all).windows), ['r1/1', 'r1/-', 'r2/7']);
+  assert.equal(hello(sockets.all).top, undefined);
+  assert.deepEqual(keys(hello(sockets.overview).windows), ['r1/-'], 'the overview hello: device totals');
+  assert.deepEqual(keys(hello(sockets.overview).top?.utilization ?? []), ['r1/1', 'r2/7'], 'and the top lists, from windows taken before the hub started');
+  assert.deepEqual(keys(hello(sockets.device).windows), ['r2/7']);
   hub.stop();
 });

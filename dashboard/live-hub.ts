@@ -8,7 +8,9 @@
 // {"type":"view","view":"device","device":ID} narrows the windows frames to what that page shows:
 // "all" (the default) every window; "overview" the device totals plus "top" (the top interfaces
 // by utilization and by bit/s over the latest window of every interface); "device" that device's
-// windows. Status, alerts and the hello are the same for every view.
+// windows. The same views can be asked for in the URL (/live?view=overview,
+// /live?view=device&device=ID), which also fits the hello to the view (the overview's hello: the
+// device totals and the top lists, not every interface's windows). Status and alerts go to every view.
 // A window travels as a row: its values in the order of `fields` (LIVE_WINDOW_FIELDS), the rates
 // the page shows without the exact counters (those come from REST), which keeps a frame ~5x smaller
 // than the WindowResult wire form. Rows carry (deviceId, ifIndex, windowStart, revision), so the
@@ -39,8 +41,8 @@ export interface LiveHubOptions {
 }
 
 export interface LiveHub {
-  /** Takes a freshly upgraded socket: checks its origin, sends hello, adds it to the broadcast. */
-  accept(socket: WebSocket, headers: { origin?: string; host?: string }): void;
+  /** Takes a freshly upgraded socket: checks its origin, sends the hello of its view, adds it to the broadcast. */
+  accept(socket: WebSocket, headers: { origin?: string; host?: string; view?: LiveView }): void;
   /** Subscribes to the feed and starts the heartbeat. */
   start(): void;
   /** Unsubscribes and closes every client (1001 going away). */
@@ -91,8 +93,9 @@ export function windowsMessage(windows: readonly WindowResult[], sentAt: number)
   return `{"type":"windows","sentAt":${sentAt},"rows":${JSON.stringify(windows.map(windowRow))}}`;
 }
 
-export function helloMessage(recent: readonly WindowResult[], status: readonly DeviceStatus[] = [], alerts: readonly AlertEvent[] = []): string {
-  return `{"type":"hello","fields":${JSON.stringify(LIVE_WINDOW_FIELDS)},"windows":${JSON.stringify(recent.map(windowRow))},"status":[${status.map(encodeDeviceStatus).join(',')}],"alerts":[${alerts.map(encodeAlertEvent).join(',')}]}`;
+export function helloMessage(recent: readonly WindowResult[], status: readonly DeviceStatus[] = [], alerts: readonly AlertEvent[] = [], top?: { utilization: WindowResult[]; bps: WindowResult[] }): string {
+  const topPart = top ? `,"top":{"utilization":${JSON.stringify(top.utilization.map(windowRow))},"bps":${JSON.stringify(top.bps.map(windowRow))}}` : '';
+  return `{"type":"hello","fields":${JSON.stringify(LIVE_WINDOW_FIELDS)},"windows":${JSON.stringify(recent.map(windowRow))},"status":[${status.map(encodeDeviceStatus).join(',')}],"alerts":[${alerts.map(encodeAlertEvent).join(',')}]${topPart}}`;
 }
 
 export function eventMessage(e: FeedEvent): string {
@@ -122,6 +125,17 @@ export function parseViewMessage(text: string): LiveView | null {
   if (o.view === 'overview') return { kind: 'overview' };
   if (o.view === 'device' && typeof o.device === 'string' && o.device.length > 0 && o.device.length <= 128) return { kind: 'device', deviceId: o.device };
   return null;
+}
+
+/**
+ * The view asked for in the /live URL (`?view=overview`, `?view=device&device=ID`), so the hello
+ * already fits it; anything else (or nothing) is the "all" view.
+ */
+export function parseViewQuery(query: unknown): LiveView {
+  const q = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
+  if (q.view === 'overview') return { kind: 'overview' };
+  if (q.view === 'device' && typeof q.device === 'string' && q.device.length > 0 && q.device.length <= 128) return { kind: 'device', deviceId: q.device };
+  return { kind: 'all' };
 }
 
 const viewKey = (v: LiveView) => (v.kind === 'device' ? `device:${v.deviceId}` : v.kind);
@@ -229,11 +243,7 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
   }
 
   function onWindow(w: WindowResult): void {
-    if (w.ifIndex !== null) {
-      const key = `${w.deviceId}/${w.ifIndex}`;
-      const prev = latestIface.get(key);
-      if (!prev || w.windowStart >= prev.windowStart) latestIface.set(key, w);
-    }
+    noteLatest(w);
     pending.push(w);
     // Everything accepted in this turn of the event loop (a Kafka batch, a processor flush) goes as one frame.
     flushScheduled ??= setImmediate(flush);
@@ -245,6 +255,23 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
       const msg = eventMessage(e);
       sendAll(() => ({ msg, rows: 0 }));
     }
+  }
+
+  /** The hello of a view: the recent windows it shows (the overview: device totals and the top lists). */
+  function hello(view: LiveView): string {
+    const status = deps.feed.statuses?.() ?? [];
+    const alerts = deps.feed.alerts?.() ?? [];
+    const recent = deps.feed.recent();
+    if (view.kind === 'all') return helloMessage(recent, status, alerts);
+    if (view.kind === 'device') return helloMessage(recent.filter((w) => w.deviceId === view.deviceId), status, alerts);
+    return helloMessage(recent.filter((w) => w.ifIndex === null), status, alerts, topInterfaces(latestIface.values(), OVERVIEW_TOP_N));
+  }
+
+  function noteLatest(w: WindowResult): void {
+    if (w.ifIndex === null) return;
+    const key = `${w.deviceId}/${w.ifIndex}`;
+    const prev = latestIface.get(key);
+    if (!prev || w.windowStart >= prev.windowStart) latestIface.set(key, w);
   }
 
   function ping(): void {
@@ -268,11 +295,11 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
         socket.close(CLOSE_POLICY, 'origin not allowed');
         return;
       }
-      const state: { alive: boolean; view: LiveView } = { alive: true, view: { kind: 'all' } };
+      const state: { alive: boolean; view: LiveView } = { alive: true, view: headers.view ?? { kind: 'all' } };
       // Queued windows go to the others first: the hello already holds them (they are in recent()).
       flush();
       // hello and the registration happen in one synchronous step, so no window falls in between.
-      socket.send(helloMessage(deps.feed.recent(), deps.feed.statuses?.() ?? [], deps.feed.alerts?.() ?? []));
+      socket.send(hello(state.view));
       clients.set(socket, state);
       connections.inc();
       socket.on('pong', () => {
@@ -289,6 +316,8 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
     },
     start() {
       if (unsubscribe.length === 0) {
+        // Windows the feed took before the hub started count for the overview's top lists too.
+        for (const w of deps.feed.recent()) noteLatest(w);
         unsubscribe.push(deps.feed.subscribe(onWindow));
         if (deps.feed.subscribeEvents) unsubscribe.push(deps.feed.subscribeEvents(onEvent));
       }

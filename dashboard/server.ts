@@ -11,7 +11,7 @@ import type { Component } from '../common/lifecycle.js';
 import type { Logger } from '../common/log.js';
 import { registerApiRoutes, type ApiDeps } from './api-routes.js';
 import { registerHistoryRoutes } from './history-routes.js';
-import { createLiveHub, type LiveHubOptions } from './live-hub.js';
+import { createLiveHub, parseViewQuery, type LiveHubOptions } from './live-hub.js';
 import { ASSET_URLS, loadAssets, type Assets } from './static-assets.js';
 
 export const CONTENT_SECURITY_POLICY = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
@@ -67,7 +67,7 @@ export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboa
     }
 
     scoped.get('/live', { websocket: true }, (socket, req) => {
-      hub.accept(socket, { origin: req.headers.origin, host: req.headers.host });
+      hub.accept(socket, { origin: req.headers.origin, host: req.headers.host, view: parseViewQuery(req.query) });
     });
     done();
   });

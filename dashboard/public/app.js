@@ -430,10 +430,10 @@ function scheduleRender() {
   }, 0);
 }
 
-/** What this page shows, as the server's view message: it then sends only those windows. */
-function viewMessage() {
+/** What this page shows, as the /live query: the server then sends only those windows (and a hello to match). */
+function viewQuery() {
   const m = /^#\/device\/(.+)$/.exec(location.hash);
-  return JSON.stringify(m ? { type: 'view', view: 'device', device: decodeURIComponent(m[1]) } : { type: 'view', view: 'overview' });
+  return m ? `view=device&device=${encodeURIComponent(decodeURIComponent(m[1]))}` : 'view=overview';
 }
 
 async function route() {
@@ -441,7 +441,11 @@ async function route() {
   devicePage = null;
   overview = null;
   document.body.dataset.view = m ? 'device' : 'overview';
-  if (liveSocket && liveSocket.readyState === WebSocket.OPEN) liveSocket.send(viewMessage());
+  // Another view: reconnect at once, so the hello brings what the new view shows.
+  if (liveSocket && liveSocket.readyState === WebSocket.OPEN) {
+    switchingView = true;
+    liveSocket.close(1000, 'view change');
+  }
   if (m) {
     const id = decodeURIComponent(m[1]);
     buildDevicePage(id);
@@ -488,12 +492,14 @@ async function resyncFromRest() {
 
 let attempt = 0;
 let connectedBefore = false;
+let switchingView = false;
+/** The next hello follows a view switch, not a lost connection: nothing to reload from REST. */
+let afterViewSwitch = false;
 
 function connect() {
-  const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live`);
+  const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live?${viewQuery()}`);
   let resync = false;
   liveSocket = socket;
-  socket.onopen = () => socket.send(viewMessage());
   socket.onmessage = (ev) => {
     let msg;
     try {
@@ -508,8 +514,10 @@ function connect() {
       for (const row of msg.windows) store.add(rowToWindow(fields, row));
       for (const s of msg.status) applyStatus(s);
       if (msg.alerts.length) alerts = msg.alerts;
+      if (msg.top) serverTop = { utilization: msg.top.utilization.map((r) => rowToWindow(fields, r)), bps: msg.top.bps.map((r) => rowToWindow(fields, r)) };
       // After a reconnect, REST fills in what the hello does not carry (the device list, full alerts).
-      if (connectedBefore) void resyncFromRest();
+      if (connectedBefore && !afterViewSwitch) void resyncFromRest();
+      afterViewSwitch = false;
       connectedBefore = true;
     } else if (msg.type === 'windows' && fields) {
       for (const row of msg.rows) store.add(rowToWindow(fields, row));
@@ -530,7 +538,9 @@ function connect() {
   socket.onclose = (ev) => {
     // A resync means "you fell behind": come back at once; anything else backs off with jitter,
     // which spreads the reconnects of many open pages after a dashboard restart.
-    const now = resync || ev.code === CLOSE_RESYNC;
+    const now = resync || ev.code === CLOSE_RESYNC || switchingView;
+    afterViewSwitch = switchingView;
+    switchingView = false;
     const delay = now ? 0 : backoffDelay(attempt, Math.random());
     attempt++;
     setConnection('reconnecting', ev.code === 1008 ? 'refused by server, retrying…' : now ? 'resyncing…' : 'reconnecting…');

@@ -53,7 +53,8 @@ async function assertCleanPage(rec: PageRecorder, origin: string): Promise<void>
     const url = new URL(path, origin).href;
     assert.ok(rec.responses.some((r) => r.url === url && r.status === 200), `${url} loaded with 200 (responses: ${rec.responses.map((r) => `${r.url} ${r.status}`).join(', ')})`);
   }
-  assert.ok(rec.requests.includes(new URL('/live', origin.replace(/^http/, 'ws')).href), 'the page opened the /live WebSocket');
+  const live = new URL('/live?view=', origin.replace(/^http/, 'ws')).href;
+  assert.ok(rec.requests.some((u) => u.startsWith(live)), `the page opened the /live WebSocket for its view (requests: ${rec.requests.join(', ')})`);
   assert.equal(await rec.page.evaluate(() => typeof (globalThis as unknown as { Chart?: unknown }).Chart), 'function', 'chart.js is loaded');
 }
 
@@ -165,6 +166,8 @@ void test('overview and device page against real Kafka and InfluxDB: status, a v
     await influxQuery(config.influx.url, config.influx.database, rollupSelect(config.influx.database, 'interface_window', 60, `time >= ${oldHour}ms AND time < ${oldHour + 3_600_000}ms`));
 
     await page.getByTestId('device-link').first().click();
+    // The device page reconnects /live for its view, so its hello brings that device's windows.
+    await waitFor('the device view connection', () => rec?.requests.some((u) => u.endsWith('/live?view=device&device=edge-1')), 10_000, 50);
     const sel = '[data-testid="interface-card"][data-series-key="edge-1/3"]';
     const card = page.locator(sel);
     await card.waitFor({ timeout: 10_000 });
