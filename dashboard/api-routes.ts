@@ -7,6 +7,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Clock } from '../common/clock.js';
 import { DEVICE_ID_PATTERN, type DeviceConfig } from '../common/config/schema.js';
 import { encodeWindowResult, type WindowResultInput } from '../common/contracts/window-result.js';
+import { encodeAlertEvent } from '../common/contracts/alert-event.js';
+import { encodeDeviceStatus } from '../common/contracts/device-status.js';
 import { ErrorCodes, errorMessage } from '../common/errors.js';
 import { createRateLimitedLog, type Logger } from '../common/log.js';
 import { Counter, type Registry } from '../common/metrics.js';
@@ -134,6 +136,11 @@ export function registerApiRoutes(app: FastifyInstance, log: Logger, deps: ApiDe
   });
 
   app.get('/api/recent', (_req, reply) => reply.type('application/json; charset=utf-8').send(windowsJson(deps.feed.recent())));
+
+  // The live feed's state for a page that (re)loads: the latest status of each device (netmon.status)
+  // and the last alerts (netmon.alerts), as the feed relays them; empty when the feed carries none.
+  app.get('/api/live/status', (_req, reply) => reply.type('application/json; charset=utf-8').send(`[${(deps.feed.statuses?.() ?? []).map(encodeDeviceStatus).join(',')}]`));
+  app.get('/api/live/alerts', (_req, reply) => reply.type('application/json; charset=utf-8').send(`[${(deps.feed.alerts?.() ?? []).map(encodeAlertEvent).join(',')}]`));
 
   app.get('/healthz', { logLevel: 'warn', schema: { response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } } } } }, () => ({ ok: true }));
 

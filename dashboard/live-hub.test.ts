@@ -1,5 +1,5 @@
-// Tests of the live hub's rules with recording fake sockets: origin policy, hello then windows,
-// the slow-client resync drop, and the heartbeat. The real WebSocket path is in server.test.ts.
+// Tests of the live hub's rules with recording fake sockets: origin policy, hello then batched
+// windows, status and alert relay, the slow-client resync drop, and the heartbeat. The real WebSocket path is in server.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
@@ -7,8 +7,18 @@ import type { WebSocket } from 'ws';
 import { silentLogger } from '../common/log.js';
 import { createRegistry } from '../common/metrics.js';
 import { createMemoryFeed } from './feed/window-feed.js';
-import { CLOSE_POLICY, CLOSE_RESYNC, createLiveHub, originAllowed } from './live-hub.js';
+import { CLOSE_POLICY, CLOSE_RESYNC, createLiveHub, LIVE_WINDOW_FIELDS, originAllowed, parseViewMessage, parseViewQuery, rowObject, sendDecision, topInterfaces, type LiveRow, type LiveView } from './live-hub.js';
 import { sampleWindow } from './fakes.js';
+import type { DeviceStatus } from '../common/contracts/device-status.js';
+import type { AlertEvent } from '../common/contracts/alert-event.js';
+
+function sampleStatus(over: Partial<DeviceStatus> = {}): DeviceStatus {
+  return { v: 1, kind: 'device-status', deviceId: 'r1', state: 'up', lastError: null, lastPollAt: 1_700_000_100_000, lastSuccessAt: 1_700_000_100_000, lastPollDurationMs: 12, interfaces: 4, ...over };
+}
+
+function sampleAlert(over: Partial<AlertEvent> = {}): AlertEvent {
+  return { v: 1, kind: 'alert-event', ruleId: 'util-high', deviceId: 'r1', ifIndex: 1, state: 'firing', severity: 'warning', metric: 'inUtilization', value: 91, threshold: 90, windowStart: 1_700_000_040_000, ts: 1_700_000_101_000, message: 'in utilization 91 % > 90 %', ...over };
+}
 
 class FakeSocket extends EventEmitter {
   readyState = 1; // OPEN
@@ -17,8 +27,10 @@ class FakeSocket extends EventEmitter {
   closedWith: { code: number; reason: string } | null = null;
   terminated = false;
   pings = 0;
-  send(msg: string) {
-    this.sent.push(msg);
+  send(msg: string | Buffer, opts?: { binary?: boolean }) {
+    // Frames go out as UTF-8 bytes sent as text (binary: false); hello and resync as strings.
+    if (Buffer.isBuffer(msg) && opts?.binary !== false) throw new Error('a Buffer must be sent as a text frame');
+    this.sent.push(msg.toString());
   }
   close(code: number, reason: string) {
     this.closedWith = { code, reason };
@@ -53,10 +65,11 @@ void test('originAllowed', async (t) => {
   for (const c of cases) await t.test(c.name, () => assert.equal(originAllowed(c.origin, c.host), c.want));
 });
 
-void test('live hub: hello with the recent windows, then each window; foreign origins refused', () => {
+void test('live hub: hello with the recent windows, status and alerts, then batched windows; foreign origins refused', () => {
   const feed = createMemoryFeed();
   feed.push(sampleWindow({ revision: 0 }));
-  const hub = createLiveHub(silentLogger, { feed, registry: createRegistry({ defaultMetrics: false }) }, { maxBufferedBytes: 1024, heartbeatMs: 60_000 });
+  feed.pushStatus(sampleStatus());
+  const hub = createLiveHub(silentLogger, { feed, registry: createRegistry({ defaultMetrics: false }), now: () => 42 }, { maxBufferedBytes: 1024, heartbeatMs: 60_000 });
   hub.start();
   const good = new FakeSocket();
   const foreign = new FakeSocket();
@@ -65,19 +78,52 @@ void test('live hub: hello with the recent windows, then each window; foreign or
   assert.deepEqual(foreign.closedWith, { code: CLOSE_POLICY, reason: 'origin not allowed' });
   assert.deepEqual(foreign.sent, []);
 
+  // Two windows in one turn of the event loop go out as one frame, once flushed.
   feed.push(sampleWindow({ revision: 1 }));
-  assert.deepEqual(types(good), ['hello', 'window']);
-  const hello = JSON.parse(good.sent[0]) as { recent: Array<{ inOctets: unknown; revision: number }> };
-  assert.equal(hello.recent[0].inOctets, '9007199254740993', 'counters travel as exact decimal strings');
+  feed.push(sampleWindow({ ifIndex: 2, revision: 0 }));
+  assert.deepEqual(types(good), ['hello'], 'windows wait for the end of the turn');
+  hub.flush();
+  assert.deepEqual(types(good), ['hello', 'windows']);
+  const hello = JSON.parse(good.sent[0]) as { fields: string[]; windows: LiveRow[]; status: Array<{ deviceId: string; state: string }>; alerts: unknown[] };
+  assert.deepEqual(hello.fields, [...LIVE_WINDOW_FIELDS]);
+  assert.equal(hello.windows.length, 1);
+  const w0 = rowObject(hello.fields, hello.windows[0]);
+  assert.equal(w0.deviceId, 'r1');
+  assert.equal(w0.inBps, 1_200_000);
+  assert.equal(w0.revision, 0);
+  assert.deepEqual(hello.status.map((x) => `${x.deviceId}:${x.state}`), ['r1:up']);
+  assert.deepEqual(hello.alerts, []);
+  const frame = JSON.parse(good.sent[1]) as { sentAt: number; rows: LiveRow[] };
+  assert.equal(frame.sentAt, 42);
+  assert.deepEqual(frame.rows.map((r) => `${rowObject(LIVE_WINDOW_FIELDS, r).ifIndex}r${rowObject(LIVE_WINDOW_FIELDS, r).revision}`), ['1r1', '2r0']);
   assert.equal(hub.clientCount(), 1);
+
+  // Status and alerts are relayed as they come, after the windows queued before them.
+  feed.push(sampleWindow({ ifIndex: 3 }));
+  feed.pushStatus(sampleStatus({ state: 'unreachable', lastPollAt: 1_700_000_200_000, lastError: 'timeout' }));
+  feed.pushAlert(sampleAlert());
+  assert.deepEqual(types(good), ['hello', 'windows', 'windows', 'status', 'alert']);
+  assert.equal((JSON.parse(good.sent[3]) as { status: { state: string } }).status.state, 'unreachable');
+  assert.equal((JSON.parse(good.sent[4]) as { alert: { ruleId: string } }).alert.ruleId, 'util-high');
 
   hub.stop();
   assert.equal(good.closedWith?.code, 1001);
-  feed.push(sampleWindow({ revision: 2 }));
-  assert.equal(good.sent.length, 2, 'no broadcast after stop');
+  feed.push(sampleWindow({ revision: 5 }));
+  hub.flush();
+  assert.equal(good.sent.length, 5, 'no broadcast after stop');
 });
 
-void test('live hub: a slow client is closed for resync; the others keep receiving', () => {
+void test('sendDecision: send within the bound, resync beyond it', async (t) => {
+  const cases = [
+    { name: 'empty buffer', buffered: 0, max: 1024, want: 'send' },
+    { name: 'at the bound', buffered: 1024, max: 1024, want: 'send' },
+    { name: 'one byte over', buffered: 1025, max: 1024, want: 'resync' },
+    { name: 'far over', buffered: 10 * 1024 * 1024, max: 1024, want: 'resync' },
+  ] as const;
+  for (const c of cases) await t.test(c.name, () => assert.equal(sendDecision(c.buffered, c.max), c.want));
+});
+
+void test('live hub: a slow client gets a resync message and a 4000 close; the others keep receiving', () => {
   const feed = createMemoryFeed();
   const registry = createRegistry({ defaultMetrics: false });
   const hub = createLiveHub(silentLogger, { feed, registry }, { maxBufferedBytes: 4 * 1024 * 1024, heartbeatMs: 60_000 });
@@ -88,10 +134,12 @@ void test('live hub: a slow client is closed for resync; the others keep receivi
   hub.accept(fast.asWs(), {});
   slow.bufferedAmount = 5 * 1024 * 1024;
   feed.push(sampleWindow({ windowStart: 0, windowEnd: 60_000 }));
+  hub.flush();
   feed.push(sampleWindow({ windowStart: 60_000, windowEnd: 120_000 }));
+  hub.flush();
   assert.deepEqual(slow.closedWith, { code: CLOSE_RESYNC, reason: 'resync' });
-  assert.deepEqual(types(slow), ['hello']);
-  assert.deepEqual(types(fast), ['hello', 'window', 'window']);
+  assert.deepEqual(types(slow), ['hello', 'resync'], 'nothing but the resync after the bound');
+  assert.deepEqual(types(fast), ['hello', 'windows', 'windows']);
   assert.equal(hub.clientCount(), 1);
   hub.stop();
 });
@@ -112,5 +160,97 @@ void test('live hub: a client that stops answering pings is terminated', (t) => 
   assert.equal(silent.terminated, true);
   assert.equal(answering.terminated, false);
   assert.equal(hub.clientCount(), 1);
+  hub.stop();
+});
+
+void test('parseViewMessage', async (t) => {
+  const cases: Array<{ name: string; text: string; want: LiveView | null }> = [
+    { name: 'all', text: '{"type":"view","view":"all"}', want: { kind: 'all' } },
+    { name: 'overview', text: '{"type":"view","view":"overview"}', want: { kind: 'overview' } },
+    { name: 'device', text: '{"type":"view","view":"device","device":"r1"}', want: { kind: 'device', deviceId: 'r1' } },
+    { name: 'device without id', text: '{"type":"view","view":"device"}', want: null },
+    { name: 'unknown view', text: '{"type":"view","view":"map"}', want: null },
+    { name: 'other type', text: '{"type":"hello"}', want: null },
+    { name: 'not JSON', text: 'view overview', want: null },
+    { name: 'JSON null', text: 'null', want: null },
+  ];
+  for (const c of cases) await t.test(c.name, () => assert.deepEqual(parseViewMessage(c.text), c.want));
+});
+
+void test('topInterfaces: by utilization (unknown speed left out) and by bit/s; device totals never listed', () => {
+  const ws = [
+    sampleWindow({ ifIndex: 1, inUtilization: 5, outUtilization: 60, inBps: 10, outBps: 10 }),
+    sampleWindow({ ifIndex: 2, inUtilization: 30, outUtilization: 1, inBps: 5000, outBps: 0 }),
+    sampleWindow({ ifIndex: 3, inUtilization: null, outUtilization: null, inBps: 9e9, outBps: 0 }),
+    sampleWindow({ ifIndex: null, inBps: 1e12 }),
+  ];
+  const top = topInterfaces(ws, 2);
+  assert.deepEqual(top.utilization.map((w) => w.ifIndex), [1, 2]);
+  assert.deepEqual(top.bps.map((w) => w.ifIndex), [3, 2]);
+});
+
+void test('live hub views: all, overview (device totals + top lists), device; status to every view; bad messages ignored', () => {
+  const feed = createMemoryFeed();
+  const registry = createRegistry({ defaultMetrics: false });
+  const hub = createLiveHub(silentLogger, { feed, registry }, { maxBufferedBytes: 1 << 20, heartbeatMs: 60_000 });
+  hub.start();
+  const all = new FakeSocket();
+  const overview = new FakeSocket();
+  const device = new FakeSocket();
+  for (const s of [all, overview, device]) hub.accept(s.asWs(), {});
+  overview.emit('message', Buffer.from('{"type":"view","view":"overview"}'));
+  device.emit('message', Buffer.from('{"type":"view","view":"device","device":"r2"}'));
+  all.emit('message', Buffer.from('not a view'));
+
+  feed.push(sampleWindow({ deviceId: 'r1', ifIndex: 1, inBps: 100, inUtilization: 50 }));
+  feed.push(sampleWindow({ deviceId: 'r1', ifIndex: null, inBps: 100 }));
+  feed.push(sampleWindow({ deviceId: 'r2', ifIndex: 7, inBps: 900, inUtilization: 10 }));
+  hub.flush();
+  type Frame = { rows: LiveRow[]; top?: { utilization: LiveRow[]; bps: LiveRow[] } };
+  const last = (s: FakeSocket) => JSON.parse(s.sent[s.sent.length - 1]) as Frame;
+  const keys = (rows: LiveRow[]) => rows.map((r) => `${r[0]}/${r[1] ?? '-'}`);
+  assert.deepEqual(keys(last(all).rows), ['r1/1', 'r1/-', 'r2/7']);
+  assert.deepEqual(keys(last(overview).rows), ['r1/-'], 'the overview gets the device totals');
+  assert.deepEqual(keys(last(overview).top?.utilization ?? []), ['r1/1', 'r2/7']);
+  assert.deepEqual(keys(last(overview).top?.bps ?? []), ['r2/7', 'r1/1']);
+  assert.deepEqual(keys(last(device).rows), ['r2/7']);
+
+  // A batch with nothing for r2: the device view gets no frame; the others do.
+  feed.push(sampleWindow({ deviceId: 'r1', ifIndex: 1, windowStart: 1_700_000_100_000, windowEnd: 1_700_000_160_000, inBps: 1, inUtilization: 1 }));
+  hub.flush();
+  assert.deepEqual(types(device), ['hello', 'windows']);
+  assert.deepEqual(types(overview), ['hello', 'windows', 'windows']);
+  assert.deepEqual(keys(last(overview).top?.utilization ?? []), ['r2/7', 'r1/1'], 'the top lists follow the latest window of each interface');
+
+  feed.pushStatus({ v: 1, kind: 'device-status', deviceId: 'r1', state: 'up', lastError: null, lastPollAt: 1, lastSuccessAt: 1, lastPollDurationMs: 1, interfaces: 1 });
+  for (const s of [all, overview, device]) assert.equal(types(s).at(-1), 'status');
+  hub.stop();
+});
+
+void test('parseViewQuery and the hello of each view', () => {
+  assert.deepEqual(parseViewQuery({ view: 'overview' }), { kind: 'overview' });
+  assert.deepEqual(parseViewQuery({ view: 'device', device: 'r2' }), { kind: 'device', deviceId: 'r2' });
+  assert.deepEqual(parseViewQuery({ view: 'device' }), { kind: 'all' });
+  assert.deepEqual(parseViewQuery({}), { kind: 'all' });
+  assert.deepEqual(parseViewQuery(undefined), { kind: 'all' });
+
+  const feed = createMemoryFeed();
+  feed.push(sampleWindow({ deviceId: 'r1', ifIndex: 1, inUtilization: 50 }));
+  feed.push(sampleWindow({ deviceId: 'r1', ifIndex: null }));
+  feed.push(sampleWindow({ deviceId: 'r2', ifIndex: 7, inUtilization: 10 }));
+  const hub = createLiveHub(silentLogger, { feed, registry: createRegistry({ defaultMetrics: false }) }, { maxBufferedBytes: 1 << 20, heartbeatMs: 60_000 });
+  hub.start();
+  const sockets = { all: new FakeSocket(), overview: new FakeSocket(), device: new FakeSocket() };
+  hub.accept(sockets.all.asWs(), {});
+  hub.accept(sockets.overview.asWs(), { view: { kind: 'overview' } });
+  hub.accept(sockets.device.asWs(), { view: { kind: 'device', deviceId: 'r2' } });
+  type Hello = { windows: LiveRow[]; top?: { utilization: LiveRow[] } };
+  const hello = (s: FakeSocket) => JSON.parse(s.sent[0]) as Hello;
+  const keys = (rows: LiveRow[]) => rows.map((r) => `${r[0]}/${r[1] ?? '-'}`);
+  assert.deepEqual(keys(hello(sockets.all).windows), ['r1/1', 'r1/-', 'r2/7']);
+  assert.equal(hello(sockets.all).top, undefined);
+  assert.deepEqual(keys(hello(sockets.overview).windows), ['r1/-'], 'the overview hello: device totals');
+  assert.deepEqual(keys(hello(sockets.overview).top?.utilization ?? []), ['r1/1', 'r2/7'], 'and the top lists, from windows taken before the hub started');
+  assert.deepEqual(keys(hello(sockets.device).windows), ['r2/7']);
   hub.stop();
 });

@@ -1,16 +1,33 @@
-// The live hub: the browsers connected to WebSocket /live and the windows broadcast to them.
-// Protocol (server -> client only, JSON text frames): on connect {"type":"hello","recent":[...]},
-// then {"type":"window","window":{...}} per accepted window; counters are decimal strings (the
-// WindowResult wire form). Rules: browsers from another origin are refused (close 1008) so a
-// foreign page cannot read the traffic data; each window is serialized once per broadcast, not once
-// per client; a client whose send buffer passes the bound is closed with 4000 "resync" (it
-// reconnects and gets a fresh hello) so a slow client costs bounded memory and never blocks others;
-// peers that stop answering pings are terminated so half-open connections do not pile up.
+// The live hub: the browsers connected to WebSocket /live and what is broadcast to them.
+// Protocol (server -> client only, JSON text frames, docs/dashboard.md):
+//   {"type":"hello","fields":[...],"windows":[[...],...],"status":[...],"alerts":[...]} on connect;
+//   {"type":"windows","sentAt":ms,"rows":[[...],...]} for the windows accepted since the last frame;
+//   {"type":"status","status":{DeviceStatus}} and {"type":"alert","alert":{AlertEvent}} as they come;
+//   {"type":"resync"} then close 4000 "resync" for a client that fell behind.
+// Client -> server, optional: {"type":"view","view":"all"|"overview"} or
+// {"type":"view","view":"device","device":ID} narrows the windows frames to what that page shows:
+// "all" (the default) every window; "overview" the device totals plus "top" (the top interfaces
+// by utilization and by bit/s over the latest window of every interface); "device" that device's
+// windows. The same views can be asked for in the URL (/live?view=overview,
+// /live?view=device&device=ID), which also fits the hello to the view (the overview's hello: the
+// device totals and the top lists, not every interface's windows). Status and alerts go to every view.
+// A window travels as a row: its values in the order of `fields` (LIVE_WINDOW_FIELDS), the rates
+// the page shows without the exact counters (those come from REST), which keeps a frame ~5x smaller
+// than the WindowResult wire form. Rows carry (deviceId, ifIndex, windowStart, revision), so the
+// client keeps the highest revision and drops duplicates.
+// Rules: browsers from another origin are refused (close 1008) so a foreign page cannot read the
+// traffic data; windows accepted in one turn of the event loop go out as one text frame, serialized
+// and UTF-8 encoded once for all clients; a client whose send buffer (ws bufferedAmount) passes the
+// bound gets nothing more but a "resync" message and a 4000 close (it reconnects and reloads from
+// REST), so a slow client costs bounded memory and never delays the others; peers that stop
+// answering pings are terminated.
 import { WebSocket } from 'ws';
-import { encodeWindowResult, type WindowResult } from '../common/contracts/window-result.js';
+import { encodeAlertEvent, type AlertEvent } from '../common/contracts/alert-event.js';
+import { encodeDeviceStatus, type DeviceStatus } from '../common/contracts/device-status.js';
+import type { WindowResult } from '../common/contracts/window-result.js';
 import type { Logger } from '../common/log.js';
 import { Counter, Gauge, type Registry } from '../common/metrics.js';
-import type { WindowFeed } from './feed/window-feed.js';
+import type { FeedEvent, WindowFeed } from './feed/window-feed.js';
 
 export const CLOSE_POLICY = 1008;
 export const CLOSE_RESYNC = 4000;
@@ -24,13 +41,35 @@ export interface LiveHubOptions {
 }
 
 export interface LiveHub {
-  /** Takes a freshly upgraded socket: checks its origin, sends hello, adds it to the broadcast. */
-  accept(socket: WebSocket, headers: { origin?: string; host?: string }): void;
+  /** Takes a freshly upgraded socket: checks its origin, sends the hello of its view, adds it to the broadcast. */
+  accept(socket: WebSocket, headers: { origin?: string; host?: string; view?: LiveView }): void;
   /** Subscribes to the feed and starts the heartbeat. */
   start(): void;
   /** Unsubscribes and closes every client (1001 going away). */
   stop(): void;
   clientCount(): number;
+  /** Sends the windows queued so far now instead of at the end of this event-loop turn. */
+  flush(): void;
+}
+
+/** The WindowResult fields a live row carries, in row order. */
+export const LIVE_WINDOW_FIELDS = [
+  'deviceId', 'ifIndex', 'ifName', 'windowStart', 'windowEnd', 'inBps', 'outBps', 'inPps', 'outPps',
+  'inAvgPacketSize', 'outAvgPacketSize', 'speed', 'inUtilization', 'outUtilization', 'peakInBps', 'peakOutBps',
+  'coverage', 'sampleCount', 'revision',
+] as const satisfies ReadonlyArray<keyof WindowResult>;
+
+export type LiveRow = Array<string | number | null>;
+
+export function windowRow(w: WindowResult): LiveRow {
+  return LIVE_WINDOW_FIELDS.map((f) => w[f]);
+}
+
+/** The inverse of windowRow, for clients written in TypeScript (the bench, tests). */
+export function rowObject(fields: readonly string[], row: LiveRow): Record<string, string | number | null> {
+  const out: Record<string, string | number | null> = {};
+  fields.forEach((f, i) => (out[f] = row[i]));
+  return out;
 }
 
 /**
@@ -50,42 +89,189 @@ export function originAllowed(origin: string | undefined, host: string | undefin
   return url.host.toLowerCase() === host.toLowerCase();
 }
 
-export function windowMessage(w: WindowResult): string {
-  return `{"type":"window","window":${encodeWindowResult(w)}}`;
+export function windowsMessage(windows: readonly WindowResult[], sentAt: number): string {
+  return `{"type":"windows","sentAt":${sentAt},"rows":${JSON.stringify(windows.map(windowRow))}}`;
 }
 
-export function helloMessage(recent: readonly WindowResult[]): string {
-  return `{"type":"hello","recent":[${recent.map(encodeWindowResult).join(',')}]}`;
+export function helloMessage(recent: readonly WindowResult[], status: readonly DeviceStatus[] = [], alerts: readonly AlertEvent[] = [], top?: { utilization: WindowResult[]; bps: WindowResult[] }): string {
+  const topPart = top ? `,"top":{"utilization":${JSON.stringify(top.utilization.map(windowRow))},"bps":${JSON.stringify(top.bps.map(windowRow))}}` : '';
+  return `{"type":"hello","fields":${JSON.stringify(LIVE_WINDOW_FIELDS)},"windows":${JSON.stringify(recent.map(windowRow))},"status":[${status.map(encodeDeviceStatus).join(',')}],"alerts":[${alerts.map(encodeAlertEvent).join(',')}]${topPart}}`;
 }
 
-export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: Registry }, opts: LiveHubOptions): LiveHub {
-  const clients = new Map<WebSocket, { alive: boolean }>();
+export function eventMessage(e: FeedEvent): string {
+  return e.type === 'status' ? `{"type":"status","status":${encodeDeviceStatus(e.status)}}` : `{"type":"alert","alert":${encodeAlertEvent(e.alert)}}`;
+}
+
+export const RESYNC_MESSAGE = '{"type":"resync"}';
+
+/** What a client asked to receive (see the protocol above). */
+export type LiveView = { kind: 'all' } | { kind: 'overview' } | { kind: 'device'; deviceId: string };
+
+/** How many interfaces each top list of an overview frame holds. */
+export const OVERVIEW_TOP_N = 10;
+
+/** A client's view message, or null when the text is not one (it is then ignored and counted). */
+export function parseViewMessage(text: string): LiveView | null {
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof m !== 'object' || m === null) return null;
+  const o = m as Record<string, unknown>;
+  if (o.type !== 'view') return null;
+  if (o.view === 'all') return { kind: 'all' };
+  if (o.view === 'overview') return { kind: 'overview' };
+  if (o.view === 'device' && typeof o.device === 'string' && o.device.length > 0 && o.device.length <= 128) return { kind: 'device', deviceId: o.device };
+  return null;
+}
+
+/**
+ * The view asked for in the /live URL (`?view=overview`, `?view=device&device=ID`), so the hello
+ * already fits it; anything else (or nothing) is the "all" view.
+ */
+export function parseViewQuery(query: unknown): LiveView {
+  const q = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
+  if (q.view === 'overview') return { kind: 'overview' };
+  if (q.view === 'device' && typeof q.device === 'string' && q.device.length > 0 && q.device.length <= 128) return { kind: 'device', deviceId: q.device };
+  return { kind: 'all' };
+}
+
+const viewKey = (v: LiveView) => (v.kind === 'device' ? `device:${v.deviceId}` : v.kind);
+
+const utilizationScore = (w: WindowResult) => (w.inUtilization === null && w.outUtilization === null ? null : Math.max(w.inUtilization ?? 0, w.outUtilization ?? 0));
+
+/** The n interfaces with the highest utilization (unknown speed left out) and the highest in + out bit/s. */
+export function topInterfaces(latest: Iterable<WindowResult>, n: number): { utilization: WindowResult[]; bps: WindowResult[] } {
+  const all = [...latest].filter((w) => w.ifIndex !== null);
+  const byKey = (a: WindowResult, b: WindowResult) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : (a.ifIndex ?? 0) - (b.ifIndex ?? 0));
+  const utilization = all
+    .filter((w) => utilizationScore(w) !== null)
+    .sort((a, b) => (utilizationScore(b) ?? 0) - (utilizationScore(a) ?? 0) || byKey(a, b))
+    .slice(0, n);
+  const bps = all.sort((a, b) => b.outBps + b.inBps - (a.outBps + a.inBps) || byKey(a, b)).slice(0, n);
+  return { utilization, bps };
+}
+
+/**
+ * The windows frame for one view of a batch, or null when the view has nothing in it. `top` is
+ * asked only for overview frames (it looks at every interface's latest window).
+ */
+export function viewFrame(view: LiveView, batch: readonly WindowResult[], top: () => { utilization: WindowResult[]; bps: WindowResult[] }, sentAt: number): { msg: string; rows: number } | null {
+  if (view.kind === 'all') return { msg: windowsMessage(batch, sentAt), rows: batch.length };
+  if (view.kind === 'device') {
+    const mine = batch.filter((w) => w.deviceId === view.deviceId);
+    return mine.length === 0 ? null : { msg: windowsMessage(mine, sentAt), rows: mine.length };
+  }
+  const totals = batch.filter((w) => w.ifIndex === null);
+  const t = top();
+  const rows = (ws: readonly WindowResult[]) => JSON.stringify(ws.map(windowRow));
+  return { msg: `{"type":"windows","sentAt":${sentAt},"rows":${rows(totals)},"top":{"utilization":${rows(t.utilization)},"bps":${rows(t.bps)}}}`, rows: totals.length + t.utilization.length + t.bps.length };
+}
+
+/**
+ * The slow-client policy: send while the client's unsent bytes are within the bound, else drop it
+ * for resync. Checked before each send, so one frame may take a client past the bound once.
+ */
+export function sendDecision(bufferedAmount: number, maxBufferedBytes: number): 'send' | 'resync' {
+  return bufferedAmount > maxBufferedBytes ? 'resync' : 'send';
+}
+
+export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: Registry; now?: () => number }, opts: LiveHubOptions): LiveHub {
+  const now = deps.now ?? Date.now;
+  const clients = new Map<WebSocket, { alive: boolean; view: LiveView }>();
+  /** The latest window of every interface, for the overview's top lists. */
+  const latestIface = new Map<string, WindowResult>();
   const connections = new Counter({ name: 'netmon_dashboard_ws_connections_total', help: 'WebSocket clients accepted', registers: [deps.registry] });
   const rejected = new Counter({ name: 'netmon_dashboard_ws_rejected_total', help: 'WebSocket clients refused (origin not allowed)', registers: [deps.registry] });
   const dropped = new Counter({ name: 'netmon_dashboard_ws_slow_dropped_total', help: 'WebSocket clients closed for resync because their send buffer was full', registers: [deps.registry] });
   const timedOut = new Counter({ name: 'netmon_dashboard_ws_timeouts_total', help: 'WebSocket clients terminated for not answering pings', registers: [deps.registry] });
-  const sent = new Counter({ name: 'netmon_dashboard_ws_windows_sent_total', help: 'Window messages sent to WebSocket clients', registers: [deps.registry] });
+  const sent = new Counter({ name: 'netmon_dashboard_ws_windows_sent_total', help: 'Window rows sent to WebSocket clients', registers: [deps.registry] });
+  const frames = new Counter({ name: 'netmon_dashboard_ws_frames_total', help: 'Frames (windows batches, status, alerts) sent to WebSocket clients', registers: [deps.registry] });
+  const badMessages = new Counter({ name: 'netmon_dashboard_ws_bad_messages_total', help: 'Client messages that are not a view message (ignored)', registers: [deps.registry] });
   new Gauge({ name: 'netmon_dashboard_ws_clients', help: 'Connected WebSocket clients', registers: [deps.registry], collect() { this.set(clients.size); } });
 
-  let unsubscribe: (() => void) | null = null;
+  const unsubscribe: Array<() => void> = [];
   let heartbeat: NodeJS.Timeout | null = null;
+  let pending: WindowResult[] = [];
+  let flushScheduled: NodeJS.Immediate | null = null;
 
-  function broadcast(w: WindowResult): void {
-    if (clients.size === 0) return;
-    const msg = windowMessage(w);
-    for (const socket of clients.keys()) {
+  /**
+   * Sends each client the frame of its view (null = nothing for it) while within its bound; drops
+   * the others for resync. Each distinct view's frame is serialized and UTF-8 encoded once (ws would
+   * otherwise encode the string again for every client).
+   */
+  function sendAll(frameOf: (view: LiveView) => { msg: string; rows: number } | null): void {
+    const cache = new Map<string, { bytes: Buffer; rows: number } | null>();
+    for (const [socket, state] of clients) {
       if (socket.readyState !== WebSocket.OPEN) continue;
-      if (socket.bufferedAmount > opts.maxBufferedBytes) {
-        // The close frame queues behind the backlog; ws destroys the socket if the peer never answers.
+      const key = viewKey(state.view);
+      let frame = cache.get(key);
+      if (frame === undefined) {
+        const f = frameOf(state.view);
+        frame = f === null ? null : { bytes: Buffer.from(f.msg, 'utf8'), rows: f.rows };
+        cache.set(key, frame);
+      }
+      if (frame === null) continue;
+      const { bytes, rows } = frame;
+      if (sendDecision(socket.bufferedAmount, opts.maxBufferedBytes) === 'resync') {
+        // Both queue behind the backlog; ws destroys the socket if the peer never answers the close.
         clients.delete(socket);
         dropped.inc();
         log.warn({ bufferedBytes: socket.bufferedAmount }, 'slow WebSocket client dropped for resync');
+        socket.send(RESYNC_MESSAGE);
         socket.close(CLOSE_RESYNC, 'resync');
         continue;
       }
-      socket.send(msg);
-      sent.inc();
+      socket.send(bytes, { binary: false });
+      frames.inc();
+      if (rows > 0) sent.inc(rows);
     }
+  }
+
+  function flush(): void {
+    if (flushScheduled) clearImmediate(flushScheduled);
+    flushScheduled = null;
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    if (clients.size === 0) return;
+    const sentAt = now();
+    let top: { utilization: WindowResult[]; bps: WindowResult[] } | null = null;
+    sendAll((view) => viewFrame(view, batch, () => (top ??= topInterfaces(latestIface.values(), OVERVIEW_TOP_N)), sentAt));
+  }
+
+  function onWindow(w: WindowResult): void {
+    noteLatest(w);
+    pending.push(w);
+    // Everything accepted in this turn of the event loop (a Kafka batch, a processor flush) goes as one frame.
+    flushScheduled ??= setImmediate(flush);
+  }
+
+  function onEvent(e: FeedEvent): void {
+    flush(); // keep the order the feed saw
+    if (clients.size > 0) {
+      const msg = eventMessage(e);
+      sendAll(() => ({ msg, rows: 0 }));
+    }
+  }
+
+  /** The hello of a view: the recent windows it shows (the overview: device totals and the top lists). */
+  function hello(view: LiveView): string {
+    const status = deps.feed.statuses?.() ?? [];
+    const alerts = deps.feed.alerts?.() ?? [];
+    const recent = deps.feed.recent();
+    if (view.kind === 'all') return helloMessage(recent, status, alerts);
+    if (view.kind === 'device') return helloMessage(recent.filter((w) => w.deviceId === view.deviceId), status, alerts);
+    return helloMessage(recent.filter((w) => w.ifIndex === null), status, alerts, topInterfaces(latestIface.values(), OVERVIEW_TOP_N));
+  }
+
+  function noteLatest(w: WindowResult): void {
+    if (w.ifIndex === null) return;
+    const key = `${w.deviceId}/${w.ifIndex}`;
+    const prev = latestIface.get(key);
+    if (!prev || w.windowStart >= prev.windowStart) latestIface.set(key, w);
   }
 
   function ping(): void {
@@ -109,29 +295,45 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
         socket.close(CLOSE_POLICY, 'origin not allowed');
         return;
       }
-      const state = { alive: true };
+      const state: { alive: boolean; view: LiveView } = { alive: true, view: headers.view ?? { kind: 'all' } };
+      // Queued windows go to the others first: the hello already holds them (they are in recent()).
+      flush();
       // hello and the registration happen in one synchronous step, so no window falls in between.
-      socket.send(helloMessage(deps.feed.recent()));
+      socket.send(hello(state.view));
       clients.set(socket, state);
       connections.inc();
       socket.on('pong', () => {
         state.alive = true;
       });
+      socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+        const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+        const view = parseViewMessage(text);
+        if (view) state.view = view;
+        else badMessages.inc();
+      });
       socket.on('close', () => clients.delete(socket));
       socket.on('error', (err) => log.debug({ err: err.message }, 'WebSocket client error'));
     },
     start() {
-      unsubscribe ??= deps.feed.subscribe(broadcast);
+      if (unsubscribe.length === 0) {
+        // Windows the feed took before the hub started count for the overview's top lists too.
+        for (const w of deps.feed.recent()) noteLatest(w);
+        unsubscribe.push(deps.feed.subscribe(onWindow));
+        if (deps.feed.subscribeEvents) unsubscribe.push(deps.feed.subscribeEvents(onEvent));
+      }
       heartbeat ??= setInterval(ping, opts.heartbeatMs);
     },
     stop() {
-      unsubscribe?.();
-      unsubscribe = null;
+      for (const u of unsubscribe.splice(0)) u();
+      if (flushScheduled) clearImmediate(flushScheduled);
+      flushScheduled = null;
+      pending = [];
       if (heartbeat) clearInterval(heartbeat);
       heartbeat = null;
       for (const socket of clients.keys()) socket.close(CLOSE_GOING_AWAY, 'server stopping');
       clients.clear();
     },
     clientCount: () => clients.size,
+    flush,
   };
 }

@@ -13,6 +13,7 @@ import type { WindowStore } from '../common/store/influx.js';
 import { createMemoryFeed, type MemoryFeed } from './feed/window-feed.js';
 import { createFakeStore, sampleWindow } from './fakes.js';
 import { createDashboard, type Dashboard } from './server.js';
+import { LIVE_WINDOW_FIELDS, rowObject, type LiveRow } from './live-hub.js';
 
 const COMMUNITY = 'c0mmunity-s3cret';
 const AUTH_KEY = 'auth-passphrase-s3cret';
@@ -163,8 +164,9 @@ void test('GET /api/recent, /healthz, /metrics', async (t) => {
 
 interface LiveMessage {
   type: string;
-  recent?: Array<Record<string, unknown>>;
-  window?: Record<string, unknown>;
+  fields?: string[];
+  windows?: LiveRow[];
+  rows?: LiveRow[];
 }
 
 function liveClient(url: string, origin?: string) {
@@ -197,17 +199,18 @@ void test('WebSocket /live: hello, live windows, origin policy, clean stop', asy
   for (const c of [browser, script]) {
     const hello = await c.next();
     assert.equal(hello.type, 'hello');
-    assert.equal(hello.recent?.length, 1);
-    assert.equal(hello.recent?.[0].inOctets, '9007199254740993');
+    assert.equal(hello.windows?.length, 1);
+    assert.equal(rowObject(hello.fields ?? [], hello.windows?.[0] ?? []).windowStart, 0);
   }
 
   feed.push(sampleWindow({ windowStart: 60_000, windowEnd: 120_000, revision: 2 }));
   for (const c of [browser, script]) {
     const m = await c.next();
-    assert.equal(m.type, 'window');
-    assert.equal(m.window?.windowStart, 60_000);
-    assert.equal(m.window?.revision, 2);
-    assert.equal(m.window?.outOctets, '750000');
+    assert.equal(m.type, 'windows');
+    const w = rowObject(LIVE_WINDOW_FIELDS, m.rows?.[0] ?? []);
+    assert.equal(w.windowStart, 60_000);
+    assert.equal(w.revision, 2);
+    assert.equal(w.outBps, 100_000);
   }
 
   const foreign = liveClient(wsUrl, 'http://evil.example');

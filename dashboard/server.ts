@@ -10,7 +10,8 @@ import type { NetmonConfig } from '../common/config/schema.js';
 import type { Component } from '../common/lifecycle.js';
 import type { Logger } from '../common/log.js';
 import { registerApiRoutes, type ApiDeps } from './api-routes.js';
-import { createLiveHub, type LiveHubOptions } from './live-hub.js';
+import { registerHistoryRoutes } from './history-routes.js';
+import { createLiveHub, parseViewQuery, type LiveHubOptions } from './live-hub.js';
 import { ASSET_URLS, loadAssets, type Assets } from './static-assets.js';
 import { assertSafeListen, registerSecurity } from './auth/plugin.js';
 import { originAllowed as originInAllowList } from './auth/policy.js';
@@ -30,6 +31,8 @@ export type DashboardDeps = Omit<ApiDeps, 'clock'> & {
   admin?: DeviceAdmin;
   /** The alerts API and page; its writes are guarded like every other write. */
   alerts?: Omit<AlertRoutesOptions, 'registry' | 'log' | 'clock' | 'preHandler'>;
+  /** The processor's window length, for history timelines with no stored window yet (default 60). */
+  windowSeconds?: number;
 };
 
 export interface Dashboard extends Component {
@@ -73,6 +76,7 @@ export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboa
     registerApiRoutes(scoped, log, { ...deps, ...(admin ? { devices: () => admin.store.list() } : {}), clock: deps.clock ?? systemClock });
     if (admin) registerDeviceRoutes(scoped, log, { store: admin.store, probe: admin.probe, guard: security.guard, statusOf: deps.statusOf, recentInterfaces: (id) => interfacesInWindows(deps.feed.recent(), id) });
     registerAdminPages(scoped);
+    registerHistoryRoutes(scoped, log, { store: deps.store, clock: deps.clock ?? systemClock, registry: deps.registry, windowSeconds: deps.windowSeconds });
 
     for (const path of ASSET_URLS) {
       scoped.get(path, (_req, reply) => {
@@ -87,7 +91,7 @@ export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboa
     scoped.get('/live', { websocket: true }, (socket, req) => {
       // An origin listed in dashboard.auth.allowedOrigins is trusted; for any other the hub requires the page's own origin.
       const listed = req.headers.origin !== undefined && originInAllowList(req.headers.origin, undefined, config.dashboard.auth.allowedOrigins);
-      hub.accept(socket, { origin: listed ? undefined : req.headers.origin, host: req.headers.host });
+      hub.accept(socket, { origin: listed ? undefined : req.headers.origin, host: req.headers.host, view: parseViewQuery(req.query) });
     });
     done();
   });

@@ -38,7 +38,7 @@ export function findPackageRoot(from: string, name = 'netmon'): string {
 }
 
 /** The URL paths the page needs, each served from memory. */
-export const ASSET_URLS = ['/', '/app.js', '/app.css', '/vendor/chart.umd.js'] as const;
+export const ASSET_URLS = ['/', '/app.js', '/app.css', '/vendor/chart.umd.js', '/live-model.js'] as const;
 export type AssetUrl = (typeof ASSET_URLS)[number];
 
 /** Where each URL path's file lives on disk. */
@@ -52,6 +52,7 @@ export function assetPaths(): ReadonlyMap<AssetUrl, { file: string; contentType:
     ['/app.js', { file: join(publicDir, 'app.js'), contentType: JS }],
     ['/app.css', { file: join(publicDir, 'app.css'), contentType: CSS }],
     ['/vendor/chart.umd.js', { file: join(chartDir, 'chart.umd.js'), contentType: JS }],
+    ['/live-model.js', { file: join(publicDir, 'live-model.js'), contentType: JS }],
   ]);
 }
 

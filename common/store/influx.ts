@@ -50,6 +50,55 @@ export interface WindowStore {
   ensureDatabase(): Promise<void>;
   writeWindows(windows: readonly WindowResultInput[]): Promise<void>;
   queryWindows(q: WindowQuery): Promise<WindowResultInput[]>;
+  /** The rates of one series at one resolution, for the dashboard's history charts (stores that can). */
+  queryHistory?(q: HistoryQuery): Promise<HistoryRow[]>;
+}
+
+/** Which stored data a history query reads: the 1-minute windows or the 1-hour rollups. */
+export type HistoryResolution = 'raw' | 'rollup';
+
+export interface HistoryQuery {
+  deviceId: string;
+  /** An interface, or null for the device rollup. */
+  ifIndex: number | null;
+  fromMs: number;
+  toMs: number;
+  resolution: HistoryResolution;
+}
+
+/** One stored window (raw) or hour (rollup): only the slots that have data come back. */
+export interface HistoryRow {
+  t: number;
+  /** The window's end (raw rows), from which the timeline's step follows; null for rollups. */
+  windowEnd: number | null;
+  inBps: number;
+  outBps: number;
+  inUtilization: number | null;
+  outUtilization: number | null;
+  peakInBps: number;
+  peakOutBps: number;
+  coverage: number;
+}
+
+const HISTORY_FIELDS = '"in_bps", "out_bps", "in_utilization", "out_utilization", "peak_in_bps", "peak_out_bps", "coverage"';
+/** The rollup's expressions for the same fields, to aggregate raw windows the continuous query has not rolled up yet. */
+const historyRollupFields = (windowSeconds: number) =>
+  `mean("in_bps") AS "in_bps", mean("out_bps") AS "out_bps", mean("in_utilization") AS "in_utilization", mean("out_utilization") AS "out_utilization", max("peak_in_bps") AS "peak_in_bps", max("peak_out_bps") AS "peak_out_bps", sum("coverage") * ${windowSeconds / 3600} AS "coverage"`;
+
+export function historyRow(row: Record<string, unknown> & { time: Date }): HistoryRow {
+  const num = (k: string): number => (typeof row[k] === 'number' ? (row[k]) : 0);
+  const opt = (k: string): number | null => (typeof row[k] === 'number' ? (row[k]) : null);
+  return {
+    t: row.time.getTime(),
+    windowEnd: opt('window_end_ms'),
+    inBps: num('in_bps'),
+    outBps: num('out_bps'),
+    inUtilization: opt('in_utilization'),
+    outUtilization: opt('out_utilization'),
+    peakInBps: num('peak_in_bps'),
+    peakOutBps: num('peak_out_bps'),
+    coverage: num('coverage'),
+  };
 }
 
 export function windowToPoint(w: WindowResultInput): IPoint {
@@ -211,6 +260,33 @@ export function createInfluxStore(cfg: NetmonConfig['influx'], opts: { windowSec
         return out.sort((a, b) => a.windowStart - b.windowStart || (a.ifIndex ?? Infinity) - (b.ifIndex ?? Infinity));
       } catch (err) {
         throw wrap('query', err);
+      }
+    },
+    async queryHistory(q) {
+      const measurement = q.ifIndex === null ? MEASUREMENT_DEVICE : MEASUREMENT_INTERFACE;
+      const series = `"device" = ${Influx.escape.stringLit(q.deviceId)}${q.ifIndex === null ? '' : ` AND "if_index" = ${Influx.escape.stringLit(String(q.ifIndex))}`}`;
+      const range = (from: number, to: number) => `time >= ${Math.floor(from)}ms AND time < ${Math.floor(to)}ms`;
+      const db = Influx.escape.quoted(cfg.database);
+      try {
+        if (q.resolution === 'raw') {
+          const rows = await influx.query<Row>(`SELECT ${HISTORY_FIELDS}, "window_end_ms" FROM ${db}."${RP_RAW}"."${measurement}" WHERE ${series} AND ${range(q.fromMs, q.toMs)}`, { precision: 'ms' });
+          return rows.map(historyRow);
+        }
+        const rolled = (await influx.query<Row>(`SELECT ${HISTORY_FIELDS} FROM ${db}."${RP_ROLLUP}"."${measurement}${ROLLUP_SUFFIX}" WHERE ${series} AND ${range(q.fromMs, q.toMs)}`, { precision: 'ms' })).map(historyRow);
+        // The continuous query runs every 15 minutes, so its newest hours lag or are missing: the last
+        // two hours come from the raw windows, aggregated the same way, wherever those have data.
+        const hour = 3_600_000;
+        const recentFrom = Math.max(q.fromMs, Math.floor(q.toMs / hour) * hour - 2 * hour);
+        const byHour = new Map(rolled.map((r) => [r.t, r]));
+        const recent = await influx.query<Row>(
+          `SELECT ${historyRollupFields(windowSeconds)} FROM ${db}."${RP_RAW}"."${measurement}" WHERE ${series} AND ${range(recentFrom, q.toMs)} GROUP BY time(1h)`,
+          { precision: 'ms' },
+        );
+        // GROUP BY time returns every hour of the range; an hour without windows has no coverage value.
+        for (const r of recent) if (typeof r.coverage === 'number') byHour.set(r.time.getTime(), historyRow(r));
+        return [...byHour.values()].sort((a, b) => a.t - b.t);
+      } catch (err) {
+        throw wrap('history query', err);
       }
     },
   };

@@ -2,12 +2,16 @@
 // feed (recent buffer + subscribers). Every dashboard instance must see every record, so each one
 // joins its own consumer group (prefix-hostname-pid-random), starts at the latest offset and
 // commits nothing: history comes from InfluxDB, not from replaying the topic.
+// It also consumes netmon.status (compacted: read from the beginning, so the latest status of every
+// device is known at once) and netmon.alerts (from the latest offset), relayed to event subscribers.
 // Rules: a record that does not decode is counted and logged (rate limited), never fatal; a
 // consumer crash kafkajs will not restart itself is reported to the failure sink.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createKafka, prepareTopics, type Consumer } from '../../common/bus/kafka.js';
 import type { NetmonConfig } from '../../common/config/schema.js';
+import { decodeAlertEvent } from '../../common/contracts/alert-event.js';
+import { decodeDeviceStatus } from '../../common/contracts/device-status.js';
 import { decodeWindowResult } from '../../common/contracts/window-result.js';
 import { errorMessage } from '../../common/errors.js';
 import type { Component, FailureSink } from '../../common/lifecycle.js';
@@ -29,6 +33,8 @@ export function createKafkaWindowFeed(
 ): KafkaWindowFeed {
   const name = 'dashboard-window-feed';
   const topic = config.kafka.topics.windows;
+  const statusTopic = config.kafka.topics.status;
+  const alertsTopic = config.kafka.topics.alerts;
   const groupId = `${config.dashboard.groupIdPrefix}-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   const kafka = createKafka(log, config.kafka, 'dashboard');
   const feed = createMemoryFeed({ perSeries: config.dashboard.recentWindows });
@@ -41,6 +47,18 @@ export function createKafkaWindowFeed(
     resolveReady = resolve;
   });
   let consumer: Consumer | null = null;
+
+  /** Decodes and relays a status or alert record; a bad one is counted and skipped like a bad window. */
+  function handleEvent(from: string, value: Buffer | null, partition: number, offset: string): void {
+    received.inc();
+    try {
+      if (from === statusTopic) feed.pushStatus(decodeDeviceStatus(value));
+      else feed.pushAlert(decodeAlertEvent(value));
+    } catch (err) {
+      bad.inc();
+      limited(`decode-${from}`, 'warn', { topic: from, partition, offset, err: errorMessage(err) }, 'skipped a record that does not decode (or a subscriber failed)');
+    }
+  }
 
   function handle(value: Buffer | null, partition: number, offset: string): void {
     received.inc();
@@ -65,6 +83,9 @@ export function createKafkaWindowFeed(
     groupId,
     subscribe: (listener) => feed.subscribe(listener),
     recent: () => feed.recent(),
+    subscribeEvents: (listener) => feed.subscribeEvents(listener),
+    statuses: () => feed.statuses(),
+    alerts: () => feed.alerts(),
     ready: () => joined,
     async start() {
       // Creates missing topics with netmon's shape rather than letting the broker auto-create them.
@@ -76,15 +97,17 @@ export function createKafkaWindowFeed(
         if (!payload.restart) deps.failures?.fail(name, payload.error);
       });
       await c.connect();
-      await c.subscribe({ topic, fromBeginning: false });
+      await c.subscribe({ topics: [topic, alertsTopic], fromBeginning: false });
+      await c.subscribe({ topic: statusTopic, fromBeginning: true });
       await c.run({
         autoCommit: false,
-        eachMessage: ({ partition, message }) => {
-          handle(message.value, partition, message.offset);
+        eachMessage: ({ topic: from, partition, message }) => {
+          if (from === topic) handle(message.value, partition, message.offset);
+          else handleEvent(from, message.value, partition, message.offset);
           return Promise.resolve();
         },
       });
-      log.info({ topic, groupId }, 'consuming windows');
+      log.info({ topic, statusTopic, alertsTopic, groupId }, 'consuming windows, device status and alerts');
     },
     async stop() {
       const c = consumer;

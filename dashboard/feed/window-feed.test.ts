@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { createMemoryFeed, createRecentBuffer } from './window-feed.js';
 import { sampleWindow } from '../fakes.js';
 import type { WindowResult } from '../../common/contracts/window-result.js';
+import type { AlertEvent } from '../../common/contracts/alert-event.js';
+import type { DeviceStatus } from '../../common/contracts/device-status.js';
 
 const MIN = 60_000;
 const at = (k: number, over: Partial<WindowResult> = {}) => sampleWindow({ windowStart: k * MIN, windowEnd: (k + 1) * MIN, ...over });
@@ -69,4 +71,20 @@ void test('memory feed: a failing subscriber does not starve the others', () => 
   assert.throws(() => feed.push(at(1)), /boom/);
   assert.equal(heard, 1);
   assert.equal(feed.recent().length, 1);
+});
+
+void test('memory feed: latest status per device, alerts relayed and bounded', () => {
+  const feed = createMemoryFeed({ alertsKept: 2 });
+  const events: string[] = [];
+  feed.subscribeEvents((e) => events.push(e.type === 'status' ? `status:${e.status.deviceId}:${e.status.state}` : `alert:${e.alert.ruleId}`));
+  const status = (deviceId: string, state: DeviceStatus['state'], lastPollAt: number): DeviceStatus => ({ v: 1, kind: 'device-status', deviceId, state, lastError: null, lastPollAt, lastSuccessAt: null, lastPollDurationMs: null, interfaces: 0 });
+  assert.equal(feed.pushStatus(status('r2', 'up', 10)), true);
+  assert.equal(feed.pushStatus(status('r1', 'unreachable', 10)), true);
+  assert.equal(feed.pushStatus(status('r1', 'up', 5)), false, 'an older poll does not replace a newer one');
+  assert.equal(feed.pushStatus(status('r1', 'auth-failure', 20)), true);
+  assert.deepEqual(feed.statuses().map((s) => `${s.deviceId}:${s.state}`), ['r1:auth-failure', 'r2:up']);
+  const alert = (ruleId: string): AlertEvent => ({ v: 1, kind: 'alert-event', ruleId, deviceId: 'r1', ifIndex: null, state: 'firing', severity: 'info', metric: 'inBps', value: 1, threshold: 0, windowStart: 0, ts: 1, message: '' });
+  for (const id of ['a', 'b', 'c']) feed.pushAlert(alert(id));
+  assert.deepEqual(feed.alerts().map((a) => a.ruleId), ['b', 'c']);
+  assert.deepEqual(events, ['status:r2:up', 'status:r1:unreachable', 'status:r1:auth-failure', 'alert:a', 'alert:b', 'alert:c']);
 });

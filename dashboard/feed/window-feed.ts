@@ -5,13 +5,41 @@
 // Rules: a window replaces the one with the same windowStart only when its revision is higher
 // (Kafka delivers at least once, so equal or lower revisions are replays and are ignored); each
 // series keeps at most `perSeries` windows, the newest by windowStart.
+// Device status (netmon.status) and alerts (netmon.alerts) travel the same way: the feed keeps the
+// latest status per device (an older lastPollAt never replaces a newer one) and the last alerts, and
+// tells event subscribers about each one it keeps. Alerts are relayed as they are, never evaluated here.
+import type { AlertEvent } from '../../common/contracts/alert-event.js';
+import type { DeviceStatus } from '../../common/contracts/device-status.js';
 import { windowSeriesKey, type WindowResult } from '../../common/contracts/window-result.js';
+
+/** A device status or an alert, as the feed relays it. */
+export type FeedEvent = { type: 'status'; status: DeviceStatus } | { type: 'alert'; alert: AlertEvent };
 
 export interface WindowFeed {
   /** Calls `listener` for each accepted window; returns the unsubscribe function. */
   subscribe(listener: (w: WindowResult) => void): () => void;
   /** The retained windows, each series in windowStart order. */
   recent(): WindowResult[];
+  /** Calls `listener` for each accepted status or alert (feeds without them may leave this out). */
+  subscribeEvents?(listener: (e: FeedEvent) => void): () => void;
+  /** The latest status of each device, by device id. */
+  statuses?(): DeviceStatus[];
+  /** The most recent alerts, oldest first. */
+  alerts?(): AlertEvent[];
+}
+
+/** Latest status per device: a status replaces the kept one unless it is from an older poll. */
+export function createStatusTable(): { add(s: DeviceStatus): boolean; all(): DeviceStatus[] } {
+  const table = new Map<string, DeviceStatus>();
+  return {
+    add(s) {
+      const prev = table.get(s.deviceId);
+      if (prev && (prev.lastPollAt ?? -1) > (s.lastPollAt ?? -1)) return false;
+      table.set(s.deviceId, s);
+      return true;
+    },
+    all: () => [...table.values()].sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0)),
+  };
 }
 
 export interface RecentBuffer {
@@ -60,35 +88,66 @@ export interface MemoryFeed extends WindowFeed {
    * subscriber is called even if one throws; the first error is then rethrown.
    */
   push(w: WindowResult): boolean;
+  /** Offers a device status; event subscribers hear of it unless it is older than the kept one. */
+  pushStatus(s: DeviceStatus): boolean;
+  /** Relays an alert to event subscribers and keeps it among the last `alertsKept`. */
+  pushAlert(a: AlertEvent): void;
+  subscribeEvents(listener: (e: FeedEvent) => void): () => void;
+  statuses(): DeviceStatus[];
+  alerts(): AlertEvent[];
+}
+
+/** Calls every listener even if one throws; the first error is then rethrown. */
+function fanOut<T>(listeners: Set<(x: T) => void>, x: T): void {
+  let failure: { err: unknown } | null = null;
+  for (const l of [...listeners]) {
+    try {
+      l(x);
+    } catch (err) {
+      failure ??= { err };
+    }
+  }
+  if (failure) throw failure.err;
+}
+
+function subscriber<T>(listeners: Set<(x: T) => void>, listener: (x: T) => void): () => void {
+  // A wrapper per subscription, so subscribing the same function twice gives two independent subscriptions.
+  const entry = (x: T) => listener(x);
+  listeners.add(entry);
+  return () => {
+    listeners.delete(entry);
+  };
 }
 
 /** A feed fed by calling push(): the core of the Kafka feed, and the in-process feed for tests and `netmon all`. */
-export function createMemoryFeed(opts: { perSeries?: number } = {}): MemoryFeed {
+export function createMemoryFeed(opts: { perSeries?: number; alertsKept?: number } = {}): MemoryFeed {
   const buffer = createRecentBuffer(opts.perSeries ?? 60);
+  const alertsKept = opts.alertsKept ?? 100;
   const listeners = new Set<(w: WindowResult) => void>();
+  const eventListeners = new Set<(e: FeedEvent) => void>();
+  const statusTable = createStatusTable();
+  const alertList: AlertEvent[] = [];
   return {
-    subscribe(listener) {
-      // A wrapper per subscription, so subscribing the same function twice gives two independent subscriptions.
-      const entry = (w: WindowResult) => listener(w);
-      listeners.add(entry);
-      return () => {
-        listeners.delete(entry);
-      };
-    },
+    subscribe: (listener) => subscriber(listeners, listener),
+    subscribeEvents: (listener) => subscriber(eventListeners, listener),
     recent: () => buffer.all(),
+    statuses: () => statusTable.all(),
+    alerts: () => [...alertList],
     push(w) {
       if (!buffer.add(w)) return false;
       // One failing listener must not starve the others; the first error goes back to the caller.
-      let failure: { err: unknown } | null = null;
-      for (const l of [...listeners]) {
-        try {
-          l(w);
-        } catch (err) {
-          failure ??= { err };
-        }
-      }
-      if (failure) throw failure.err;
+      fanOut(listeners, w);
       return true;
+    },
+    pushStatus(s) {
+      if (!statusTable.add(s)) return false;
+      fanOut(eventListeners, { type: 'status', status: s });
+      return true;
+    },
+    pushAlert(a) {
+      alertList.push(a);
+      if (alertList.length > alertsKept) alertList.shift();
+      fanOut(eventListeners, { type: 'alert', alert: a });
     },
   };
 }

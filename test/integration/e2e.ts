@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { assemble } from '../../cli/services.js';
 import { repoRoot } from '../../cli/stack-env.js';
-import { decodeWindowResult, type WindowResult } from '../../common/contracts/window-result.js';
+import { decodeWindowResult } from '../../common/contracts/window-result.js';
 import { createSupervisor } from '../../common/lifecycle.js';
 import { createLogger } from '../../common/log.js';
 import { createInfluxStore } from '../../common/store/influx.js';
+import { rowObject, type LiveRow } from '../../dashboard/live-hub.js';
 import { startKernelSampler, startUdpLoad } from './loopback.js';
 import { loaded, stackSnmpDevice, testConfig, uniqueId, waitFor } from './stack.js';
 
@@ -35,14 +36,20 @@ export async function runEndToEnd(o: E2eOptions): Promise<void> {
   const sampler = startKernelSampler(20, o.timeoutMs + 30_000);
   const load = await startUdpLoad({ bytesPerSecond: 4_000_000, payload: 1000, maxMs: o.timeoutMs + 30_000 });
   const store = createInfluxStore(config.influx);
-  const live: WindowResult[] = [];
+  // The live feed sends windows as rows of rates (docs/dashboard.md), not the exact counters.
+  const live: Array<{ ifIndex: number | null; windowStart: number; inBps: number }> = [];
   let ws: WebSocket | null = null;
   try {
     const url = await waitFor('the dashboard to listen', () => dashboardUrl(), 30_000);
     ws = new WebSocket(new URL('/live', url.replace(/^http/, 'ws')));
+    let fields: string[] = [];
     ws.on('message', (data: Buffer) => {
-      const msg = JSON.parse(data.toString()) as { type: string; window?: unknown };
-      if (msg.type === 'window') live.push(decodeWindowResult(JSON.stringify(msg.window)));
+      const msg = JSON.parse(data.toString()) as { type: string; fields?: string[]; windows?: LiveRow[]; rows?: LiveRow[] };
+      if (msg.type === 'hello') fields = msg.fields ?? [];
+      for (const row of (msg.type === 'hello' ? msg.windows : msg.type === 'windows' ? msg.rows : undefined) ?? []) {
+        const w = rowObject(fields, row);
+        live.push({ ifIndex: w.ifIndex as number | null, windowStart: Number(w.windowStart), inBps: Number(w.inBps) });
+      }
     });
     await new Promise<void>((resolve, reject) => {
       ws!.once('open', () => resolve());
@@ -83,7 +90,7 @@ export async function runEndToEnd(o: E2eOptions): Promise<void> {
     }
 
     // The same windows arrived live over the WebSocket.
-    await waitFor('the live feed to deliver the stored windows', () => lo.every((w) => live.some((l) => l.ifIndex === w.ifIndex && l.windowStart === w.windowStart && l.inOctets === w.inOctets)), 15_000);
+    await waitFor('the live feed to deliver the stored windows', () => lo.every((w) => live.some((l) => l.ifIndex === w.ifIndex && l.windowStart === w.windowStart && Math.abs(l.inBps - w.inBps) <= w.inBps * 1e-12)), 15_000);
 
     // And `netmon windows --json` prints them from InfluxDB.
     const first = lo[0];

@@ -1,0 +1,111 @@
+// GET /api/history: one series' rates over a time range, from InfluxDB, for the device page's
+// charts. The range is a button (`range=1h|6h|24h|7d|30d`, ending now or at `to`) or a zoom
+// selection (`from` and `to`); up to 24 h it reads the 1-minute windows (netmon_raw), beyond that
+// the 1-hour rollups (netmon_rollup). The answer is columns over a regular timeline where a slot
+// with nothing stored is null (a gap, never a zero) and `coverage` marks partial windows.
+// Rules: a fastify schema checks the query (bad input -> 400 naming the field); a store that is
+// missing or failing is a 503 that says so, never an empty history.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Clock } from '../common/clock.js';
+import { DEVICE_ID_PATTERN } from '../common/config/schema.js';
+import { ErrorCodes, errorMessage } from '../common/errors.js';
+import { createRateLimitedLog, type Logger } from '../common/log.js';
+import { Counter, type Registry } from '../common/metrics.js';
+import type { HistoryRow, WindowStore } from '../common/store/influx.js';
+import { chooseResolution, fillGaps, HISTORY_RANGES, MAX_HISTORY_MS, rawStepMs, ROLLUP_STEP_MS, type HistoryRange } from './history.js';
+
+const MAX_IF_INDEX = 2147483647;
+
+export interface HistoryDeps {
+  store: WindowStore | null;
+  clock: Clock;
+  registry: Registry;
+  /** The processor's window length, for the timeline when no stored window tells it (default 60). */
+  windowSeconds?: number;
+}
+
+const nullableNumbers = { type: 'array', items: { type: ['number', 'null'] } } as const;
+
+export const historyQuerySchema = {
+  type: 'object',
+  required: ['device', 'ifIndex'],
+  additionalProperties: false,
+  properties: {
+    device: { type: 'string', pattern: DEVICE_ID_PATTERN.source, description: 'Device id' },
+    ifIndex: { type: 'string', pattern: '^(device|[1-9][0-9]{0,9})$', description: 'An interface index, or "device" for the device total' },
+    range: { type: 'string', enum: Object.keys(HISTORY_RANGES), description: 'A range ending at `to` (default now); not with `from`' },
+    from: { type: 'string', format: 'date-time', description: 'Range start (ISO 8601 with zone), for a zoomed range; not with `range`' },
+    to: { type: 'string', format: 'date-time', description: 'Range end, exclusive; default now' },
+  },
+} as const;
+
+export const historyResponseSchema = {
+  type: 'object',
+  required: ['device', 'ifIndex', 'resolution', 'stepMs', 'from', 'to', 't', 'inBps', 'outBps', 'coverage'],
+  properties: {
+    device: { type: 'string' },
+    ifIndex: { type: ['integer', 'null'] },
+    resolution: { type: 'string', enum: ['raw', 'rollup'], description: 'raw = 1-minute windows, rollup = 1-hour rollups' },
+    stepMs: { type: 'integer' },
+    from: { type: 'integer' },
+    to: { type: 'integer' },
+    t: { type: 'array', items: { type: 'integer' }, description: 'Slot start times (ms)' },
+    inBps: nullableNumbers,
+    outBps: nullableNumbers,
+    inUtilization: nullableNumbers,
+    outUtilization: nullableNumbers,
+    peakInBps: nullableNumbers,
+    peakOutBps: nullableNumbers,
+    coverage: { ...nullableNumbers, description: 'Fraction of each slot covered by data; null = no data (a gap)' },
+  },
+} as const;
+
+interface HistoryQueryString {
+  device: string;
+  ifIndex: string;
+  range?: HistoryRange;
+  from?: string;
+  to?: string;
+}
+
+function badQuery(reply: FastifyReply, field: string, message: string) {
+  return reply.code(400).send({ statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request', message: `querystring/${field} ${message}` });
+}
+
+function unavailable(reply: FastifyReply, message: string) {
+  return reply.code(503).send({ statusCode: 503, code: ErrorCodes.INFLUX, error: 'Service Unavailable', message });
+}
+
+export function registerHistoryRoutes(app: FastifyInstance, log: Logger, deps: HistoryDeps): void {
+  const limited = createRateLimitedLog(log, 30_000);
+  const errors = new Counter({ name: 'netmon_dashboard_history_errors_total', help: 'Failed history queries to InfluxDB', registers: [deps.registry] });
+  const windowSeconds = deps.windowSeconds ?? 60;
+
+  app.get<{ Querystring: HistoryQueryString }>('/api/history', { schema: { querystring: historyQuerySchema, response: { 200: historyResponseSchema } } }, async (req, reply) => {
+    const q = req.query;
+    if (q.range !== undefined && q.from !== undefined) return badQuery(reply, 'from', 'must not be given with range (range ends at to; from..to is a zoomed range)');
+    const toMs = q.to === undefined ? deps.clock.now() : Date.parse(q.to);
+    if (Number.isNaN(toMs)) return badQuery(reply, 'to', 'is not a time this server can read');
+    const fromMs = q.from === undefined ? toMs - HISTORY_RANGES[q.range ?? '1h'] : Date.parse(q.from);
+    if (Number.isNaN(fromMs)) return badQuery(reply, 'from', 'is not a time this server can read');
+    if (fromMs >= toMs) return badQuery(reply, 'to', 'must be after from');
+    if (toMs - fromMs > MAX_HISTORY_MS) return badQuery(reply, 'from', `must be at most ${MAX_HISTORY_MS / 86_400_000} days before to`);
+    const ifIndex = q.ifIndex === 'device' ? null : Number(q.ifIndex);
+    if (ifIndex !== null && ifIndex > MAX_IF_INDEX) return badQuery(reply, 'ifIndex', `must be at most ${MAX_IF_INDEX}`);
+    if (!deps.store) return unavailable(reply, 'no window store is configured for this dashboard');
+    if (!deps.store.queryHistory) return unavailable(reply, 'this window store does not serve history');
+
+    const resolution = chooseResolution(toMs - fromMs);
+    let rows: HistoryRow[];
+    try {
+      rows = await deps.store.queryHistory({ deviceId: q.device, ifIndex, fromMs, toMs, resolution });
+    } catch (err) {
+      errors.inc();
+      limited('history', 'warn', { err: errorMessage(err) }, 'history query failed');
+      return unavailable(reply, 'the window store (InfluxDB) is unavailable; try again later');
+    }
+    const first = rows[0] as HistoryRow | undefined;
+    const stepMs = resolution === 'rollup' ? ROLLUP_STEP_MS : rawStepMs(first && first.windowEnd !== null ? first.windowEnd - first.t : null, windowSeconds);
+    return { device: q.device, ifIndex, ...fillGaps(rows, fromMs, toMs, stepMs, resolution) };
+  });
+}
