@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './stack-env.js';
@@ -17,6 +17,18 @@ test('check-config exits 0 on the shipped config and prints it with secrets hidd
   assert.match(r.stdout, /netmon\.yaml: OK/);
   assert.match(r.stdout, /devices\.yaml: OK \(1 device\)/);
   assert.match(r.stdout, /"community": "<secret>"/);
+  assert.match(r.stdout, /alert rules: OK \(\d+ rules?\)/);
+});
+
+test('check-config names a bad alert rule with its path', () => {
+  const sub = join(dir, 'with-rules');
+  mkdirSync(sub, { recursive: true });
+  writeFileSync(join(sub, 'netmon.yaml'), 'devicesFile: devices.yaml\n');
+  writeFileSync(join(sub, 'devices.yaml'), 'devices: []\n');
+  writeFileSync(join(sub, 'alerts.yaml'), 'rules:\n  - { id: hot, metric: in_bps, comparator: ">", threshold: lots }\n');
+  const r = run('check-config', '--config', join(sub, 'netmon.yaml'));
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /alerts\.yaml: rules\[0\]\.threshold/);
 });
 
 test('check-config exits non-zero on an unknown key and names it with the allowed keys', () => {

@@ -69,19 +69,22 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: 'Validate a configuration file (netmon.yaml and the device list it names, or a device list alone)',
     usage: 'netmon check-config --config FILE',
     options: common,
-    run(values, ctx) {
+    async run(values, ctx) {
       const file = typeof values.config === 'string' ? resolve(values.config) : defaultConfigPath(ctx.env);
       if (!file) throw new UsageError('no configuration file: give --config FILE');
       if (looksLikeDevicesFile(file, ctx.env)) {
         const devices = loadDevicesFile(file, ctx.env);
         ctx.out(`${file}: OK (device list, ${devices.length} device${devices.length === 1 ? '' : 's'})`);
-        return Promise.resolve(0);
+        return 0;
       }
       const loaded = loadConfig(file, ctx.env);
       ctx.out(`${file}: OK`);
       ctx.out(`${loaded.devicesPath}: OK (${loaded.devices.length} device${loaded.devices.length === 1 ? '' : 's'})`);
-      ctx.out(JSON.stringify({ config: loaded.config, devices: loaded.devices }, null, 2));
-      return Promise.resolve(0);
+      const { loadAlertRules } = await import('../processor/alerts/rules.js');
+      const rules = loadAlertRules(loaded.config, loaded.configPath);
+      ctx.out(`alert rules: OK (${rules.length} rule${rules.length === 1 ? '' : 's'})`);
+      ctx.out(JSON.stringify({ config: loaded.config, devices: loaded.devices, alertRules: rules }, null, 2));
+      return 0;
     },
   },
   windows: {

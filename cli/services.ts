@@ -3,7 +3,7 @@
 // registry), and runs them under the supervisor.
 import { systemClock } from '../common/clock.js';
 import type { LoadedConfig } from '../common/config/load.js';
-import { createSupervisor, type Component } from '../common/lifecycle.js';
+import { createSupervisor, type Component, type FailureSink } from '../common/lifecycle.js';
 import type { Logger } from '../common/log.js';
 import { createMetricsServer, createRegistry } from '../common/metrics.js';
 import { createInfluxStore } from '../common/store/influx.js';
@@ -36,13 +36,13 @@ export interface Assembled {
   dashboardUrl: () => string | null;
 }
 
-export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part[]): Assembled {
+export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part[], failures?: FailureSink): Assembled {
   const registry = createRegistry();
   const clock = systemClock;
   const components: Component[] = [];
   let statusOf: ((id: string) => unknown) | undefined;
   if (parts.includes('collector')) {
-    const c = createCollector(log, loaded, { registry, clock });
+    const c = createCollector(log, loaded, { registry, clock, failures });
     components.push(...c.components);
     statusOf = (id) => c.snmp.statusOf(id);
   }
@@ -81,6 +81,7 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
       store: createInfluxStore(loaded.config.influx),
       devices: () => loaded.devices,
       statusOf,
+      windowSeconds: loaded.config.processor.windowSeconds,
       admin,
       alerts: { rules: alertRules, history: createAlertHistoryStore(loaded.config.influx), actions: alertActions },
     });
@@ -97,7 +98,9 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
 }
 
 export async function runServices(log: Logger, loaded: LoadedConfig, parts: readonly Part[]): Promise<number> {
-  const { components, dashboardUrl } = assemble(log, loaded, parts);
+  const supervisor = createSupervisor(log);
+  // A component that cannot go on (e.g. the collector's config follower) shuts the process down.
+  const { components, dashboardUrl } = assemble(log, loaded, parts, supervisor);
   // Started last, so the line appears once everything is up: the one thing a person looks for.
   const announce: Component = {
     name: 'announce',
@@ -108,7 +111,6 @@ export async function runServices(log: Logger, loaded: LoadedConfig, parts: read
     },
     stop: () => Promise.resolve(),
   };
-  const supervisor = createSupervisor(log);
   const done = supervisor.run([...components, announce]);
   return done.finally(() => {
     const url = dashboardUrl();

@@ -1,7 +1,8 @@
 // The devices admin page in a real browser (Debian's Chromium through playwright-core), against the
 // dashboard with a real devices file and netmon.config topic on the stack's Kafka: log in, add a
 // device through the form (test connection against the stack's snmpd shows its sysName), it
-// appears in the list and on the topic; a bad host shows the error next to the field; bulk import
+// appears in the list and on the topic, and a running collector (following netmon.config) polls it
+// within a poll interval, its status shown in the list; a bad host shows the error next to the field; bulk import
 // shows its per-row report; secrets never reach the page; no CSP violation, nothing off-host.
 // Screenshots go to test-artifacts/.
 import { test } from 'node:test';
@@ -19,7 +20,9 @@ import { probeDevice } from '../../dashboard/devices/probe.js';
 import { createMemoryFeed } from '../../dashboard/feed/window-feed.js';
 import { createDashboard } from '../../dashboard/server.js';
 import { artifactPath, launchChromium, openRecordedPage, type PageRecorder } from './browser.js';
-import { stackEnv, testConfig, uniqueId, waitFor } from './stack.js';
+import { loaded, stackEnv, testConfig, uniqueId, waitFor } from './stack.js';
+import { createCollector } from '../../collector/main.js';
+import { systemClock } from '../../common/clock.js';
 
 const testLog = () => createLogger({ level: process.env.NETMON_TEST_LOG_LEVEL ?? 'warn', destination: process.stderr });
 const PASSWORD = 'browser-admin-password';
@@ -32,14 +35,20 @@ async function screenshot(page: Page | undefined, name: string): Promise<void> {
 void test('admin page: log in, test connection shows the snmpd sysName, add a device, bad host error, bulk import report', { timeout: 120_000 }, async (t) => {
   const env = stackEnv();
   const id = uniqueId('badmin');
-  const config = testConfig(id, { dashboard: { auth: { adminPassword: PASSWORD } } });
+  const config = testConfig(id, { dashboard: { auth: { adminPassword: PASSWORD } }, collector: { pollIntervalSeconds: 2 } });
   const log = testLog();
   const dir = mkdtempSync(join(tmpdir(), 'netmon-badmin-'));
   const file = join(dir, 'devices.yaml');
   writeFileSync(file, 'devices:\n  - id: existing\n    host: 10.30.0.1\n    snmp: { version: "2c", community: existing-s3cret }\n');
   const registry = createRegistry({ defaultMetrics: false });
   const admin = createDeviceAdmin(log, { config, devicesPath: file }, { registry });
-  const dash = createDashboard(log, config, { registry, feed: createMemoryFeed(), store: null, devices: () => [], admin });
+  // A real collector with no devices of its own: it learns them from netmon.config, as deployed.
+  const collector = createCollector(log, loaded(config, []), { registry, clock: systemClock });
+  for (const c of collector.components) await c.start();
+  t.after(async () => {
+    for (const c of [...collector.components].reverse()) await c.stop();
+  });
+  const dash = createDashboard(log, config, { registry, feed: createMemoryFeed(), store: null, devices: () => [], admin, statusOf: (d) => collector.snmp.statusOf(d) });
   const reader = createKafkaConfigTopic(log, config.kafka, { groupIdPrefix: `${id}-reader` });
   await admin.store.start();
   t.after(() => admin.store.stop());
@@ -88,6 +97,13 @@ void test('admin page: log in, test connection shows the snmpd sysName, add a de
     await page.locator('#device-table tbody tr[data-id="lab-agent"]').waitFor({ timeout: 10_000 });
     assert.match(readFileSync(file, 'utf8'), /id: lab-agent/);
     await waitFor('lab-agent on netmon.config', async () => (await reader.readDevices()).get('lab-agent')?.host === env.snmpHost, 15_000, 300);
+    // The collector picked it up from the topic and polls it: the list shows it up.
+    const agentRow = page.locator('#device-table tbody tr[data-id="lab-agent"]');
+    await waitFor('lab-agent polled and shown up', async () => {
+      await page.reload();
+      await agentRow.waitFor({ timeout: 5_000 });
+      return /\bup\b/.test((await agentRow.textContent()) ?? '');
+    }, 30_000, 1000);
     await screenshot(page, 'added');
 
     // A bad host: the error shows next to the host field, nothing is saved.
