@@ -39,7 +39,7 @@ void test('admin page: log in, test connection shows the snmpd sysName, add a de
   const log = testLog();
   const dir = mkdtempSync(join(tmpdir(), 'netmon-badmin-'));
   const file = join(dir, 'devices.yaml');
-  writeFileSync(file, 'devices:\n  - id: existing\n    host: 10.30.0.1\n    snmp: { version: "2c", community: existing-s3cret }\n');
+  writeFileSync(file, 'devices:\n  - id: existing\n    host: 127.0.0.31\n    snmp: { version: "2c", community: existing-s3cret }\n');
   const registry = createRegistry({ defaultMetrics: false });
   const admin = createDeviceAdmin(log, { config, devicesPath: file }, { registry });
   // A real collector with no devices of its own: it learns them from netmon.config, as deployed.
@@ -99,11 +99,14 @@ void test('admin page: log in, test connection shows the snmpd sysName, add a de
     await waitFor('lab-agent on netmon.config', async () => (await reader.readDevices()).get('lab-agent')?.host === env.snmpHost, 15_000, 300);
     // The collector picked it up from the topic and polls it: the list shows it up.
     const agentRow = page.locator('#device-table tbody tr[data-id="lab-agent"]');
+    let rowText = '';
     await waitFor('lab-agent polled and shown up', async () => {
       await page.reload();
       await agentRow.waitFor({ timeout: 5_000 });
-      return /\bup\b/.test((await agentRow.textContent()) ?? '');
-    }, 30_000, 1000);
+      // The fifth cell is the status the collector reports.
+      rowText = (await agentRow.locator('td').nth(4).textContent()) ?? '';
+      return rowText === 'up';
+    }, 30_000, 1000).catch((err: unknown) => assert.fail(`${(err as Error).message}; the status cell shows "${rowText}"; the collector says ${JSON.stringify(collector.snmp.statusOf('lab-agent'))}`));
     await screenshot(page, 'added');
 
     // A bad host: the error shows next to the host field, nothing is saved.
@@ -122,21 +125,21 @@ void test('admin page: log in, test connection shows the snmpd sysName, add a de
 
     // Editing shows no secret: the community field is empty, its placeholder says it is set.
     await page.locator('#device-table tbody tr[data-id="existing"] button.edit').click();
-    await waitFor('the editor for existing', async () => (await page.locator('#editor-title').textContent()) === 'Edit existing' && (await form.locator('[name=host]').inputValue()) === '10.30.0.1', 10_000, 50);
+    await waitFor('the editor for existing', async () => (await page.locator('#editor-title').textContent()) === 'Edit existing' && (await form.locator('[name=host]').inputValue()) === '127.0.0.31', 10_000, 50);
     assert.equal(await form.locator('[name=community]').inputValue(), '');
     assert.match((await form.locator('[name=community]').getAttribute('placeholder')) ?? '', /\(set/);
     // Saving with the secret left empty changes the host and keeps the stored community.
-    await form.locator('[name=host]').fill('10.30.0.2');
+    await form.locator('[name=host]').fill('127.0.0.32');
     await page.locator('#save-device').click();
-    await waitFor('the edited host in the list', async () => ((await page.locator('#device-table tbody tr[data-id="existing"]').textContent()) ?? '').includes('10.30.0.2:161'), 10_000, 100);
-    assert.match(readFileSync(file, 'utf8'), /host: 10\.30\.0\.2[\s\S]*community: existing-s3cret/);
+    await waitFor('the edited host in the list', async () => ((await page.locator('#device-table tbody tr[data-id="existing"]').textContent()) ?? '').includes('127.0.0.32:161'), 10_000, 100);
+    assert.match(readFileSync(file, 'utf8'), /host: 127\.0\.0\.32[\s\S]*community: existing-s3cret/);
     // Disable from the list.
     await page.locator('#device-table tbody tr[data-id="existing"] button.toggle').click();
     await waitFor('existing disabled', async () => ((await page.locator('#device-table tbody tr[data-id="existing"]').textContent()) ?? '').includes('Enable'), 10_000, 100);
     assert.equal(admin.store.get('existing')?.enabled, false);
 
     // Bulk import with one bad row: the report shows both rows, the good one is applied.
-    await page.locator('#import-text').fill('id,host,version,community\nimp-1,10.30.0.5,2c,imp-s3cret\nimp-2,bad host,2c,x\n');
+    await page.locator('#import-text').fill('id,host,version,community\nimp-1,127.0.0.35,2c,imp-s3cret\nimp-2,bad host,2c,x\n');
     await page.locator('#import-run').click();
     const reportRows = page.locator('#import-report tbody tr');
     await waitFor('the import report', async () => (await reportRows.count()) === 2, 10_000, 100);
