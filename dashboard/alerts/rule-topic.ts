@@ -4,7 +4,7 @@
 import type { AlertRule } from '../../common/config/alerts-schema.js';
 import type { NetmonConfig } from '../../common/config/schema.js';
 import { CONFIG_CHANGE_VERSION, configKey } from '../../common/contracts/config-change.js';
-import { createKafka, ensureTopics, type Producer } from '../../common/bus/kafka.js';
+import { createKafka, defaultPartitioner, ensureTopics, type Producer } from '../../common/bus/kafka.js';
 import { ErrorCodes, NetmonError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 
@@ -31,7 +31,7 @@ export function createKafkaRuleTopic(log: Logger, kafka: NetmonConfig['kafka']):
       } finally {
         await admin.disconnect();
       }
-      const p = client.producer({ idempotent: true, maxInFlightRequests: 1 });
+      const p = client.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
       await p.connect();
       producer = p;
     },
