@@ -97,7 +97,7 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
     // only when there are rules to acknowledge).
     const alertRules = loadAlertRules(loaded.config, loaded.configPath);
     const rulesFile = alertRulesFilePath(loaded.config, loaded.configPath);
-    const ruleStore = rulesFile ? createRuleStore(dlog, { file: rulesFile, channelNames: Object.keys(loaded.config.alerts.channels) }, { topic: createKafkaRuleTopic(dlog, loaded.config.kafka), clock, registry }) : null;
+    const ruleStore = rulesFile ? createRuleStore(dlog, { file: rulesFile, channelNames: Object.keys(loaded.config.alerts.channels) }, { topic: createKafkaRuleTopic(dlog, loaded.config.kafka, { groupIdPrefix: loaded.config.dashboard.groupIdPrefix }), clock, registry }) : null;
     const alertActions = alertRules.length > 0 || ruleStore ? createActionsView(dlog, loaded.config, { groupPrefix: loaded.config.dashboard.groupIdPrefix }) : null;
     const dashboard = createDashboard(dlog, loaded.config, {
       registry,

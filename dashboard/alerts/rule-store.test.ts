@@ -1,6 +1,7 @@
 // The rule store and the rules API with a fake config topic and a real temp file: create, replace and
 // delete land in the file (comments kept) and on the topic in order; a bad rule is a 400 naming the
-// field and changes nothing; a broken hand edit blocks changes; a failed publish goes out with the next change.
+// field and changes nothing; hand edits go out with the next change and a broken one blocks changes;
+// a failed publish goes out with the next change.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -14,11 +15,12 @@ import { registerAlertRoutes } from './alert-routes.js';
 import { createRuleStore } from './rule-store.js';
 import type { RuleTopic } from './rule-topic.js';
 
-function fakeTopic(): RuleTopic & { sent: string[]; failNext: boolean } {
+function fakeTopic(onTopic: string[] = []): RuleTopic & { sent: string[]; failNext: boolean } {
   const t = {
     sent: [] as string[],
     failNext: false,
     connect: () => Promise.resolve(),
+    readRuleIds: () => Promise.resolve(new Set(onTopic)),
     disconnect: () => Promise.resolve(),
     publish(changes: readonly { id: string; rule: AlertRule | null }[]) {
       if (t.failNext) {
@@ -32,11 +34,11 @@ function fakeTopic(): RuleTopic & { sent: string[]; failNext: boolean } {
   return t;
 }
 
-async function setup(initial?: string) {
+async function setup(initial?: string, onTopic: string[] = []) {
   const dir = mkdtempSync(join(tmpdir(), 'netmon-rules-'));
   const file = join(dir, 'alerts.yaml');
   if (initial !== undefined) writeFileSync(file, initial);
-  const topic = fakeTopic();
+  const topic = fakeTopic(onTopic);
   const store = createRuleStore(silentLogger, { file, channelNames: ['ops'] }, { topic, clock: { now: () => 1 }, registry: createRegistry({ defaultMetrics: false }) });
   await store.start();
   const app = Fastify();
@@ -46,8 +48,8 @@ async function setup(initial?: string) {
 }
 
 void test('rules API: create, replace, delete through the file and the topic', async () => {
-  const { file, topic, store, app } = await setup('# my rules\nrules:\n  - id: old   # kept\n    metric: in_pps\n    threshold: 10\n');
-  assert.deepEqual(topic.sent, ['old=10'], 'the file\'s rules are published at start');
+  const { file, topic, store, app } = await setup('# my rules\nrules:\n  - id: old   # kept\n    metric: in_pps\n    threshold: 10\n', ['old', 'removed-by-hand']);
+  assert.deepEqual(topic.sent, ['old=10', 'removed-by-hand=null'], 'at start the file\'s rules are published, a rule gone from the file is tombstoned');
   let r = await app.inject({ method: 'POST', url: '/api/alerts/rules', payload: { id: 'hot', metric: 'in_bps', threshold: 1000, clearThreshold: 500, channels: ['ops'] } });
   assert.equal(r.statusCode, 201, r.body);
   assert.equal(r.json<AlertRule>().forWindows, 1);
@@ -59,7 +61,7 @@ void test('rules API: create, replace, delete through the file and the topic', a
   assert.equal(r.statusCode, 404);
   r = await app.inject({ method: 'DELETE', url: '/api/alerts/rules/old' });
   assert.equal(r.statusCode, 204);
-  assert.deepEqual(topic.sent, ['old=10', 'hot=1000', 'hot=2000', 'old=null']);
+  assert.deepEqual(topic.sent, ['old=10', 'removed-by-hand=null', 'hot=1000', 'hot=2000', 'old=null']);
   const text = readFileSync(file, 'utf8');
   assert.match(text, /# my rules/);
   assert.match(text, /threshold: 2000/);
@@ -94,15 +96,19 @@ void test('rules API: a bad rule is a 400 naming the field, and the file is not 
   await store.stop();
 });
 
-void test('rule store: a broken hand edit blocks changes; an unpublished change goes out with the next', async () => {
+void test('rule store: an unpublished change and a hand edit go out with the next change; a broken hand edit blocks changes', async () => {
   const { file, topic, store } = await setup('');
   topic.failNext = true;
   await assert.rejects(store.create({ id: 'a', metric: 'in_bps', threshold: 1 }), /saved to the alert rules file, but netmon.config could not be written \(broker down\)/);
   assert.match(readFileSync(file, 'utf8'), /id: a/);
   await store.create({ id: 'b', metric: 'in_bps', threshold: 2 });
   assert.deepEqual(topic.sent.sort(), ['a=1', 'b=2']);
+  // A hand edit goes out with the next API change.
+  writeFileSync(file, readFileSync(file, 'utf8').replace('threshold: 1\n', 'threshold: 7\n'));
+  await store.create({ id: 'c', metric: 'in_bps', threshold: 3 });
+  assert.deepEqual(topic.sent.slice(2).sort(), ['a=7', 'c=3']);
   writeFileSync(file, 'rules:\n  - id: a\n    metric: in_bps\n    threshold: nope\n');
-  await assert.rejects(store.create({ id: 'c', metric: 'in_bps', threshold: 3 }), /the alert rules file cannot be used.*rules\[0\]\.threshold/);
+  await assert.rejects(store.create({ id: 'd', metric: 'in_bps', threshold: 4 }), /the alert rules file cannot be used.*rules\[0\]\.threshold/);
   assert.match(readFileSync(file, 'utf8'), /threshold: nope/, 'the hand edit is not overwritten');
   await store.stop();
 });

@@ -3,8 +3,8 @@
 // validated with the file's schema (a bad rule names its field), applied to the file with the yaml
 // Document API and written atomically, then published as `rule:<id>` (tombstone on delete). Changes
 // run one at a time; each re-reads the file first, so a hand edit is never overwritten (a broken one
-// blocks API changes until it is fixed). At start every rule of the file is published, so the topic
-// holds the file's rules. A change that could not reach Kafka is sent again with the next change.
+// blocks API changes until it is fixed). At start every rule of the file is published and rules the
+// topic holds but the file no longer does are tombstoned, so the topic holds the file's rules. A change that could not reach Kafka is sent again with the next change.
 import { readFile } from 'node:fs/promises';
 import { Document } from 'yaml';
 import type { Clock } from '../../common/clock.js';
@@ -93,6 +93,14 @@ export function createRuleStore(log: Logger, opts: { file: string; channelNames:
     }
   }
 
+  /** Re-reads the file; rules changed by hand since the last read go out with the next publish. */
+  async function refresh(): Promise<void> {
+    const before = new Map(state.rules.map((r) => [r.id, JSON.stringify(r)]));
+    state = await readState();
+    const after = new Map(state.rules.map((r) => [r.id, JSON.stringify(r)]));
+    for (const id of new Set([...before.keys(), ...after.keys()])) if (before.get(id) !== after.get(id)) unpublished.add(id);
+  }
+
   async function publishPending(): Promise<void> {
     if (unpublished.size === 0) return;
     const batch = [...unpublished].map((id) => ({ id, rule: state.rules.find((r) => r.id === id) ?? null }));
@@ -108,7 +116,7 @@ export function createRuleStore(log: Logger, opts: { file: string; channelNames:
 
   /** Re-reads the file, applies `edit` to it, validates the result as the loader would, writes, publishes. */
   async function commit(id: string, edit: (doc: Document, rules: readonly AlertRule[]) => void): Promise<void> {
-    state = await readState();
+    await refresh();
     const doc = state.doc.clone();
     edit(doc, state.rules);
     const text = doc.toString();
@@ -139,7 +147,9 @@ export function createRuleStore(log: Logger, opts: { file: string; channelNames:
     async start() {
       state = await readState();
       await deps.topic.connect();
+      // The topic follows the file: every rule of the file, and a tombstone for a rule removed by hand.
       for (const r of state.rules) unpublished.add(r.id);
+      for (const id of await deps.topic.readRuleIds()) unpublished.add(id);
       await publishPending();
       log.info({ file, rules: state.rules.length }, 'alert rules loaded');
     },
@@ -152,7 +162,7 @@ export function createRuleStore(log: Logger, opts: { file: string; channelNames:
     create: (input) =>
       serial(async () => {
         const rule = validateRule(input, channelNames);
-        state = await readState();
+        await refresh();
         if (state.rules.some((r) => r.id === rule.id)) throw new RuleConflictError(rule.id);
         await commit(rule.id, (doc) => setRuleIn(doc, rule, undefined));
         return mustGet(rule.id);
@@ -161,14 +171,14 @@ export function createRuleStore(log: Logger, opts: { file: string; channelNames:
       serial(async () => {
         const rule = validateRule(input, channelNames);
         if (rule.id !== id) throw new RuleInputError('id', `must be "${id}" (the id in the URL); to rename, create the new rule and delete the old one`);
-        state = await readState();
+        await refresh();
         const old = mustGet(id);
         await commit(id, (doc) => setRuleIn(doc, rule, old));
         return mustGet(id);
       }),
     remove: (id) =>
       serial(async () => {
-        state = await readState();
+        await refresh();
         mustGet(id);
         await commit(id, (doc) => removeRuleIn(doc, id));
       }),

@@ -1,5 +1,5 @@
-// Kafka adapter for the alert-rule side of netmon.config: publishes `rule:<id>` records (value a
-// ConfigChange carrying the rule, null = tombstone). The rule store talks to it through the narrow
+// Kafka adapter for the alert-rule side of netmon.config: reads which rules it holds and publishes
+// `rule:<id>` records (value a ConfigChange carrying the rule, null = tombstone). The rule store talks to it through the narrow
 // RuleTopic port, so its logic is tested without Kafka.
 import type { AlertRule } from '../../common/config/alerts-schema.js';
 import type { NetmonConfig } from '../../common/config/schema.js';
@@ -7,9 +7,12 @@ import { CONFIG_CHANGE_VERSION, configKey } from '../../common/contracts/config-
 import { createKafka, defaultPartitioner, ensureTopics, type Producer } from '../../common/bus/kafka.js';
 import { ErrorCodes, NetmonError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
+import { readCompactedTopic } from '../../processor/alerts/compacted-topic.js';
 
 export interface RuleTopic {
   connect(): Promise<void>;
+  /** Ids of the rules the topic holds now (tombstones applied). */
+  readRuleIds(): Promise<Set<string>>;
   /** Publishes each rule (null = removed), in order. */
   publish(changes: readonly { id: string; rule: AlertRule | null }[], now: number): Promise<void>;
   disconnect(): Promise<void>;
@@ -19,7 +22,7 @@ export function encodeRuleChange(rule: AlertRule, now: number): string {
   return JSON.stringify({ v: CONFIG_CHANGE_VERSION, kind: 'config-change', ts: now, rule });
 }
 
-export function createKafkaRuleTopic(log: Logger, kafka: NetmonConfig['kafka']): RuleTopic {
+export function createKafkaRuleTopic(log: Logger, kafka: NetmonConfig['kafka'], opts: { groupIdPrefix?: string } = {}): RuleTopic {
   const client = createKafka(log, kafka, 'dashboard-rules');
   let producer: Producer | null = null;
   return {
@@ -34,6 +37,10 @@ export function createKafkaRuleTopic(log: Logger, kafka: NetmonConfig['kafka']):
       const p = client.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
       await p.connect();
       producer = p;
+    },
+    async readRuleIds() {
+      const records = await readCompactedTopic(client, kafka.topics.config, `${opts.groupIdPrefix ?? kafka.clientId}-rules-sync`);
+      return new Set([...records.keys()].filter((k) => k.startsWith('rule:')).map((k) => k.slice('rule:'.length)));
     },
     async publish(changes, now) {
       if (changes.length === 0) return;
