@@ -2,7 +2,8 @@
 // starts with no rules and follows netmon.config. A bad rule gets a 400 naming the field and changes
 // nothing; a rule created through the API lands in the rules file and on netmon.config as rule:<id>,
 // and the running processor starts evaluating it without a restart (its event appears on the alerts
-// topic); deleting it writes a tombstone and the processor drops it.
+// topic); a changed threshold keeps the alert's state (it resolves); deleting it writes a tombstone
+// and the processor drops it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -83,8 +84,8 @@ test('alert rules: created through the API, stored in the file and on netmon.con
     await waitFor('rule:hot on netmon.config', () => configRecords.some((r) => r.key === 'rule:hot' && r.threshold === 80_000), 30_000);
     await waitFor('the running processor to take the rule', () => stage.rules.some((r) => r.id === 'hot'), 30_000);
 
-    // Samples: 10 s polls, 1 kB/s then 20 kB/s (160 kbit/s) inbound from window 2 on.
-    const rates = [1000, 1000, 20_000, 20_000, 20_000];
+    // Samples: 10 s polls, 1 kB/s, then 20 kB/s (160 kbit/s) inbound in windows 2-4, then 1 kB/s again.
+    const rates = [1000, 1000, 20_000, 20_000, 20_000, 1000, 1000, 1000];
     const w0 = Math.floor(Date.now() / W) * W - 10 * W;
     const octets: bigint[] = [0n];
     for (let k = 1; k <= rates.length * 6; k++) octets.push(octets[k - 1] + BigInt(rates[Math.floor((k - 1) / 6)] * 10));
@@ -92,11 +93,24 @@ test('alert rules: created through the API, stored in the file and on netmon.con
       deviceId: 'synth', source: 'snmp', ts: w0 + k * 10_000, sysUpTime: 100_000 + k * 1000,
       interfaces: [{ ifIndex: 1, name: 'eth0', alias: '', speed: 1e9, operStatus: 'up', width: 64, inOctets: 5_000_000n + octets[k], outOctets: 0n, inPackets: BigInt(k) * 10n, outPackets: 0n, discontinuityTime: 0 }],
     });
-    await producer.send({ topic: config.kafka.topics.samples, messages: Array.from({ length: rates.length * 6 + 1 }, (_, k) => ({ key: 'synth', value: encodeCounterSample(sample(k)) })) });
+    const send = (from: number, to: number) =>
+      producer.send({ topic: config.kafka.topics.samples, messages: Array.from({ length: to - from + 1 }, (_, i) => ({ key: 'synth', value: encodeCounterSample(sample(from + i)) })) });
+    await send(0, 30);
     const firing = await waitFor('the firing event of the new rule', () => events.find((e) => e.ruleId === 'hot' && e.transition === 'firing'), 90_000);
     assert.equal(firing.windowStart, w0 + 2 * W);
     assert.equal(firing.value, 160_000);
     assert.equal(firing.deviceId, 'synth');
+
+    // Changed threshold, same metric and scope: the processor keeps the firing state, so falling
+    // traffic resolves it (a fresh state would have nothing to resolve).
+    const changed = await app.inject({ method: 'PUT', url: '/api/alerts/rules/hot', payload: { id: 'hot', metric: 'in_bps', threshold: 100_000, clearThreshold: 40_000, scope: { devices: ['synth'] } } });
+    assert.equal(changed.statusCode, 200, changed.body);
+    await waitFor('the processor to take the new threshold', () => stage.rules.some((r) => r.id === 'hot' && r.threshold === 100_000), 30_000);
+    await send(31, rates.length * 6);
+    const resolved = await waitFor('the resolved event', () => events.find((e) => e.ruleId === 'hot' && e.transition === 'resolved'), 90_000);
+    assert.equal(resolved.windowStart, w0 + 5 * W);
+    assert.equal(resolved.threshold, 100_000);
+    assert.deepEqual(events.filter((e) => e.ruleId === 'hot').map((e) => `${(e.windowStart - w0) / W}:${e.transition}`), ['2:firing', '5:resolved']);
 
     // Deleted: tombstone on the topic, gone from the file and from the processor.
     const deleted = await app.inject({ method: 'DELETE', url: '/api/alerts/rules/hot' });
