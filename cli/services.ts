@@ -20,6 +20,12 @@ import { loadAlertRules } from '../processor/alerts/rules.js';
 import { createActionsView } from '../processor/alerts/actions-view.js';
 import { createNotifier } from '../processor/alerts/notifier.js';
 import { createReachabilityWatcher } from '../processor/alerts/reachability-watcher.js';
+// alert rules through the API (issue 6)
+import { createKafka } from '../common/bus/kafka.js';
+import { alertRulesFilePath } from '../common/config/alerts-file.js';
+import { createRuleFollower } from '../processor/alerts/rule-follower.js';
+import { createRuleStore } from '../dashboard/alerts/rule-store.js';
+import { createKafkaRuleTopic } from '../dashboard/alerts/rule-topic.js';
 
 export type ServiceName = 'collector' | 'processor' | 'dashboard' | 'all';
 type Part = 'collector' | 'processor' | 'dashboard';
@@ -55,7 +61,23 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
     components.push(...createProcessorService(log, loaded.config, { registry, clock, alerts }).components);
     // device_unreachable rules are evaluated on the collector's status records, by their own consumer.
     const statusRules = rules.filter((r) => r.metric === 'device_unreachable');
-    if (statusRules.length > 0) components.push(createReachabilityWatcher(log.child({ service: 'processor' }), loaded.config, { stage: stage(statusRules) }));
+    const statusStage = statusRules.length > 0 ? stage(statusRules) : null;
+    if (statusStage) components.push(createReachabilityWatcher(log.child({ service: 'processor' }), loaded.config, { stage: statusStage }));
+    // alert rules through the API (issue 6): rule changes on netmon.config apply without a restart
+    // (device_unreachable rules only when the processor started with at least one of them).
+    if (alertRulesFilePath(loaded.config, loaded.configPath)) {
+      const plog = log.child({ service: 'processor' });
+      components.push(createRuleFollower(plog, loaded.config, {
+        kafka: createKafka(plog, loaded.config.kafka, 'processor-rules'),
+        registry,
+        initial: rules,
+        failures,
+        apply: async (next) => {
+          await alerts.setRules(next.filter((r) => r.metric !== 'device_unreachable'));
+          await statusStage?.setRules(next.filter((r) => r.metric === 'device_unreachable'));
+        },
+      }));
+    }
     // alerts (issue 6): the notifier runs beside the processor when channels are configured.
     if (Object.keys(loaded.config.alerts.channels).length > 0) {
       const nlog = log.child({ service: 'notifier' });
@@ -74,7 +96,9 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
     // alerts (issue 6): the alerts API and page; acks and silences through the actions topic (read
     // only when there are rules to acknowledge).
     const alertRules = loadAlertRules(loaded.config, loaded.configPath);
-    const alertActions = alertRules.length > 0 ? createActionsView(dlog, loaded.config, { groupPrefix: loaded.config.dashboard.groupIdPrefix }) : null;
+    const rulesFile = alertRulesFilePath(loaded.config, loaded.configPath);
+    const ruleStore = rulesFile ? createRuleStore(dlog, { file: rulesFile, channelNames: Object.keys(loaded.config.alerts.channels) }, { topic: createKafkaRuleTopic(dlog, loaded.config.kafka, { groupIdPrefix: loaded.config.dashboard.groupIdPrefix }), clock, registry }) : null;
+    const alertActions = alertRules.length > 0 || ruleStore ? createActionsView(dlog, loaded.config, { groupPrefix: loaded.config.dashboard.groupIdPrefix }) : null;
     const dashboard = createDashboard(dlog, loaded.config, {
       registry,
       feed,
@@ -83,9 +107,9 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
       statusOf,
       windowSeconds: loaded.config.processor.windowSeconds,
       admin,
-      alerts: { rules: alertRules, history: createAlertHistoryStore(loaded.config.influx), actions: alertActions },
+      alerts: { rules: alertRules, history: createAlertHistoryStore(loaded.config.influx), actions: alertActions, ruleStore },
     });
-    components.push(feed, ...(admin ? [admin.store] : []), ...(alertActions ? [alertActions] : []), dashboard);
+    components.push(feed, ...(admin ? [admin.store] : []), ...(alertActions ? [alertActions] : []), ...(ruleStore ? [ruleStore] : []), dashboard);
     url = () => dashboard.url();
   }
   // Without a dashboard in the process, each service serves its own /metrics.

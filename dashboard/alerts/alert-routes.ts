@@ -18,6 +18,9 @@ import { Counter, type Registry } from '../../common/metrics.js';
 import { silenceMatches, type AlertAction, type AlertActions, type Silence, SILENCE_KEY_PREFIX } from '../../processor/alerts/actions.js';
 import type { AlertHistoryRow, AlertHistoryStore } from '../../processor/alerts/alert-history.js';
 import { findPackageRoot } from '../static-assets.js';
+// alert rules through the API (issue 6)
+import { RuleInputError } from '../../common/config/alerts-file.js';
+import { RuleConflictError, RuleNotFoundError, RulePublishPendingError, RulesFileBrokenError, type RuleStore } from './rule-store.js';
 
 /** The part of the actions view the routes use (a fake in unit tests, the Kafka view in the service). */
 export interface AlertActionsPort {
@@ -35,6 +38,8 @@ export interface AlertRoutesOptions {
   clock: Clock;
   registry: Registry;
   log: Logger;
+  /** The rules file + netmon.config, administered through POST/PUT/DELETE /api/alerts/rules; absent: rules are read-only. */
+  ruleStore?: RuleStore | null;
   /** Authorisation of the write routes; default: loopback clients only, same origin. */
   preHandler?: preHandlerAsyncHookHandler | preHandlerHookHandler;
 }
@@ -158,7 +163,8 @@ export function registerAlertRoutes(app: FastifyInstance, opts: AlertRoutesOptio
     return { ...row, acknowledged: acked ? { note: ack.note, by: ack.by, at: ack.at } : null, silencedBy };
   }
 
-  app.get('/api/alerts/rules', () => opts.rules);
+  app.get('/api/alerts/rules', () => opts.ruleStore?.list() ?? opts.rules);
+  registerRuleWrites(app, opts.ruleStore ?? null, guard);
 
   app.get('/api/alerts/active', async (_req, reply) => {
     if (!opts.history) return unavailable(reply, 'no alert history store is configured for this dashboard');
@@ -261,6 +267,48 @@ export function registerAlertRoutes(app: FastifyInstance, opts: AlertRoutesOptio
       return reply.code(503).send({ statusCode: 503, code: ErrorCodes.KAFKA, error: 'Service Unavailable', message: 'the silence could not be removed (Kafka); try again' });
     }
     return reply.code(204).send();
+  });
+}
+
+// alert rules through the API (issue 6): create, replace, delete. The body is checked by the rules
+// file's own zod schema (rule-store.ts / alerts-file.ts), so a 400 names the field as `body/<path>`.
+const ruleIdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' } } } as const;
+const ruleBody = { type: 'object' } as const;
+
+function ruleError(reply: FastifyReply, err: unknown) {
+  if (err instanceof RuleInputError) return bad(reply, `body/${err.field}:`, err.problem);
+  if (err instanceof RuleNotFoundError) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: err.message });
+  if (err instanceof RuleConflictError || err instanceof RulesFileBrokenError) return reply.code(409).send({ statusCode: 409, code: err.code, error: 'Conflict', message: err.message });
+  if (err instanceof RulePublishPendingError) return reply.code(503).send({ statusCode: 503, code: ErrorCodes.KAFKA, error: 'Service Unavailable', message: err.message });
+  throw err;
+}
+
+function registerRuleWrites(app: FastifyInstance, store: RuleStore | null, guard: preHandlerAsyncHookHandler | preHandlerHookHandler): void {
+  const none = (reply: FastifyReply) => reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'alert rules are read-only here: no rules file (run with a config file, and alerts.rulesFile not "")' });
+  app.post<{ Body: unknown }>('/api/alerts/rules', { preHandler: guard, schema: { body: ruleBody } }, async (req, reply) => {
+    if (!store) return none(reply);
+    try {
+      return reply.code(201).send(await store.create(req.body));
+    } catch (err) {
+      return ruleError(reply, err);
+    }
+  });
+  app.put<{ Params: { id: string }; Body: unknown }>('/api/alerts/rules/:id', { preHandler: guard, schema: { params: ruleIdParams, body: ruleBody } }, async (req, reply) => {
+    if (!store) return none(reply);
+    try {
+      return await store.replace(req.params.id, req.body);
+    } catch (err) {
+      return ruleError(reply, err);
+    }
+  });
+  app.delete<{ Params: { id: string } }>('/api/alerts/rules/:id', { preHandler: guard, schema: { params: ruleIdParams } }, async (req, reply) => {
+    if (!store) return none(reply);
+    try {
+      await store.remove(req.params.id);
+      return reply.code(204).send();
+    } catch (err) {
+      return ruleError(reply, err);
+    }
   });
 }
 

@@ -1,5 +1,6 @@
 // Browser code of the alerts page: plain JS, no build step. Reads /api/alerts/*, acknowledges with a
-// note and silences for a period (POST JSON; the server decides who may). Refreshes every 15 s.
+// note, silences for a period, and adds/edits/deletes rules (JSON; the server decides who may).
+// Refreshes every 15 s.
 const $ = (sel) => document.querySelector(sel);
 const status = $('[data-testid="alerts-status"]');
 
@@ -133,5 +134,118 @@ $('[data-testid="silence-form"]').addEventListener('submit', (ev) => {
   }, (err) => setStatus(`silence failed: ${err.message}`, 'error'));
 });
 
+// Rules (issue 6): add, edit and delete through /api/alerts/rules; a 400 names the field
+// (`body/scope/target: ...`) and the message is shown next to that field.
+const ruleForm = $('[data-testid="rule-form"]');
+const LIST_FIELDS = ['devices', 'tags', 'interfaces', 'channels'];
+const SCOPE_FIELDS = ['devices', 'tags', 'interfaces', 'target'];
+let rulesById = new Map();
+let editing = null;
+
+const list = (v) => v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+
+function clearRuleErrors() {
+  for (const el of ruleForm.querySelectorAll('.field-error')) el.textContent = '';
+}
+
+function showRuleError(message) {
+  const m = /^body\/([^:]*): (.*)$/s.exec(message);
+  const parts = m ? m[1].split('/') : [];
+  const field = parts[0] === 'scope' && parts.length > 1 ? parts[1] : parts[0] === 'flapping' ? '(rule)' : parts[0];
+  const spots = [...ruleForm.querySelectorAll('[data-error-for]')];
+  const el = spots.find((x) => x.dataset.errorFor === field) ?? spots.find((x) => x.dataset.errorFor === '(rule)');
+  el.textContent = m && el.dataset.errorFor !== '(rule)' ? m[2] : message;
+}
+
+function ruleBody() {
+  const f = ruleForm.elements;
+  const v = (name) => f.namedItem(name).value.trim();
+  const num = (name) => (v(name) === '' ? undefined : Number(v(name)));
+  const body = {
+    id: v('id'), description: v('description'), enabled: f.namedItem('enabled').checked, metric: v('metric'),
+    scope: { devices: list(v('devices')), tags: list(v('tags')), interfaces: list(v('interfaces')), target: v('target') },
+    comparator: v('comparator'), threshold: num('threshold'), forWindows: num('forWindows'), clearForWindows: num('clearForWindows'),
+    severity: v('severity'), channels: list(v('channels')), repeatIntervalSeconds: num('repeatIntervalSeconds'), minCoverage: num('minCoverage'),
+  };
+  if (num('clearThreshold') !== undefined) body.clearThreshold = num('clearThreshold');
+  // Not on the form: kept as they are when editing.
+  if (editing && rulesById.has(editing)) body.flapping = rulesById.get(editing).flapping;
+  for (const k of Object.keys(body)) if (body[k] === undefined) delete body[k];
+  return body;
+}
+
+function resetRuleForm() {
+  ruleForm.reset();
+  editing = null;
+  ruleForm.elements.namedItem('id').readOnly = false;
+  $('[data-testid="rule-form-title"]').textContent = 'Add a rule';
+  clearRuleErrors();
+}
+
+function editRule(r) {
+  resetRuleForm();
+  editing = r.id;
+  const f = ruleForm.elements;
+  for (const name of ['id', 'description', 'metric', 'comparator', 'threshold', 'forWindows', 'clearForWindows', 'severity', 'repeatIntervalSeconds', 'minCoverage']) f.namedItem(name).value = String(r[name] ?? '');
+  f.namedItem('clearThreshold').value = r.clearThreshold === undefined ? '' : String(r.clearThreshold);
+  f.namedItem('enabled').checked = r.enabled;
+  for (const name of SCOPE_FIELDS) f.namedItem(name).value = LIST_FIELDS.includes(name) ? r.scope[name].join(', ') : r.scope[name];
+  f.namedItem('channels').value = r.channels.join(', ');
+  f.namedItem('id').readOnly = true;
+  $('[data-testid="rule-form-title"]').textContent = `Edit rule ${r.id}`;
+  ruleForm.scrollIntoView({ block: 'nearest' });
+}
+
+function ruleRow(r) {
+  const tr = document.createElement('tr');
+  tr.dataset.rule = r.id;
+  const sc = r.scope;
+  const scope = [sc.devices.length ? `devices ${sc.devices.join(',')}` : '', sc.tags.length ? `tags ${sc.tags.join(',')}` : '', sc.interfaces.length ? `if ${sc.interfaces.join(',')}` : '', sc.target].filter(Boolean).join('; ');
+  const cond = `${r.comparator} ${r.threshold}${r.clearThreshold === undefined ? '' : ` (clear ${r.clearThreshold})`}`;
+  tr.append(cell(r.id), cell(r.metric), cell(scope), cell(cond), cell(`${r.forWindows} win`), cell(r.severity), cell(r.channels.join(', ')), cell(r.enabled ? 'yes' : 'no'));
+  const td = document.createElement('td');
+  const edit = document.createElement('button');
+  edit.type = 'button';
+  edit.textContent = 'Edit';
+  edit.addEventListener('click', () => editRule(r));
+  const del = document.createElement('button');
+  del.type = 'button';
+  del.textContent = 'Delete';
+  del.addEventListener('click', () => {
+    if (!window.confirm(`Delete rule ${r.id}?`)) return;
+    send('DELETE', `/api/alerts/rules/${encodeURIComponent(r.id)}`).then(() => {
+      if (editing === r.id) resetRuleForm();
+      return refreshRules();
+    }, (err) => setStatus(`delete failed: ${err.message}`, 'error'));
+  });
+  td.append(edit, ' ', del);
+  tr.append(td);
+  return tr;
+}
+
+async function refreshRules() {
+  try {
+    const rules = await getJson('/api/alerts/rules');
+    rulesById = new Map(rules.map((r) => [r.id, r]));
+    fill($('[data-testid="rules"] tbody'), rules.map(ruleRow));
+  } catch (err) {
+    setStatus(`cannot load rules: ${err.message}`, 'error');
+  }
+}
+
+ruleForm.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  clearRuleErrors();
+  const body = ruleBody();
+  const req = editing ? send('PUT', `/api/alerts/rules/${encodeURIComponent(editing)}`, body) : send('POST', '/api/alerts/rules', body);
+  req.then(() => {
+    resetRuleForm();
+    setStatus(`rule ${body.id} saved`, 'ok');
+    return refreshRules();
+  }, (err) => showRuleError(err.message));
+});
+$('[data-testid="rule-cancel"]').addEventListener('click', resetRuleForm);
+
+void refreshRules();
 void refresh();
 setInterval(() => void refresh(), 15_000);

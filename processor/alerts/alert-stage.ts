@@ -16,6 +16,7 @@ import type { AlertHistoryStore } from './alert-history.js';
 import { readCompactedTopic } from './compacted-topic.js';
 import { createAlertEvaluator, type AlertEvaluator, type ScopeState, type WindowExtras } from './evaluator.js';
 import { createOperStatusTracker } from './oper-status.js';
+import { keptStates } from './rule-set.js';
 import type { SampleRecord } from '../../common/contracts/index.js';
 
 /** The processor's allowed lateness (processor/pipeline/processor.ts): revisions arrive within it. */
@@ -32,6 +33,12 @@ export interface AlertStage {
   /** Evaluates written windows; resolves true once events and states are stored, false if stopped first. */
   handle(windows: readonly WindowResultInput[], isRunning: () => boolean, extras?: WindowExtras): Promise<boolean>;
   stop(): Promise<void>;
+  /**
+   * Swaps the rule set without a restart (rules from netmon.config, see rule-follower.ts): states of
+   * removed rules, and of rules whose metric or scope changed, are dropped (tombstoned on the state
+   * topic); the others continue. Runs between batches, never during one.
+   */
+  setRules(rules: readonly AlertRule[]): Promise<void>;
 }
 
 export function createAlertStage(log: Logger, config: NetmonConfig, deps: { rules: readonly AlertRule[]; tagsOf: (deviceId: string) => readonly string[]; registry: Registry; history: AlertHistoryStore }): AlertStage {
@@ -48,14 +55,31 @@ export function createAlertStage(log: Logger, config: NetmonConfig, deps: { rule
   const topics = config.kafka.topics;
   // Windows kept per alert for revisions: the processor's allowed lateness (5 min) plus two.
   const historySize = Math.max(4, Math.ceil(ALLOWED_LATENESS_MS / windowMs) + 2);
-  const newEvaluator = () => createAlertEvaluator({ rules: deps.rules, windowMs, tagsOf: deps.tagsOf, historySize });
+  let rules = deps.rules;
+  const newEvaluator = () => createAlertEvaluator({ rules, windowMs, tagsOf: deps.tagsOf, historySize });
   let evaluator: AlertEvaluator = newEvaluator();
   // Kept past the processor's allowed lateness (5 min), so revisions see their samples again.
   const oper = createOperStatusTracker({ windowMs, keepMs: 10 * 60_000 });
   const extras: WindowExtras = { operDown: (w) => (w.ifIndex === null ? null : oper.downFraction(w.deviceId, w.ifIndex, w.windowStart)), unreachable: () => null };
-  const watchesOper = deps.rules.some((r) => r.metric === 'oper_down');
+  let watchesOper = rules.some((r) => r.metric === 'oper_down');
   let kafka: Kafka | null = null;
   let producer: Producer | null = null;
+  /** handle and setRules run one at a time. */
+  let queue: Promise<unknown> = Promise.resolve();
+  function serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
+  }
+  /** Connects the producer and loads the states, once there are rules (at start, or when the first rule arrives). */
+  async function ready(): Promise<void> {
+    if (!kafka || producer || rules.length === 0) return;
+    await deps.history.ensureDatabase();
+    const p = kafka.producer({ createPartitioner: defaultPartitioner, allowAutoTopicCreation: false });
+    await p.connect();
+    producer = p;
+    await load();
+  }
 
   async function load(): Promise<void> {
     if (!kafka) return;
@@ -90,49 +114,68 @@ export function createAlertStage(log: Logger, config: NetmonConfig, deps: { rule
   }
 
   return {
-    rules: deps.rules,
+    get rules() {
+      return rules;
+    },
     async start(client) {
       kafka = client;
-      if (deps.rules.length === 0) return;
-      await deps.history.ensureDatabase();
-      producer = client.producer({ createPartitioner: defaultPartitioner, allowAutoTopicCreation: false });
-      await producer.connect();
-      await load();
+      await serial(ready);
     },
     async reload() {
-      if (deps.rules.length === 0) return;
-      await load();
+      if (rules.length === 0 || !producer) return;
+      await serial(load);
     },
     observe(rec) {
       if (watchesOper) oper.observe(rec);
     },
-    async handle(windows, isRunning, given) {
-      if (windows.length === 0 || deps.rules.length === 0 || !producer) return true;
-      const r = evaluator.evaluate(windows, given ?? extras);
-      if (r.ignored.redelivered) ignoredTotal.inc({ reason: 'redelivered' }, r.ignored.redelivered);
-      if (r.ignored.tooLate) ignoredTotal.inc({ reason: 'too-late' }, r.ignored.tooLate);
-      if (r.changed.length === 0) return true;
-      const p = producer;
-      if (r.events.length > 0 && !(await retry('alert history write', () => deps.history.writeEvents(r.events), isRunning))) return false;
-      const ok = await retry('alert publish', () => p.sendBatch({
-        acks: -1,
-        topicMessages: [
-          { topic: topics.alerts, messages: r.events.map((e) => ({ key: `${e.ruleId}|${e.deviceId}|${e.ifIndex ?? '-'}`, value: encodeAlertEvent(e) })) },
-          { topic: topics.alertState, messages: r.changed.map((s) => ({ key: s.key, value: JSON.stringify(s) })) },
-        ].filter((t) => t.messages.length > 0),
-      }), isRunning);
-      if (!ok) return false;
-      stateWrites.inc(r.changed.length);
-      evaluated.inc(r.applied);
-      for (const e of r.events) {
-        eventsTotal.inc({ transition: e.transition, severity: e.severity });
-        alog.info({ id: e.id, transition: e.transition, rule: e.ruleId, device: e.deviceId, ifIndex: e.ifIndex, value: e.value }, e.message);
-      }
-      return true;
+    handle(windows, isRunning, given) {
+      return serial(() => handleNow(windows, isRunning, given));
+    },
+    setRules(next) {
+      return serial(async () => {
+        const { kept, dropped } = keptStates(rules, next, evaluator.states());
+        rules = next;
+        watchesOper = rules.some((r) => r.metric === 'oper_down');
+        const fresh = newEvaluator();
+        fresh.restore(kept);
+        evaluator = fresh;
+        alog.info({ rules: rules.map((r) => r.id), keptStates: kept.length, droppedStates: dropped.length }, 'alert rules changed');
+        if (dropped.length > 0 && producer) {
+          const p = producer;
+          await retry('alert state removal', () => p.send({ acks: -1, topic: topics.alertState, messages: dropped.map((key) => ({ key, value: null })) }), () => kafka !== null);
+        }
+        await ready();
+      });
     },
     async stop() {
       await producer?.disconnect();
       producer = null;
+      kafka = null;
     },
   };
+
+  async function handleNow(windows: readonly WindowResultInput[], isRunning: () => boolean, given?: WindowExtras): Promise<boolean> {
+    if (windows.length === 0 || rules.length === 0 || !producer) return true;
+    const r = evaluator.evaluate(windows, given ?? extras);
+    if (r.ignored.redelivered) ignoredTotal.inc({ reason: 'redelivered' }, r.ignored.redelivered);
+    if (r.ignored.tooLate) ignoredTotal.inc({ reason: 'too-late' }, r.ignored.tooLate);
+    if (r.changed.length === 0) return true;
+    const p = producer;
+    if (r.events.length > 0 && !(await retry('alert history write', () => deps.history.writeEvents(r.events), isRunning))) return false;
+    const ok = await retry('alert publish', () => p.sendBatch({
+      acks: -1,
+      topicMessages: [
+        { topic: topics.alerts, messages: r.events.map((e) => ({ key: `${e.ruleId}|${e.deviceId}|${e.ifIndex ?? '-'}`, value: encodeAlertEvent(e) })) },
+        { topic: topics.alertState, messages: r.changed.map((s) => ({ key: s.key, value: JSON.stringify(s) })) },
+      ].filter((t) => t.messages.length > 0),
+    }), isRunning);
+    if (!ok) return false;
+    stateWrites.inc(r.changed.length);
+    evaluated.inc(r.applied);
+    for (const e of r.events) {
+      eventsTotal.inc({ transition: e.transition, severity: e.severity });
+      alog.info({ id: e.id, transition: e.transition, rule: e.ruleId, device: e.deviceId, ifIndex: e.ifIndex, value: e.value }, e.message);
+    }
+    return true;
+  }
 }

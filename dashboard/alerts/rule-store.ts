@@ -1,0 +1,186 @@
+// The alert rules as the dashboard administers them. The rules file (the one loadAlertRules reads,
+// config/alerts.yaml by default) is the source of truth; netmon.config follows it. Every change is
+// validated with the file's schema (a bad rule names its field), applied to the file with the yaml
+// Document API and written atomically, then published as `rule:<id>` (tombstone on delete). Changes
+// run one at a time; each re-reads the file first, so a hand edit is never overwritten (a broken one
+// blocks API changes until it is fixed). At start every rule of the file is published and rules the
+// topic holds but the file no longer does are tombstoned, so the topic holds the file's rules. A change that could not reach Kafka is sent again with the next change.
+import { readFile } from 'node:fs/promises';
+import { Document } from 'yaml';
+import type { Clock } from '../../common/clock.js';
+import { parseRulesText, removeRuleIn, RuleInputError, setRuleIn, validateRule, type RulesDocument } from '../../common/config/alerts-file.js';
+import type { AlertRule } from '../../common/config/alerts-schema.js';
+import { writeFileAtomic } from '../../common/config/devices-file.js';
+import { ConfigError, ErrorCodes, NetmonError, errorMessage } from '../../common/errors.js';
+import type { Component } from '../../common/lifecycle.js';
+import type { Logger } from '../../common/log.js';
+import { Counter, type Registry } from '../../common/metrics.js';
+import type { RuleTopic } from './rule-topic.js';
+
+export class RuleNotFoundError extends NetmonError {
+  constructor(readonly id: string) {
+    super(ErrorCodes.USAGE, `no alert rule with id "${id}"`);
+    this.name = 'RuleNotFoundError';
+  }
+}
+
+export class RuleConflictError extends NetmonError {
+  constructor(readonly id: string) {
+    super(ErrorCodes.USAGE, `an alert rule with id "${id}" already exists`);
+    this.name = 'RuleConflictError';
+  }
+}
+
+/** The rules file on disk cannot be read as rules: API changes wait until it is fixed, so it is not overwritten. */
+export class RulesFileBrokenError extends NetmonError {
+  constructor(problem: string) {
+    super(ErrorCodes.CONFIG_INVALID, `the alert rules file cannot be used; fix or revert it first (changes from here would overwrite it): ${problem}`);
+    this.name = 'RulesFileBrokenError';
+  }
+}
+
+/** Saved to the file, but Kafka did not take it; it is sent again with the next change. */
+export class RulePublishPendingError extends NetmonError {
+  constructor(cause: unknown) {
+    super(ErrorCodes.KAFKA, `saved to the alert rules file, but netmon.config could not be written (${errorMessage(cause)}); it will be retried with the next change`, { cause, retriable: true });
+    this.name = 'RulePublishPendingError';
+  }
+}
+
+export interface RuleStore extends Component {
+  readonly file: string;
+  list(): readonly AlertRule[];
+  get(id: string): AlertRule | undefined;
+  create(input: unknown): Promise<AlertRule>;
+  replace(id: string, input: unknown): Promise<AlertRule>;
+  remove(id: string): Promise<void>;
+}
+
+const NEW_FILE_HEADER = ' netmon alert rules. Edited by hand or from the dashboard (Alerts page); both keep comments.\n See README.md "Alerts" for the fields.';
+
+export function createRuleStore(log: Logger, opts: { file: string; channelNames: readonly string[] }, deps: { topic: RuleTopic; clock: Clock; registry: Registry }): RuleStore {
+  const { file, channelNames } = opts;
+  const changes = new Counter({ name: 'netmon_dashboard_rule_changes_total', help: 'Alert rule changes saved from the API', registers: [deps.registry] });
+  const publishErrors = new Counter({ name: 'netmon_dashboard_rule_publish_errors_total', help: 'Failed writes of alert rules to the config topic', registers: [deps.registry] });
+  let state: RulesDocument = { doc: new Document({ rules: [] }), rules: [] };
+  /** Rule ids changed in the file but not yet on the topic. */
+  const unpublished = new Set<string>();
+  let queue: Promise<unknown> = Promise.resolve();
+
+  function serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async function readState(): Promise<RulesDocument> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        const doc = new Document({ rules: [] });
+        doc.commentBefore = NEW_FILE_HEADER;
+        return { doc, rules: [] };
+      }
+      throw new RulesFileBrokenError(`cannot read ${file}: ${errorMessage(err)}`);
+    }
+    try {
+      return parseRulesText(text, file, channelNames);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new RulesFileBrokenError(err.message);
+      throw err;
+    }
+  }
+
+  /** Re-reads the file; rules changed by hand since the last read go out with the next publish. */
+  async function refresh(): Promise<void> {
+    const before = new Map(state.rules.map((r) => [r.id, JSON.stringify(r)]));
+    state = await readState();
+    const after = new Map(state.rules.map((r) => [r.id, JSON.stringify(r)]));
+    for (const id of new Set([...before.keys(), ...after.keys()])) if (before.get(id) !== after.get(id)) unpublished.add(id);
+  }
+
+  async function publishPending(): Promise<void> {
+    if (unpublished.size === 0) return;
+    const batch = [...unpublished].map((id) => ({ id, rule: state.rules.find((r) => r.id === id) ?? null }));
+    try {
+      await deps.topic.publish(batch, deps.clock.now());
+    } catch (err) {
+      publishErrors.inc();
+      throw new RulePublishPendingError(err);
+    }
+    for (const c of batch) unpublished.delete(c.id);
+    log.info({ changes: batch.map((c) => `${c.rule ? 'set' : 'delete'} ${c.id}`) }, 'alert rule changes published to the config topic');
+  }
+
+  /** Re-reads the file, applies `edit` to it, validates the result as the loader would, writes, publishes. */
+  async function commit(id: string, edit: (doc: Document, rules: readonly AlertRule[]) => void): Promise<void> {
+    await refresh();
+    const doc = state.doc.clone();
+    edit(doc, state.rules);
+    const text = doc.toString();
+    let next: RulesDocument;
+    try {
+      next = parseRulesText(text, file, channelNames);
+    } catch (err) {
+      // Input is validated before it gets here; this guards the file against anything that slipped through.
+      if (err instanceof ConfigError) throw new RuleInputError(err.path.slice(file.length + 2).replace(/^rules\[\d+\]\.?/, '').replace(/[.[\]]+/g, '/').replace(/\/$/, '') || '(rule)', err.message.slice(err.path.length + 2));
+      throw err;
+    }
+    await writeFileAtomic(file, text);
+    state = next;
+    changes.inc();
+    unpublished.add(id);
+    await publishPending();
+  }
+
+  function mustGet(id: string): AlertRule {
+    const r = state.rules.find((x) => x.id === id);
+    if (!r) throw new RuleNotFoundError(id);
+    return r;
+  }
+
+  return {
+    name: 'rule-store',
+    file,
+    async start() {
+      state = await readState();
+      await deps.topic.connect();
+      // The topic follows the file: every rule of the file, and a tombstone for a rule removed by hand.
+      for (const r of state.rules) unpublished.add(r.id);
+      for (const id of await deps.topic.readRuleIds()) unpublished.add(id);
+      await publishPending();
+      log.info({ file, rules: state.rules.length }, 'alert rules loaded');
+    },
+    async stop() {
+      await queue;
+      await deps.topic.disconnect();
+    },
+    list: () => state.rules,
+    get: (id) => state.rules.find((r) => r.id === id),
+    create: (input) =>
+      serial(async () => {
+        const rule = validateRule(input, channelNames);
+        await refresh();
+        if (state.rules.some((r) => r.id === rule.id)) throw new RuleConflictError(rule.id);
+        await commit(rule.id, (doc) => setRuleIn(doc, rule, undefined));
+        return mustGet(rule.id);
+      }),
+    replace: (id, input) =>
+      serial(async () => {
+        const rule = validateRule(input, channelNames);
+        if (rule.id !== id) throw new RuleInputError('id', `must be "${id}" (the id in the URL); to rename, create the new rule and delete the old one`);
+        await refresh();
+        const old = mustGet(id);
+        await commit(id, (doc) => setRuleIn(doc, rule, old));
+        return mustGet(id);
+      }),
+    remove: (id) =>
+      serial(async () => {
+        await refresh();
+        mustGet(id);
+        await commit(id, (doc) => removeRuleIn(doc, id));
+      }),
+  };
+}

@@ -1,0 +1,130 @@
+// Alert rules through the API against the real stack (real Kafka, real InfluxDB): a running processor
+// starts with no rules and follows netmon.config. A bad rule gets a 400 naming the field and changes
+// nothing; a rule created through the API lands in the rules file and on netmon.config as rule:<id>,
+// and the running processor starts evaluating it without a restart (its event appears on the alerts
+// topic); a changed threshold keeps the alert's state (it resolves); deleting it writes a tombstone
+// and the processor drops it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify from 'fastify';
+import { createKafka, defaultPartitioner, prepareTopics } from '../../common/bus/kafka.js';
+import { systemClock } from '../../common/clock.js';
+import { parseRulesText } from '../../common/config/alerts-file.js';
+import { decodeAlertEvent, decodeConfigChange, encodeCounterSample, type AlertEvent, type CounterSampleInput } from '../../common/contracts/index.js';
+import { createSupervisor } from '../../common/lifecycle.js';
+import { silentLogger } from '../../common/log.js';
+import { createRegistry } from '../../common/metrics.js';
+import { registerAlertRoutes } from '../../dashboard/alerts/alert-routes.js';
+import { createRuleStore } from '../../dashboard/alerts/rule-store.js';
+import { createKafkaRuleTopic } from '../../dashboard/alerts/rule-topic.js';
+import { createProcessorService } from '../../processor/main.js';
+import { createAlertStage } from '../../processor/alerts/alert-stage.js';
+import { createAlertHistoryStore } from '../../processor/alerts/alert-history.js';
+import { createRuleFollower } from '../../processor/alerts/rule-follower.js';
+import { testConfig, uniqueId, waitFor } from './stack.js';
+
+const W = 60_000;
+
+test('alert rules: created through the API, stored in the file and on netmon.config, evaluated by a running processor', { timeout: 180_000 }, async () => {
+  const id = uniqueId('alertrules');
+  const config = testConfig(id, {
+    processor: { windowSeconds: 60 },
+    kafka: { samplesPartitions: 1, topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, alertState: `${id}.alert-state`, alertActions: `${id}.alert-actions` } },
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'netmon-alert-rules-')), 'alerts.yaml');
+  const kafka = createKafka(silentLogger, config.kafka, 'alert-rules-test');
+  await prepareTopics(kafka, config.kafka);
+
+  // The processor: an alert stage with no rules, and the rule follower feeding it.
+  const registry = createRegistry({ defaultMetrics: false });
+  const stage = createAlertStage(silentLogger, config, { rules: [], tagsOf: () => [], registry, history: createAlertHistoryStore(config.influx) });
+  const follower = createRuleFollower(silentLogger, config, { kafka: createKafka(silentLogger, config.kafka, 'rules-follower-test'), registry, initial: [], apply: (rules) => stage.setRules(rules) });
+  const supervisor = createSupervisor(silentLogger);
+  const running = supervisor.run([...createProcessorService(silentLogger, config, { registry, clock: systemClock, alerts: stage }).components, follower], { handleSignals: false });
+
+  // The dashboard side: the rule store on the real topic, behind the alerts API.
+  const store = createRuleStore(silentLogger, { file, channelNames: [] }, { topic: createKafkaRuleTopic(silentLogger, config.kafka), clock: systemClock, registry: createRegistry({ defaultMetrics: false }) });
+  await store.start();
+  const app = Fastify();
+  registerAlertRoutes(app, { rules: [], history: null, actions: null, clock: systemClock, registry: createRegistry({ defaultMetrics: false }), log: silentLogger, ruleStore: store });
+  await app.ready();
+
+  const events: AlertEvent[] = [];
+  const configRecords: { key: string; threshold: number | null }[] = [];
+  const alertsReader = kafka.consumer({ groupId: uniqueId('alert-rules-reader') });
+  const configReader = kafka.consumer({ groupId: uniqueId('alert-rules-config-reader') });
+  const producer = kafka.producer({ createPartitioner: defaultPartitioner });
+  try {
+    await alertsReader.connect();
+    await alertsReader.subscribe({ topic: config.kafka.topics.alerts, fromBeginning: true });
+    void alertsReader.run({ eachMessage: ({ message }) => Promise.resolve(void events.push(decodeAlertEvent(message.value))) });
+    await configReader.connect();
+    await configReader.subscribe({ topic: config.kafka.topics.config, fromBeginning: true });
+    void configReader.run({
+      eachMessage: ({ message }) => {
+        const rule = decodeConfigChange(message.value)?.rule;
+        configRecords.push({ key: message.key?.toString() ?? '', threshold: rule ? (rule.threshold as number) : null });
+        return Promise.resolve();
+      },
+    });
+    await producer.connect();
+
+    // A bad rule: 400 naming the field; no file, nothing on the topic.
+    const badRes = await app.inject({ method: 'POST', url: '/api/alerts/rules', payload: { id: 'hot', metric: 'in_bps', threshold: 80_000, clearThreshold: 90_000 } });
+    assert.equal(badRes.statusCode, 400);
+    assert.match(badRes.json<{ message: string }>().message, /^body\/clearThreshold: must be <= threshold \(80000\)/);
+    assert.equal(existsSync(file), false);
+
+    const created = await app.inject({ method: 'POST', url: '/api/alerts/rules', payload: { id: 'hot', metric: 'in_bps', threshold: 80_000, clearThreshold: 40_000, scope: { devices: ['synth'] } } });
+    assert.equal(created.statusCode, 201, created.body);
+    assert.deepEqual(parseRulesText(readFileSync(file, 'utf8'), 'alerts.yaml', []).rules.map((r) => `${r.id}:${r.threshold}`), ['hot:80000']);
+    await waitFor('rule:hot on netmon.config', () => configRecords.some((r) => r.key === 'rule:hot' && r.threshold === 80_000), 30_000);
+    await waitFor('the running processor to take the rule', () => stage.rules.some((r) => r.id === 'hot'), 30_000);
+
+    // Samples: 10 s polls, 1 kB/s, then 20 kB/s (160 kbit/s) inbound in windows 2-4, then 1 kB/s again.
+    const rates = [1000, 1000, 20_000, 20_000, 20_000, 1000, 1000, 1000];
+    const w0 = Math.floor(Date.now() / W) * W - 10 * W;
+    const octets: bigint[] = [0n];
+    for (let k = 1; k <= rates.length * 6; k++) octets.push(octets[k - 1] + BigInt(rates[Math.floor((k - 1) / 6)] * 10));
+    const sample = (k: number): CounterSampleInput => ({
+      deviceId: 'synth', source: 'snmp', ts: w0 + k * 10_000, sysUpTime: 100_000 + k * 1000,
+      interfaces: [{ ifIndex: 1, name: 'eth0', alias: '', speed: 1e9, operStatus: 'up', width: 64, inOctets: 5_000_000n + octets[k], outOctets: 0n, inPackets: BigInt(k) * 10n, outPackets: 0n, discontinuityTime: 0 }],
+    });
+    const send = (from: number, to: number) =>
+      producer.send({ topic: config.kafka.topics.samples, messages: Array.from({ length: to - from + 1 }, (_, i) => ({ key: 'synth', value: encodeCounterSample(sample(from + i)) })) });
+    await send(0, 30);
+    const firing = await waitFor('the firing event of the new rule', () => events.find((e) => e.ruleId === 'hot' && e.transition === 'firing'), 90_000);
+    assert.equal(firing.windowStart, w0 + 2 * W);
+    assert.equal(firing.value, 160_000);
+    assert.equal(firing.deviceId, 'synth');
+
+    // Changed threshold, same metric and scope: the processor keeps the firing state, so falling
+    // traffic resolves it (a fresh state would have nothing to resolve).
+    const changed = await app.inject({ method: 'PUT', url: '/api/alerts/rules/hot', payload: { id: 'hot', metric: 'in_bps', threshold: 100_000, clearThreshold: 40_000, scope: { devices: ['synth'] } } });
+    assert.equal(changed.statusCode, 200, changed.body);
+    await waitFor('the processor to take the new threshold', () => stage.rules.some((r) => r.id === 'hot' && r.threshold === 100_000), 30_000);
+    await send(31, rates.length * 6);
+    const resolved = await waitFor('the resolved event', () => events.find((e) => e.ruleId === 'hot' && e.transition === 'resolved'), 90_000);
+    assert.equal(resolved.windowStart, w0 + 5 * W);
+    assert.equal(resolved.threshold, 100_000);
+    assert.deepEqual(events.filter((e) => e.ruleId === 'hot').map((e) => `${(e.windowStart - w0) / W}:${e.transition}`), ['2:firing', '5:resolved']);
+
+    // Deleted: tombstone on the topic, gone from the file and from the processor.
+    const deleted = await app.inject({ method: 'DELETE', url: '/api/alerts/rules/hot' });
+    assert.equal(deleted.statusCode, 204);
+    assert.deepEqual(parseRulesText(readFileSync(file, 'utf8'), 'alerts.yaml', []).rules, []);
+    await waitFor('the rule:hot tombstone', () => configRecords.some((r) => r.key === 'rule:hot' && r.threshold === null), 30_000);
+    await waitFor('the processor to drop the rule', () => stage.rules.length === 0, 30_000);
+  } finally {
+    await alertsReader.disconnect();
+    await configReader.disconnect();
+    await producer.disconnect();
+    await app.close();
+    await store.stop();
+    supervisor.shutdown('test finished');
+    await running;
+  }
+});
