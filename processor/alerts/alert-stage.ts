@@ -11,6 +11,7 @@ import type { NetmonConfig } from '../../common/config/schema.js';
 import { encodeAlertEvent } from '../../common/contracts/alert-event.js';
 import type { WindowResultInput } from '../../common/contracts/window-result.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
+import { retryWhileRunning } from '../../common/retry.js';
 import { Counter, type Registry } from '../../common/metrics.js';
 import type { AlertHistoryStore } from './alert-history.js';
 import { readCompactedTopic } from './compacted-topic.js';
@@ -98,20 +99,7 @@ export function createAlertStage(log: Logger, config: NetmonConfig, deps: { rule
     alog.info({ states: states.length }, 'alert states loaded');
   }
 
-  async function retry(what: string, fn: () => Promise<unknown>, isRunning: () => boolean): Promise<boolean> {
-    let backoff = 250;
-    for (;;) {
-      try {
-        await fn();
-        return true;
-      } catch (err) {
-        limited(what, 'warn', { err: (err as Error).message, retryInMs: backoff }, `${what} failed; retrying`);
-        if (!isRunning()) return false;
-        await new Promise((r) => setTimeout(r, backoff));
-        backoff = Math.min(backoff * 2, 10_000);
-      }
-    }
-  }
+  const retry = (what: string, fn: () => Promise<unknown>, isRunning: () => boolean) => retryWhileRunning(what, fn, { isRunning, log: limited });
 
   return {
     get rules() {

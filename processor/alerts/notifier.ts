@@ -12,6 +12,7 @@ import { decodeAlertEvent, type AlertEvent } from '../../common/contracts/alert-
 import { errorMessage } from '../../common/errors.js';
 import type { Component } from '../../common/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
+import { retryWhileRunning } from '../../common/retry.js';
 import { Counter, type Registry } from '../../common/metrics.js';
 import { notificationDecision } from './actions.js';
 import type { ActionsView } from './actions-view.js';
@@ -76,20 +77,7 @@ export function createNotifier(log: Logger, config: NetmonConfig, deps: Notifier
   });
 
   /** Retries `fn` (storage writes) until it succeeds or the notifier stops. */
-  async function persist(what: string, fn: () => Promise<void>): Promise<boolean> {
-    let wait = 250;
-    for (;;) {
-      try {
-        await fn();
-        return true;
-      } catch (err) {
-        limited(what, 'warn', { err: errorMessage(err) }, `${what} failed; retrying`);
-        if (!running) return false;
-        await sleep(wait);
-        wait = Math.min(wait * 2, 10_000);
-      }
-    }
-  }
+  const persist = (what: string, fn: () => Promise<void>) => retryWhileRunning(what, fn, { isRunning: () => running, log: limited, sleep });
 
   /** One delivery with its retries; null when the notifier stopped before an outcome. */
   async function deliverWithRetries(n: Notification): Promise<DeliveryRecord | null> {

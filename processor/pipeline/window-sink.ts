@@ -5,6 +5,7 @@
 import type { Producer } from '../../common/bus/kafka.js';
 import { encodeWindowResult, type WindowResultInput } from '../../common/contracts/window-result.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
+import { retryWhileRunning } from '../../common/retry.js';
 import type { WindowStore } from '../../common/store/influx.js';
 
 export interface WindowSink {
@@ -13,20 +14,7 @@ export interface WindowSink {
 
 export function createWindowSink(log: Logger, deps: { store: WindowStore; producer: Producer; topic: string }): WindowSink {
   const limited = createRateLimitedLog(log, 30_000);
-  async function retry(what: string, fn: () => Promise<unknown>, isRunning: () => boolean): Promise<boolean> {
-    let backoff = 250;
-    for (;;) {
-      try {
-        await fn();
-        return true;
-      } catch (err) {
-        limited(what, 'warn', { err: (err as Error).message, retryInMs: backoff }, `${what} failed; retrying`);
-        if (!isRunning()) return false;
-        await new Promise((r) => setTimeout(r, backoff));
-        backoff = Math.min(backoff * 2, 10_000);
-      }
-    }
-  }
+  const retry = (what: string, fn: () => Promise<unknown>, isRunning: () => boolean) => retryWhileRunning(what, fn, { isRunning, log: limited });
   return {
     async write(windows, isRunning) {
       if (windows.length === 0) return true;
