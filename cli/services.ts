@@ -12,15 +12,12 @@ import { createProcessorService } from '../processor/main.js';
 import { createDashboard } from '../dashboard/server.js';
 import { createKafkaWindowFeed } from '../dashboard/feed/kafka-window-feed.js';
 import { createDeviceAdmin } from '../dashboard/devices/admin.js';
-
-// alerts (issue 6)
 import { createAlertStage } from '../processor/alerts/alert-stage.js';
 import { createAlertHistoryStore } from '../processor/alerts/alert-history.js';
 import { loadAlertRules } from '../processor/alerts/rules.js';
 import { createActionsView } from '../processor/alerts/actions-view.js';
 import { createNotifier } from '../processor/alerts/notifier.js';
 import { createReachabilityWatcher } from '../processor/alerts/reachability-watcher.js';
-// alert rules through the API (issue 6)
 import { createKafka } from '../common/bus/kafka.js';
 import { alertRulesFilePath } from '../common/config/alerts-file.js';
 import { createRuleFollower } from '../processor/alerts/rule-follower.js';
@@ -53,7 +50,7 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
     statusOf = (id) => c.snmp.statusOf(id);
   }
   if (parts.includes('processor')) {
-    // alerts (issue 6): the rules are evaluated in the processor, on the windows it writes.
+    // Alert rules are evaluated in the processor, on the windows it writes.
     const rules = loadAlertRules(loaded.config, loaded.configPath);
     const tags = new Map(loaded.devices.map((d) => [d.id, d.tags]));
     const stage = (ruleSet: typeof rules) => createAlertStage(log.child({ service: 'processor' }), loaded.config, { rules: ruleSet, tagsOf: (id) => tags.get(id) ?? [], registry, history: createAlertHistoryStore(loaded.config.influx) });
@@ -63,7 +60,7 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
     const statusRules = rules.filter((r) => r.metric === 'device_unreachable');
     const statusStage = statusRules.length > 0 ? stage(statusRules) : null;
     if (statusStage) components.push(createReachabilityWatcher(log.child({ service: 'processor' }), loaded.config, { stage: statusStage }));
-    // alert rules through the API (issue 6): rule changes on netmon.config apply without a restart
+    // Rule changes on netmon.config apply without a restart
     // (device_unreachable rules only when the processor started with at least one of them).
     if (alertRulesFilePath(loaded.config, loaded.configPath)) {
       const plog = log.child({ service: 'processor' });
@@ -78,7 +75,7 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
         },
       }));
     }
-    // alerts (issue 6): the notifier runs beside the processor when channels are configured.
+    // The notifier runs beside the processor when channels are configured.
     if (Object.keys(loaded.config.alerts.channels).length > 0) {
       const nlog = log.child({ service: 'notifier' });
       const actions = createActionsView(nlog, loaded.config, { groupPrefix: loaded.config.alerts.notifierGroupId });
@@ -93,7 +90,7 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
     // Without a config file there is no devices file to administer: the list is read-only.
     const admin = loaded.devicesPath ? createDeviceAdmin(dlog, { config: loaded.config, devicesPath: loaded.devicesPath }, { registry, clock }) : undefined;
 
-    // alerts (issue 6): the alerts API and page; acks and silences through the actions topic (read
+    // The alerts API and page; acks and silences through the actions topic (read
     // only when there are rules to acknowledge).
     const alertRules = loadAlertRules(loaded.config, loaded.configPath);
     const rulesFile = alertRulesFilePath(loaded.config, loaded.configPath);

@@ -46,7 +46,7 @@ export function netmonTopics(kafka: NetmonConfig['kafka']): ITopicConfig[] {
     { topic: t.deadletter, numPartitions: 1 },
     { topic: t.config, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
     { topic: t.status, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-    // alerts (issue 6): evaluation state per (rule, scope), acknowledgements and silences.
+    // Alerts: evaluation state per (rule, scope), acknowledgements and silences.
     { topic: t.alertState, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
     { topic: t.alertActions, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
   ];

@@ -96,7 +96,7 @@ const listenAddress = z.string().regex(/^$|^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$
 /** An InfluxDB duration: hours, days or weeks, or INF. */
 const duration = z.string().regex(/^([1-9][0-9]*[hdw]|INF)$/, 'must be like 48h, 30d, 52w or INF');
 
-// alerts (issue 6): delivery channels of the notifier.
+// Delivery channels of the alert notifier.
 const webhookChannel = z.strictObject({
   type: z.literal('webhook').describe('An HTTP POST of JSON'),
   url: z.url({ protocol: /^https?$/ }).describe('Where to POST'),
@@ -142,7 +142,6 @@ export const netmonConfigSchema = z
             config: topicName.default('netmon.config').describe('Device and rule changes (compacted)'),
             deadletter: topicName.default('netmon.deadletter').describe('Rejected records with the reason'),
             status: topicName.default('netmon.status').describe('Latest poll status per device (compacted, key = device id)'),
-            // alerts (issue 6)
             alertState: topicName.default('netmon.alert-state').describe('Alert evaluation state per rule and scope (compacted)'),
             alertActions: topicName.default('netmon.alert-actions').describe('Acknowledgements and silences (compacted)'),
           })
@@ -215,7 +214,6 @@ export const netmonConfigSchema = z
       .prefault({})
       .describe('Web dashboard'),
     devicesFile: z.string().min(1).default('devices.yaml').describe('Device list file, relative to this file'),
-    // alerts (issue 6)
     alerts: z
       .strictObject({
         rulesFile: z

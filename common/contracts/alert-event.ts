@@ -24,7 +24,7 @@ export const alertEventSchema = z.object({
   windowStart: epochMs,
   ts: epochMs,
   message: z.string().max(2048),
-  // alerts (issue 6): identity and context of the transition. Optional on the wire so v1 events from
+  // Identity and context of the transition. Optional on the wire so v1 events from
   // before stay readable; the evaluator always sets them.
   /** Deterministic: rule, scope, transition, window start. Consumers drop duplicates (replays) by it. */
   id: z.string().min(1).max(512).optional(),

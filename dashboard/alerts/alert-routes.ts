@@ -18,7 +18,6 @@ import { Counter, type Registry } from '../../common/metrics.js';
 import { silenceMatches, type AlertAction, type AlertActions, type Silence, SILENCE_KEY_PREFIX } from '../../processor/alerts/actions.js';
 import type { AlertHistoryRow, AlertHistoryStore } from '../../processor/alerts/alert-history.js';
 import { findPackageRoot } from '../static-assets.js';
-// alert rules through the API (issue 6)
 import { RuleInputError } from '../../common/config/alerts-file.js';
 import { RuleConflictError, RuleNotFoundError, RulePublishPendingError, RulesFileBrokenError, type RuleStore } from './rule-store.js';
 
@@ -270,7 +269,7 @@ export function registerAlertRoutes(app: FastifyInstance, opts: AlertRoutesOptio
   });
 }
 
-// alert rules through the API (issue 6): create, replace, delete. The body is checked by the rules
+// Rule writes: create, replace, delete. The body is checked by the rules
 // file's own zod schema (rule-store.ts / alerts-file.ts), so a 400 names the field as `body/<path>`.
 const ruleIdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' } } } as const;
 const ruleBody = { type: 'object' } as const;

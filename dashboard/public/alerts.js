@@ -134,7 +134,7 @@ $('[data-testid="silence-form"]').addEventListener('submit', (ev) => {
   }, (err) => setStatus(`silence failed: ${err.message}`, 'error'));
 });
 
-// Rules (issue 6): add, edit and delete through /api/alerts/rules; a 400 names the field
+// Rules: add, edit and delete through /api/alerts/rules; a 400 names the field
 // (`body/scope/target: ...`) and the message is shown next to that field.
 const ruleForm = $('[data-testid="rule-form"]');
 const LIST_FIELDS = ['devices', 'tags', 'interfaces', 'channels'];
