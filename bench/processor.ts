@@ -44,6 +44,19 @@ function stackConfig(id: string): NetmonConfig {
   });
 }
 
+/** A topic just created on a just-started broker can answer "unknown topic" for a moment: up to 10 tries, 1 s apart. */
+async function sendRetrying(send: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await send();
+      return;
+    } catch (err) {
+      if (attempt >= 10 || !(err as { retriable?: boolean }).retriable) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
 async function fill(config: NetmonConfig): Promise<number> {
   const kafka = createKafka(silentLogger, config.kafka, 'bench-fill');
   await prepareTopics(kafka, config.kafka);
@@ -51,9 +64,9 @@ async function fill(config: NetmonConfig): Promise<number> {
   await producer.connect();
   let n = 0;
   for (let p = 0; p < POLLS; p++) {
-    const messages = [];
+    const messages: Array<{ key: string; value: string }> = [];
     for (let d = 0; d < DEVICES; d++) messages.push({ key: `dev${d}`, value: encodeCounterSample(makeSample(d, p, POLL_MS)) });
-    for (let i = 0; i < messages.length; i += 200) await producer.send({ topic: config.kafka.topics.samples, acks: -1, messages: messages.slice(i, i + 200) });
+    for (let i = 0; i < messages.length; i += 200) await sendRetrying(() => producer.send({ topic: config.kafka.topics.samples, acks: -1, messages: messages.slice(i, i + 200) }));
     n += messages.length;
   }
   await producer.disconnect();
