@@ -88,11 +88,12 @@ interface WindowsQuery {
 }
 
 /** A 400 in the same shape as fastify's schema errors, naming the field. */
-function badQuery(reply: FastifyReply, field: string, message: string) {
+export function badQuery(reply: FastifyReply, field: string, message: string) {
   return reply.code(400).send({ statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request', message: `querystring/${field} ${message}` });
 }
 
-function unavailable(reply: FastifyReply, message: string) {
+/** A 503 saying the window store (InfluxDB) cannot answer. */
+export function unavailable(reply: FastifyReply, message: string) {
   return reply.code(503).send({ statusCode: 503, code: ErrorCodes.INFLUX, error: 'Service Unavailable', message });
 }
 

@@ -5,13 +5,14 @@
 // with nothing stored is null (a gap, never a zero) and `coverage` marks partial windows.
 // Rules: a fastify schema checks the query (bad input -> 400 naming the field); a store that is
 // missing or failing is a 503 that says so, never an empty history.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../common/clock.js';
 import { DEVICE_ID_PATTERN } from '../common/config/schema.js';
-import { ErrorCodes, errorMessage } from '../common/errors.js';
+import { errorMessage } from '../common/errors.js';
 import { createRateLimitedLog, type Logger } from '../common/log.js';
 import { Counter, type Registry } from '../common/metrics.js';
 import type { HistoryRow, WindowStore } from '../common/store/influx.js';
+import { badQuery, unavailable } from './api-routes.js';
 import { chooseResolution, fillGaps, HISTORY_RANGES, MAX_HISTORY_MS, rawStepMs, ROLLUP_STEP_MS, type HistoryRange } from './history.js';
 
 const MAX_IF_INDEX = 2147483647;
@@ -66,14 +67,6 @@ interface HistoryQueryString {
   range?: HistoryRange;
   from?: string;
   to?: string;
-}
-
-function badQuery(reply: FastifyReply, field: string, message: string) {
-  return reply.code(400).send({ statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request', message: `querystring/${field} ${message}` });
-}
-
-function unavailable(reply: FastifyReply, message: string) {
-  return reply.code(503).send({ statusCode: 503, code: ErrorCodes.INFLUX, error: 'Service Unavailable', message });
 }
 
 export function registerHistoryRoutes(app: FastifyInstance, log: Logger, deps: HistoryDeps): void {
