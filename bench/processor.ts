@@ -7,7 +7,6 @@
 // A benchmark, not a test: it prints figures; the last line is one JSON object.
 // Sizes: BENCH_DEVICES (default 1000) x 48 interfaces x BENCH_POLLS (default 12) polls at 10 s.
 import { spawnSync } from 'node:child_process';
-import Influx from 'influx';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnvFile, repoRoot } from '../cli/stack-env.js';
@@ -17,7 +16,7 @@ import { netmonConfigSchema, type NetmonConfig } from '../common/config/schema.j
 import { decodeSampleRecord, encodeCounterSample } from '../common/contracts/index.js';
 import { silentLogger } from '../common/log.js';
 import { createRegistry } from '../common/metrics.js';
-import { createInfluxStore } from '../common/store/influx.js';
+import { createInfluxClient, createInfluxStore } from '../common/store/influx.js';
 import { createProcessor } from '../processor/pipeline/processor.js';
 import { IFACES, coreRun, makeSample } from './workload.js';
 
@@ -180,8 +179,7 @@ console.log(`    processor (decode, engine, InfluxDB + windows topic, checkpoint
 console.log(`    CPU seconds in this process per drain: bare ${bareCpu.map((x) => x.toFixed(2)).join(', ')}; processor ${procCpu.map((x) => x.toFixed(2)).join(', ')} (the rest of the wall time is waiting on Kafka and InfluxDB, which share the 2 cores)`);
 console.log(`    ratio processor / bare: ${(procRate / bareRate).toFixed(2)}   goal: >= 0.80`);
 // Leave nothing behind: the bench database and topics are dropped.
-const influxUrl = new URL(config.influx.url);
-await new Influx.InfluxDB({ host: influxUrl.hostname, port: Number(influxUrl.port) }).dropDatabase(id);
+await createInfluxClient(config.influx).dropDatabase(id);
 await dropTopics(config);
 console.log(
   JSON.stringify({

@@ -187,10 +187,10 @@ export function rowToWindow(row: Row, measurement: string): WindowResultInput {
   };
 }
 
-export function createInfluxStore(cfg: NetmonConfig['influx'], opts: { windowSeconds?: number } = {}): WindowStore {
-  const windowSeconds = opts.windowSeconds ?? 60;
+/** The influx package's client for the configured URL, database and credentials. */
+export function createInfluxClient(cfg: NetmonConfig['influx']): Influx.InfluxDB {
   const url = new URL(cfg.url);
-  const influx = new Influx.InfluxDB({
+  return new Influx.InfluxDB({
     host: url.hostname,
     port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
     protocol: url.protocol === 'https:' ? 'https' : 'http',
@@ -198,6 +198,12 @@ export function createInfluxStore(cfg: NetmonConfig['influx'], opts: { windowSec
     username: cfg.username,
     password: cfg.password?.reveal(),
   });
+}
+
+export function createInfluxStore(cfg: NetmonConfig['influx'], opts: { windowSeconds?: number } = {}): WindowStore {
+  const windowSeconds = opts.windowSeconds ?? 60;
+  const url = new URL(cfg.url);
+  const influx = createInfluxClient(cfg);
   const writeUrl = new URL('write', url.href.endsWith('/') ? url.href : `${url.href}/`);
   writeUrl.searchParams.set('db', cfg.database);
   writeUrl.searchParams.set('precision', 'ms');

@@ -9,6 +9,7 @@ import type { IPoint } from 'influx';
 import type { NetmonConfig } from '../../common/config/schema.js';
 import { ALERT_TRANSITIONS, type AlertEventInput, type AlertTransition } from '../../common/contracts/alert-event.js';
 import { NetmonError, ErrorCodes } from '../../common/errors.js';
+import { createInfluxClient } from '../../common/store/influx.js';
 
 export const MEASUREMENT_ALERT_EVENT = 'alert_event';
 export const MEASUREMENT_ALERT_DELIVERY = 'alert_delivery';
@@ -109,15 +110,7 @@ function rowToHistory(r: Row): AlertHistoryRow {
 }
 
 export function createAlertHistoryStore(cfg: NetmonConfig['influx']): AlertHistoryStore {
-  const url = new URL(cfg.url);
-  const influx = new Influx.InfluxDB({
-    host: url.hostname,
-    port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-    protocol: url.protocol === 'https:' ? 'https' : 'http',
-    database: cfg.database,
-    username: cfg.username,
-    password: cfg.password?.reveal(),
-  });
+  const influx = createInfluxClient(cfg);
   const wrap = (what: string, err: unknown) => new NetmonError(ErrorCodes.INFLUX, `InfluxDB alert ${what} failed at ${cfg.url}: ${(err as Error).message}`, { cause: err, retriable: true });
   const q = async (text: string): Promise<Row[]> => {
     try {
