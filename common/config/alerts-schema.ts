@@ -3,7 +3,7 @@
 // Cross-field rules (hysteresis direction, unique ids, known channels) live here too.
 import { z } from 'zod';
 import { ALERT_SEVERITIES } from '../contracts/alert-event.js';
-import { DEVICE_ID_PATTERN } from './schema.js';
+import { DEVICE_ID_PATTERN, uniqueIdCheck } from './schema.js';
 
 /** Metrics a rule can watch. Rates come from WindowResult; errors/discards per second are totals over the covered time. */
 export const ALERT_METRICS = [
@@ -78,11 +78,9 @@ export const alertsFileSchema = (channelNames: readonly string[]) => z
     rules: z.array(alertRuleSchema).default([]).describe('Alert rules'),
   })
   .superRefine((f, ctx) => {
-    const seen = new Map<string, number>();
+    const unique = uniqueIdCheck('rules', 'rule', ctx);
     f.rules.forEach((r, i) => {
-      const first = seen.get(r.id);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id "${r.id}" (also rules[${first}])` });
-      else seen.set(r.id, i);
+      unique(r.id, i);
       r.channels.forEach((c, j) => {
         if (!channelNames.includes(c)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'channels', j], message: `unknown channel "${c}"; defined in netmon.yaml alerts.channels: ${channelNames.join(', ') || '(none)'}` });
       });

@@ -82,13 +82,19 @@ export const devicesFileSchema = z
     devices: z.array(deviceSchema).default([]).describe('Devices to poll'),
   })
   .superRefine((f, ctx) => {
-    const seen = new Map<string, number>();
-    f.devices.forEach((d, i) => {
-      const first = seen.get(d.id);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `duplicate device id "${d.id}" (also devices[${first}])` });
-      else seen.set(d.id, i);
-    });
+    const unique = uniqueIdCheck('devices', 'device', ctx);
+    f.devices.forEach((d, i) => unique(d.id, i));
   });
+
+/** A check to call for each entry of a list in order: an id an earlier entry has is an issue at `<list>[i].id`. */
+export function uniqueIdCheck(list: string, noun: string, ctx: z.RefinementCtx): (id: string, i: number) => void {
+  const seen = new Map<string, number>();
+  return (id, i) => {
+    const first = seen.get(id);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: [list, i, 'id'], message: `duplicate ${noun} id "${id}" (also ${list}[${first}])` });
+    else seen.set(id, i);
+  };
+}
 
 /** host:port for a /metrics listener; "" turns it off. */
 const listenAddress = z.string().regex(/^$|^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, 'must be host:port (or "" for off)');
