@@ -7,7 +7,7 @@ import { CONFIG_CHANGE_VERSION, configKey } from '../../common/contracts/config-
 import { createKafka, defaultPartitioner, ensureTopics, type Producer } from '../../common/bus/kafka.js';
 import { ErrorCodes, NetmonError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
-import { readCompactedTopic } from '../../processor/alerts/compacted-topic.js';
+import { readCompactedTopic } from '../../common/bus/compacted-topic.js';
 
 export interface RuleTopic {
   connect(): Promise<void>;

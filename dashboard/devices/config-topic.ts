@@ -1,10 +1,10 @@
 // Kafka adapter for the compacted topic netmon.config, device side: read what it holds now (from
-// the beginning up to the high watermark, bounded in time) and publish device changes (key
+// the beginning up to the high watermark, bounded in time: common/bus/compacted-topic.ts) and publish device changes (key
 // `device:<id>`, value the ConfigChange with revealed secrets, null = tombstone). The store talks to
 // it through the narrow ConfigTopic port, so its logic is tested without Kafka.
-import { randomBytes } from 'node:crypto';
 import type { DeviceConfig, NetmonConfig } from '../../common/config/schema.js';
 import { configKey, decodeConfigChange, encodeConfigChange, parseConfigKey } from '../../common/contracts/config-change.js';
+import { readTopicToEnd } from '../../common/bus/compacted-topic.js';
 import { createKafka, ensureTopics, type Producer } from '../../common/bus/kafka.js';
 import { ErrorCodes, NetmonError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
@@ -37,66 +37,20 @@ export function createKafkaConfigTopic(log: Logger, kafka: NetmonConfig['kafka']
     },
 
     async readDevices() {
-      const admin = client.admin();
-      await admin.connect();
-      let ends: { partition: number; high: string }[];
-      try {
-        ends = (await admin.fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, high: o.high }));
-      } finally {
-        await admin.disconnect();
-      }
       const devices = new Map<string, DeviceConfig>();
-      const pending = new Map(ends.filter((e) => BigInt(e.high) > 0n).map((e) => [e.partition, BigInt(e.high)]));
-      if (pending.size === 0) return devices;
-      // A throwaway group: this reads the whole topic once and is deleted afterwards.
-      const groupId = `${opts.groupIdPrefix}-config-sync-${randomBytes(4).toString('hex')}`;
-      const consumer = client.consumer({ groupId, allowAutoTopicCreation: false });
-      await consumer.connect();
-      try {
-        await consumer.subscribe({ topic, fromBeginning: true });
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new NetmonError(ErrorCodes.KAFKA, `reading ${topic} did not reach its end within ${opts.readTimeoutMs ?? 30_000} ms`, { retriable: true })), opts.readTimeoutMs ?? 30_000);
-          consumer
-            .run({
-              autoCommit: false,
-              eachMessage: async ({ partition, message }) => {
-                const key = message.key?.toString('utf8') ?? '';
-                try {
-                  const { kind, id } = parseConfigKey(key);
-                  if (kind === 'device') {
-                    const change = decodeConfigChange(message.value);
-                    if (change?.device) devices.set(id, change.device);
-                    else devices.delete(id);
-                  }
-                } catch (err) {
-                  log.warn({ key, offset: message.offset, err: errorMessage(err) }, 'unreadable record on the config topic ignored');
-                }
-                const high = pending.get(partition);
-                if (high !== undefined && BigInt(message.offset) + 1n >= high) pending.delete(partition);
-                if (pending.size === 0) {
-                  clearTimeout(timer);
-                  resolve();
-                }
-                return Promise.resolve();
-              },
-            })
-            .catch((err: unknown) => {
-              clearTimeout(timer);
-              reject(err instanceof Error ? err : new Error(String(err)));
-            });
-        });
-      } finally {
-        await consumer.disconnect();
-        const admin2 = client.admin();
+      await readTopicToEnd(client, topic, `${opts.groupIdPrefix}-config-sync`, (message) => {
+        const key = message.key?.toString('utf8') ?? '';
         try {
-          await admin2.connect();
-          await admin2.deleteGroups([groupId]);
+          const { kind, id } = parseConfigKey(key);
+          if (kind === 'device') {
+            const change = decodeConfigChange(message.value);
+            if (change?.device) devices.set(id, change.device);
+            else devices.delete(id);
+          }
         } catch (err) {
-          log.debug({ groupId, err: errorMessage(err) }, 'could not delete the config-sync consumer group');
-        } finally {
-          await admin2.disconnect();
+          log.warn({ key, offset: message.offset, err: errorMessage(err) }, 'unreadable record on the config topic ignored');
         }
-      }
+      }, opts.readTimeoutMs ?? 30_000);
       return devices;
     },
 

@@ -14,7 +14,7 @@ import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import { retryWhileRunning } from '../../common/retry.js';
 import { Counter, type Registry } from '../../common/metrics.js';
 import type { AlertHistoryStore } from './alert-history.js';
-import { readCompactedTopic } from './compacted-topic.js';
+import { readCompactedTopic } from '../../common/bus/compacted-topic.js';
 import { createAlertEvaluator, type AlertEvaluator, type ScopeState, type WindowExtras } from './evaluator.js';
 import { createOperStatusTracker } from './oper-status.js';
 import { keptStates } from './rule-set.js';
