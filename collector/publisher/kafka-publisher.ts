@@ -6,6 +6,7 @@
 // bytes (maxBatchBytes, under the broker's default 1 MB message.max.bytes): a 48-interface sample is
 // ~14 KB, so 500 of them (a backlog after an outage) would be refused as too large, forever. A single
 // record bigger than the cap is dropped and counted rather than blocking the queue.
+import { batchEnd, KAFKA_MAX_BATCH_BYTES } from '../../common/batching.js';
 import type { Kafka, Producer } from '../../common/bus/kafka.js';
 import { defaultPartitioner, prepareTopics } from '../../common/bus/kafka.js';
 import type { Component } from '../../common/lifecycle.js';
@@ -36,7 +37,7 @@ export function createKafkaPublisher(
   deps: { kafka: Kafka; registry: Registry },
   opts: Partial<PublisherOptions> = {},
 ): KafkaPublisher {
-  const o: PublisherOptions = { topic: kafkaConfig.topics.samples, maxQueue: 100_000, maxBatch: 500, lingerMs: 20, maxBatchBytes: 900_000, ...opts };
+  const o: PublisherOptions = { topic: kafkaConfig.topics.samples, maxQueue: 100_000, maxBatch: 500, lingerMs: 20, maxBatchBytes: KAFKA_MAX_BATCH_BYTES, ...opts };
   const limited = createRateLimitedLog(log, 30_000);
   const published = new Counter({ name: 'netmon_collector_records_published_total', help: 'Records sent to Kafka', registers: [deps.registry] });
   const dropped = new Counter({ name: 'netmon_collector_records_dropped_total', help: 'Records dropped because the publish queue was full', registers: [deps.registry] });
@@ -75,10 +76,7 @@ export function createKafkaPublisher(
         limited('too-large', 'error', { key: r.key, topic: r.topic ?? o.topic, bytes: size(r), maxBatchBytes: o.maxBatchBytes }, 'record larger than the batch byte limit dropped');
       }
       if (depth() === 0) continue;
-      let end = head;
-      let bytes = 0;
-      while (end < queue.length && end - head < o.maxBatch && (end === head || bytes + size(queue[end]) <= o.maxBatchBytes)) bytes += size(queue[end++]);
-      const batch = queue.slice(head, end);
+      const batch = queue.slice(head, batchEnd(queue, head, size, { maxBytes: o.maxBatchBytes, maxCount: o.maxBatch }));
       try {
         const byTopic = new Map<string, Array<{ key: string; value: string | null }>>();
         for (const r of batch) {

@@ -118,6 +118,9 @@ export function windowToPoint(w: WindowResultInput): IPoint {
   };
 }
 
+/** Points per /write request. */
+export const WRITE_BATCH_LINES = 5000;
+
 /** Field names in snake case, computed once (the hot write path must not run a regex per field). */
 const TOTAL_FIELDS = TOTALS.map((k) => [k, snake(k)] as const);
 const RATE_FIELDS = RATES.map((k) => [k, snake(k)] as const);
@@ -239,13 +242,18 @@ export function createInfluxStore(cfg: NetmonConfig['influx'], opts: { windowSec
       if (windows.length === 0) return;
       // Line protocol straight to /write: the influx package's per-point serializer cost more CPU
       // than the window engine (bench:processor).
-      let body = '';
-      for (const w of windows) body += `${windowToLine(w)}\n`;
-      try {
-        const res = await fetch(writeUrl, { method: 'POST', headers: writeHeaders, body });
-        if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 500)}`);
-      } catch (err) {
-        throw wrap('write', err);
+      // At most WRITE_BATCH_LINES a request (InfluxDB's advice, and far under its max-body-size);
+      // a point is keyed by series and time, so a retried write of every chunk is harmless.
+      for (let start = 0; start < windows.length; start += WRITE_BATCH_LINES) {
+        let body = '';
+        const end = Math.min(windows.length, start + WRITE_BATCH_LINES);
+        for (let i = start; i < end; i++) body += `${windowToLine(windows[i])}\n`;
+        try {
+          const res = await fetch(writeUrl, { method: 'POST', headers: writeHeaders, body });
+          if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 500)}`);
+        } catch (err) {
+          throw wrap('write', err);
+        }
       }
     },
     async queryWindows(q) {

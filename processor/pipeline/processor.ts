@@ -9,6 +9,7 @@
 // that gets a partition (restart, rebalance) restores the engine from that metadata and replays
 // from the committed offset: windows from records before `upto` were written already and are
 // not written again, nor their dead letters; from `upto` on it writes what the lost member would have.
+import { batches, KAFKA_MAX_BATCH_BYTES, messageBytes } from '../../common/batching.js';
 import type { Clock } from '../../common/clock.js';
 import { createKafka, defaultPartitioner, prepareTopics, type Admin, type Consumer, type KafkaMessage, type Producer } from '../../common/bus/kafka.js';
 import { decodeSampleRecord } from '../../common/contracts/index.js';
@@ -129,7 +130,8 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
   async function publishDeadLetters(dead: DeadLetter[]): Promise<void> {
     if (dead.length === 0 || !producer) return;
     for (const d of dead) deadLetters.inc({ reason: d.reason.split(':')[0] ?? 'invalid' });
-    await producer.send({ topic: topics.deadletter, messages: dead.map((d) => ({ key: d.key, value: JSON.stringify(d) })) });
+    const messages = dead.map((d) => ({ key: d.key, value: JSON.stringify(d) }));
+    for (const chunk of batches(messages, messageBytes, { maxBytes: KAFKA_MAX_BATCH_BYTES })) await producer.send({ topic: topics.deadletter, messages: chunk });
   }
 
   const sink = () => createWindowSink(plog, { store: deps.store, producer: producer!, topic: topics.windows });

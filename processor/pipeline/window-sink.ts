@@ -1,7 +1,9 @@
 // Where emitted windows go: InfluxDB (idempotent: keyed by series and window start) and the
 // netmon.windows topic (key = device id; consumers dedup on device, interface, start, revision).
 // A write is retried with backoff until it succeeds or the processor stops, so a window is never
-// silently lost while InfluxDB or Kafka is briefly away.
+// silently lost while InfluxDB or Kafka is briefly away. The topic gets sends under the broker's
+// record-batch limit (a backlog's windows at once would be refused as too large, forever).
+import { batches, KAFKA_MAX_BATCH_BYTES, messageBytes } from '../../common/batching.js';
 import type { Producer } from '../../common/bus/kafka.js';
 import { encodeWindowResult, type WindowResultInput } from '../../common/contracts/window-result.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
@@ -20,11 +22,11 @@ export function createWindowSink(log: Logger, deps: { store: WindowStore; produc
       if (windows.length === 0) return true;
       const stored = await retry('InfluxDB write', () => deps.store.writeWindows(windows), isRunning);
       if (!stored) return false;
-      return retry(
-        'windows publish',
-        () => deps.producer.send({ topic: deps.topic, acks: -1, messages: windows.map((w) => ({ key: w.deviceId, value: encodeWindowResult(w) })) }),
-        isRunning,
-      );
+      const messages = windows.map((w) => ({ key: w.deviceId, value: encodeWindowResult(w) }));
+      for (const chunk of batches(messages, messageBytes, { maxBytes: KAFKA_MAX_BATCH_BYTES })) {
+        if (!(await retry('windows publish', () => deps.producer.send({ topic: deps.topic, acks: -1, messages: chunk }), isRunning))) return false;
+      }
+      return true;
     },
   };
 }

@@ -1,17 +1,18 @@
 // The Kafka publisher and the InfluxDB window store against the real servers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createKafka } from '../../common/bus/kafka.js';
 import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
 import { createInfluxStore, rollupSelect, RP_RAW, RP_ROLLUP } from '../../common/store/influx.js';
 import { createKafkaPublisher } from '../../collector/publisher/kafka-publisher.js';
+import { createWindowSink } from '../../processor/pipeline/window-sink.js';
+import { createKafka as kafkaFor, prepareTopics } from '../../common/bus/kafka.js';
 import type { WindowResultInput } from '../../common/contracts/window-result.js';
 import { testConfig, uniqueId, waitFor } from './stack.js';
 
 test('the publisher delivers records in order, keyed by device, to the samples topic', async () => {
   const config = testConfig(uniqueId('pub'));
-  const kafka = createKafka(silentLogger, config.kafka, 'test');
+  const kafka = kafkaFor(silentLogger, config.kafka, 'test');
   const registry = createRegistry({ defaultMetrics: false });
   const publisher = createKafkaPublisher(silentLogger, config.kafka, { kafka, registry });
   await publisher.start();
@@ -113,4 +114,42 @@ test('the database gets its retention policies and the 1-hour rollup, whose quer
   assert.equal(get('sample_count'), 18);
   assert.ok(Math.abs((get('coverage') as number) - 3 / 60) < 1e-9, 'three of sixty minutes covered');
   assert.equal(get('peak_in_bps'), (1_000_000_007 * 8) / 30);
+});
+
+test('the window sink writes a backlog far above the broker\'s 1 MB batch limit: every window reaches the topic and InfluxDB', async () => {
+  const config = testConfig(uniqueId('sink'));
+  const kafka = kafkaFor(silentLogger, config.kafka, 'test');
+  await prepareTopics(kafka, config.kafka);
+  const store = createInfluxStore(config.influx);
+  await store.ensureDatabase();
+  const producer = kafka.producer();
+  await producer.connect();
+  const consumer = kafka.consumer({ groupId: uniqueId('reader') });
+  try {
+    const start = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
+    // 6,000 windows of ~700 bytes: about 4 MB in one write, as after a backlog; 2 InfluxDB requests.
+    const windows: WindowResultInput[] = [];
+    for (let i = 0; i < 6000; i++) {
+      windows.push({
+        deviceId: `d${i % 100}`, ifIndex: 1 + Math.floor(i / 100), ifName: `ge-0/0/${i}`, windowStart: start, windowEnd: start + 60_000,
+        inOctets: BigInt(i), outOctets: 1n, inPackets: 1n, outPackets: 1n, inErrors: 0n, outErrors: 0n, inDiscards: 0n, outDiscards: 0n,
+        inBps: i, outBps: 0.5, inPps: 1, outPps: 1, inAvgPacketSize: 1, outAvgPacketSize: 1, speed: 1e9, inUtilization: 0.1, outUtilization: 0.1,
+        peakInBps: i, peakOutBps: 1, coverage: 1, sampleCount: 6, revision: 0,
+      });
+    }
+    const sink = createWindowSink(silentLogger, { store, producer, topic: config.kafka.topics.windows });
+    // Not running: a refused send would return false at once instead of being retried forever.
+    assert.equal(await sink.write(windows, () => false), true);
+    await consumer.connect();
+    await consumer.subscribe({ topic: config.kafka.topics.windows, fromBeginning: true });
+    let seen = 0;
+    void consumer.run({ eachBatch: async ({ batch }) => { seen += batch.messages.length; return Promise.resolve(); } });
+    await waitFor('6000 windows on the topic', () => seen >= 6000, 30_000);
+    assert.equal(seen, 6000);
+    const stored = await store.queryWindows({ deviceId: 'd7', fromMs: start, toMs: start + 60_000 });
+    assert.deepEqual(stored.map((w) => w.ifIndex), Array.from({ length: 60 }, (_, k) => k + 1));
+  } finally {
+    await consumer.disconnect();
+    await producer.disconnect();
+  }
 });

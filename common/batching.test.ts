@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { batchEnd, batches, messageBytes } from './batching.js';
+
+const len = (s: string) => s.length;
+
+test('batches keep order and respect the byte cap', () => {
+  const items = ['aaa', 'bb', 'cccc', 'd', 'eeeee'];
+  const out = batches(items, len, { maxBytes: 5 });
+  assert.deepEqual(out, [['aaa', 'bb'], ['cccc', 'd'], ['eeeee']]);
+  assert.deepEqual(out.flat(), items);
+  for (const b of out) assert.ok(b.reduce((s, x) => s + x.length, 0) <= 5);
+});
+
+test('batches respect the count cap', () => {
+  assert.deepEqual(batches([1, 2, 3, 4, 5], () => 1, { maxBytes: 100, maxCount: 2 }), [[1, 2], [3, 4], [5]]);
+});
+
+test('an item alone above the byte cap is a batch of its own, never an empty batch or a stall', () => {
+  assert.deepEqual(batches(['x', 'yyyyyyyy', 'z'], len, { maxBytes: 3 }), [['x'], ['yyyyyyyy'], ['z']]);
+  assert.equal(batchEnd(['yyyyyyyy'], 0, len, { maxBytes: 3 }), 1);
+  assert.equal(batchEnd(['a'], 1, len, { maxBytes: 3 }), 1);
+  assert.deepEqual(batches([], len, { maxBytes: 3 }), []);
+});
+
+test('messageBytes counts UTF-8 bytes of key and value', () => {
+  assert.equal(messageBytes({ key: 'ab', value: 'é' }), 4);
+  assert.equal(messageBytes({ key: null, value: null }), 0);
+});

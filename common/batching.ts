@@ -1,0 +1,43 @@
+// Cutting a run of records into sends a server accepts: Kafka refuses a record batch above the
+// broker's message.max.bytes (1 MB by default), forever, so a sink that sent a whole backlog at once
+// would retry it forever; InfluxDB refuses bodies above its max-body-size (25 MB by default).
+// Rule: items stay in order; a batch holds at most `maxCount` items and `maxBytes` bytes, except
+// that an item alone above `maxBytes` is a batch of its own (the caller decides what to do with it).
+
+/** Under Kafka's default message.max.bytes (1,048,588) with room for the record framing. */
+export const KAFKA_MAX_BATCH_BYTES = 900_000;
+
+export interface BatchLimits {
+  maxBytes: number;
+  maxCount?: number;
+}
+
+/** The end (exclusive) of the batch that starts at `start`: at least one item when any is left. */
+export function batchEnd<T>(items: readonly T[], start: number, size: (item: T) => number, limits: BatchLimits): number {
+  const maxCount = limits.maxCount ?? Infinity;
+  let end = start;
+  let bytes = 0;
+  while (end < items.length && end - start < maxCount) {
+    const s = size(items[end]);
+    if (end > start && bytes + s > limits.maxBytes) break;
+    bytes += s;
+    end++;
+  }
+  return end;
+}
+
+/** `items` in consecutive batches within `limits`. */
+export function batches<T>(items: readonly T[], size: (item: T) => number, limits: BatchLimits): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; ) {
+    const end = batchEnd(items, start, size, limits);
+    out.push(items.slice(start, end));
+    start = end;
+  }
+  return out;
+}
+
+/** The UTF-8 size of a Kafka message's key and value. */
+export function messageBytes(m: { key?: string | null; value: string | null }): number {
+  return (m.key ? Buffer.byteLength(m.key) : 0) + (m.value === null ? 0 : Buffer.byteLength(m.value));
+}
