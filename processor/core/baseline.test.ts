@@ -19,6 +19,7 @@ const base: Observation = {
 const cases: Array<{ name: string; obs: Observation }> = [
   { name: 'extremes, errors and discards absent', obs: { ...base } },
   { name: 'errors and discards present, some zero', obs: { ...base, inErrors: 0n, outErrors: 5n, inDiscards: U64_MAX, outDiscards: 1n } },
+  { name: 'every counter below 2^53 (kept in doubles only)', obs: { ...base, inOctets: 123n, outOctets: (1n << 53n) - 1n, inPackets: 0n, outPackets: 5n, inErrors: 3n } },
   { name: 'only some optional counters present', obs: { ...base, outErrors: 9n, inErrors: undefined, inDiscards: undefined, outDiscards: undefined } },
 ];
 
@@ -32,3 +33,17 @@ for (const c of cases) {
     assert.deepEqual(b.readInto(scratch), want, 'after adopt over a fuller baseline');
   });
 }
+
+test('Baseline switches between doubles and exact 64-bit values as counters cross 2^53, and adoptSafe keeps doubles', () => {
+  const scratch: Observation = { ...base, ts: 0 };
+  const small: Observation = { ...base, inOctets: 10n, outOctets: 20n, inPackets: 30n, outPackets: 40n, inDiscards: 7n };
+  const b = new Baseline(small);
+  b.adopt(base);
+  assert.deepEqual(b.readInto(scratch), { ...base, inErrors: undefined, outErrors: undefined, inDiscards: undefined, outDiscards: undefined });
+  b.adopt(small);
+  assert.deepEqual(b.readInto(scratch), { ...small, inErrors: undefined, outErrors: undefined, outDiscards: undefined });
+  b.adopt(base);
+  b.adoptSafe({ ...small, ts: 5 }, [1, 2, 3, 4, 0, 0, 9, 0], 4);
+  assert.deepEqual(b.readInto(scratch), { ...small, ts: 5, inOctets: 1n, outOctets: 2n, inPackets: 3n, outPackets: 4n, inErrors: undefined, outErrors: undefined, inDiscards: 9n, outDiscards: undefined });
+  assert.deepEqual([...b.nums], [1, 2, 3, 4, 0, 0, 9, 0]);
+});

@@ -1,10 +1,13 @@
 // An interface's baseline: the last adopted Observation, kept between polls without keeping the
 // record's bigint objects alive. Rules: values are stored exactly (counters are < 2^64 by the
 // contract); absent errors/discards stay absent; `readInto` gives computeDelta an Observation.
-// Why a BigUint64Array: a bigint held across polls survives young-generation GCs and is copied
-// and promoted, 8 per interface per poll (that was most of the GC time at 1e6 samples/s); a
-// typed-array slot stores the 64-bit value itself and reading it back makes a short-lived bigint.
+// Why no bigint fields: a bigint held across polls survives young-generation GCs and is copied
+// and promoted, 8 per interface per poll (that was most of the GC time at 1e6 samples/s).
+// Counters live in `nums` as doubles, exact below 2^53 (every counter short of 9 PB); only when
+// one reaches 2^53 is the exact 64-bit value kept as well, in a typed array.
 import type { Observation } from './counter-delta.js';
+
+const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 
 export class Baseline {
   ts = 0;
@@ -12,54 +15,80 @@ export class Baseline {
   width: 64 | 32 = 64;
   speed = 0;
   discontinuityTime = 0;
-  /** in/out octets, in/out packets, in/out errors, in/out discards. */
-  private readonly counters = new BigUint64Array(8);
+  /** in/out octets, in/out packets, in/out errors, in/out discards, as doubles (0 when absent). */
+  readonly nums = new Float64Array(8);
+  /** The exact values when one of them is 2^53 or more (nums then holds it rounded); else null. */
+  private big: BigUint64Array | null = null;
   /** Bit i set: optional counter 4 + i (errors/discards) was present. */
-  private present = 0;
+  present = 0;
 
   constructor(obs: Observation) {
     this.adopt(obs);
   }
 
   adopt(obs: Observation): void {
+    const n = this.nums;
+    n[0] = Number(obs.inOctets);
+    n[1] = Number(obs.outOctets);
+    n[2] = Number(obs.inPackets);
+    n[3] = Number(obs.outPackets);
+    n[4] = obs.inErrors === undefined ? 0 : Number(obs.inErrors);
+    n[5] = obs.outErrors === undefined ? 0 : Number(obs.outErrors);
+    n[6] = obs.inDiscards === undefined ? 0 : Number(obs.inDiscards);
+    n[7] = obs.outDiscards === undefined ? 0 : Number(obs.outDiscards);
+    this.adoptMeta(obs, (obs.inErrors === undefined ? 0 : 1) | (obs.outErrors === undefined ? 0 : 2) | (obs.inDiscards === undefined ? 0 : 4) | (obs.outDiscards === undefined ? 0 : 8));
+    if (n[0] > MAX_EXACT || n[1] > MAX_EXACT || n[2] > MAX_EXACT || n[3] > MAX_EXACT || n[4] > MAX_EXACT || n[5] > MAX_EXACT || n[6] > MAX_EXACT || n[7] > MAX_EXACT) {
+      const c = (this.big ??= new BigUint64Array(8));
+      c[0] = obs.inOctets;
+      c[1] = obs.outOctets;
+      c[2] = obs.inPackets;
+      c[3] = obs.outPackets;
+      c[4] = obs.inErrors ?? 0n;
+      c[5] = obs.outErrors ?? 0n;
+      c[6] = obs.inDiscards ?? 0n;
+      c[7] = obs.outDiscards ?? 0n;
+    } else {
+      this.big = null;
+    }
+  }
+
+  /** adopt() for counters already in doubles, every one below 2^53 (the engine's safe path). */
+  adoptSafe(obs: Observation, nums: ArrayLike<number>, present: number): void {
+    const n = this.nums;
+    for (let i = 0; i < 8; i++) n[i] = nums[i];
+    this.adoptMeta(obs, present);
+    this.big = null;
+  }
+
+  private adoptMeta(obs: Observation, present: number): void {
     this.ts = obs.ts;
     this.sysUpTime = obs.sysUpTime;
     this.width = obs.width;
     this.speed = obs.speed;
     this.discontinuityTime = obs.discontinuityTime;
-    const c = this.counters;
-    c[0] = obs.inOctets;
-    c[1] = obs.outOctets;
-    c[2] = obs.inPackets;
-    c[3] = obs.outPackets;
-    c[4] = obs.inErrors ?? 0n;
-    c[5] = obs.outErrors ?? 0n;
-    c[6] = obs.inDiscards ?? 0n;
-    c[7] = obs.outDiscards ?? 0n;
-    this.present =
-      (obs.inErrors === undefined ? 0 : 1) |
-      (obs.outErrors === undefined ? 0 : 2) |
-      (obs.inDiscards === undefined ? 0 : 4) |
-      (obs.outDiscards === undefined ? 0 : 8);
+    this.present = present;
   }
 
   /** Fills `obs` with this baseline (reusable scratch: no Observation allocated per sample). */
   readInto(obs: Observation): Observation {
-    const c = this.counters;
     const p = this.present;
     obs.ts = this.ts;
     obs.sysUpTime = this.sysUpTime;
     obs.width = this.width;
     obs.speed = this.speed;
     obs.discontinuityTime = this.discontinuityTime;
-    obs.inOctets = c[0];
-    obs.outOctets = c[1];
-    obs.inPackets = c[2];
-    obs.outPackets = c[3];
-    obs.inErrors = p & 1 ? c[4] : undefined;
-    obs.outErrors = p & 2 ? c[5] : undefined;
-    obs.inDiscards = p & 4 ? c[6] : undefined;
-    obs.outDiscards = p & 8 ? c[7] : undefined;
+    obs.inOctets = this.counter(0);
+    obs.outOctets = this.counter(1);
+    obs.inPackets = this.counter(2);
+    obs.outPackets = this.counter(3);
+    obs.inErrors = p & 1 ? this.counter(4) : undefined;
+    obs.outErrors = p & 2 ? this.counter(5) : undefined;
+    obs.inDiscards = p & 4 ? this.counter(6) : undefined;
+    obs.outDiscards = p & 8 ? this.counter(7) : undefined;
     return obs;
+  }
+
+  private counter(i: number): bigint {
+    return this.big === null ? BigInt(this.nums[i]) : this.big[i];
   }
 }

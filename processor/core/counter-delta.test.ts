@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { computeDelta, uptimeConsistent, type DeltaResult, type Observation } from './counter-delta.js';
+import { Baseline } from './baseline.js';
+import { COUNTER_NAMES, computeDelta, implausibleReason, intervalCheck, maxOctets, safeDeltas, uptimeConsistent, type DeltaResult, type Observation } from './counter-delta.js';
 
 const U64 = 1n << 64n;
 const U32 = 1n << 32n;
@@ -220,3 +221,49 @@ for (const c of uptimeCases) {
     assert.equal(uptimeConsistent(c.prev, c.cur, c.elapsedMs), c.want);
   });
 }
+
+test('the double path (safeDeltas) gives exactly computeDelta\'s result wherever it applies, and applies to every plain delta below 2^53', () => {
+  // A seeded generator: values around 0, 2^32, 2^53 and 2^64, decreases, absent counters, speeds.
+  let seed = 42;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const edges = [0n, 1n, 1000n, (1n << 32n) - 1n, 1n << 32n, (1n << 53n) - 2n, (1n << 53n) - 1n, 1n << 53n, (1n << 53n) + 1n, (1n << 64n) - 1n];
+  const counter = (): bigint => {
+    if (rand() < 0.7) return BigInt(Math.floor(rand() * 2 ** 40));
+    const e = edges[Math.floor(rand() * edges.length)];
+    const v = e + BigInt(Math.floor(rand() * 3)) - 1n;
+    return v < 0n ? 0n : v > (1n << 64n) - 1n ? (1n << 64n) - 1n : v;
+  };
+  const near = (c: bigint): bigint => {
+    const r = rand();
+    if (r < 0.5) return c + BigInt(Math.floor(rand() * 5e9));
+    if (r < 0.7) return c;
+    if (r < 0.85) return c > 10n ? c - 10n : 0n;
+    return counter();
+  };
+  const maybe = (c: bigint | undefined): bigint | undefined => (rand() < 0.15 ? undefined : c);
+  const nums = new Array<number>(8).fill(0);
+  let fast = 0;
+  let plainBelow = 0;
+  for (let k = 0; k < 20_000; k++) {
+    const a = obs({ speed: [0, 1e8, 1e9, 1e11][k % 4], inOctets: counter(), outOctets: counter(), inPackets: counter(), outPackets: counter(), inErrors: maybe(counter()), outErrors: maybe(counter()), inDiscards: maybe(counter()), outDiscards: maybe(counter()) });
+    const b = later(a, { inOctets: near(a.inOctets), outOctets: near(a.outOctets), inPackets: near(a.inPackets), outPackets: near(a.outPackets), inErrors: maybe(near(a.inErrors ?? 0n)), outErrors: maybe(near(a.outErrors ?? 0n)), inDiscards: maybe(near(a.inDiscards ?? 0n)), outDiscards: maybe(near(a.outDiscards ?? 0n)) }, 1000 + Math.floor(rand() * 120_000));
+    const slow = computeDelta(a, b, opts);
+    assert.equal(intervalCheck(a, b, opts), null);
+    const base = new Baseline(a);
+    const cur = new Baseline(b);
+    if (safeDeltas(base.nums, base.present, cur.nums, cur.present, nums)) {
+      fast++;
+      const why = implausibleReason(nums[0], nums[1], nums[2], nums[3], maxOctets(a.speed, b.speed, b.ts - a.ts, opts.maxRateFactor));
+      if (why !== null) assert.deepEqual(slow, { kind: 'implausible', reason: why }, `pair ${k}`);
+      else {
+        assert.equal(slow.kind, 'delta', `pair ${k}`);
+        if (slow.kind === 'delta') assert.deepEqual(COUNTER_NAMES.map((n) => slow.deltas[n]), nums.map((x) => BigInt(x)), `pair ${k}`);
+      }
+    } else if (slow.kind === 'delta' && slow.wrapped.length === 0 && COUNTER_NAMES.every((n) => (b[n] ?? 0n) < 1n << 53n && (a[n] ?? 0n) < 1n << 53n)) {
+      assert.fail(`pair ${k}: a plain delta below 2^53 missed the double path`);
+    }
+    if (slow.kind === 'delta' && slow.wrapped.length === 0) plainBelow++;
+  }
+  // Both branches were exercised many times.
+  assert.ok(fast > 1000 && plainBelow > 1000, `fast ${fast}, plain deltas ${plainBelow}`);
+});

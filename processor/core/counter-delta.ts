@@ -140,20 +140,47 @@ function step(c0: bigint | undefined, c1: bigint | undefined, wrap: bigint, upti
   return unwrapped;
 }
 
-export function computeDelta(prev: Observation, cur: Observation, opts: DeltaOptions): DeltaResult {
+/** The fields of an observation that decide whether an interval gives a delta at all. */
+export type IntervalEnds = Pick<Observation, 'ts' | 'sysUpTime' | 'width' | 'discontinuityTime'>;
+
+/**
+ * The checks before any counter is looked at, in computeDelta's order: out-of-order, width,
+ * discontinuity, sysUpTime back, gap. Null when the interval can give a delta.
+ */
+export function intervalCheck(prev: IntervalEnds, cur: IntervalEnds, opts: DeltaOptions): DeltaResult | null {
   const elapsedMs = cur.ts - prev.ts;
   // The interval from prev to a newer sample already covers an older or repeated one.
   if (elapsedMs <= 0) return { kind: 'out-of-order', elapsedMs };
   if (cur.width !== prev.width) return { kind: 'reset', reason: 'width-changed' };
   if (cur.discontinuityTime !== prev.discontinuityTime) return { kind: 'reset', reason: 'discontinuity-changed' };
-  const ok = uptimeConsistent(prev.sysUpTime, cur.sysUpTime, elapsedMs);
-  if (cur.sysUpTime < prev.sysUpTime && !ok) return { kind: 'reset', reason: 'sysuptime-went-back' };
+  if (cur.sysUpTime < prev.sysUpTime && !uptimeConsistent(prev.sysUpTime, cur.sysUpTime, elapsedMs)) return { kind: 'reset', reason: 'sysuptime-went-back' };
   if (elapsedMs > opts.maxGapMs) return { kind: 'gap', elapsedMs };
+  return null;
+}
 
+/** The most octets the link could carry in the interval (packets: this / MIN_PACKET_OCTETS). */
+export function maxOctets(prevSpeed: number, curSpeed: number, elapsedMs: number, maxRateFactor: number): number {
   // A speed change (renegotiation) mid-interval: the faster one bounds what the link could carry.
-  const speed = Math.max(prev.speed, cur.speed) || UNKNOWN_SPEED_BPS;
-  const maxBits = opts.maxRateFactor * speed * (elapsedMs / 1000);
-  const octets = maxBits / 8;
+  const speed = Math.max(prevSpeed, curSpeed) || UNKNOWN_SPEED_BPS;
+  return (maxRateFactor * speed * (elapsedMs / 1000)) / 8;
+}
+
+/** Why the interval's octet or packet deltas are impossible for the link, or null. */
+export function implausibleReason(inOctets: number, outOctets: number, inPackets: number, outPackets: number, octets: number): ImplausibleReason | null {
+  const packets = octets / MIN_PACKET_OCTETS;
+  if (inOctets > octets) return 'in-octets-above-speed';
+  if (outOctets > octets) return 'out-octets-above-speed';
+  if (inPackets > packets) return 'in-packets-above-speed';
+  if (outPackets > packets) return 'out-packets-above-speed';
+  return null;
+}
+
+export function computeDelta(prev: Observation, cur: Observation, opts: DeltaOptions): DeltaResult {
+  const early = intervalCheck(prev, cur, opts);
+  if (early !== null) return early;
+  const elapsedMs = cur.ts - prev.ts;
+  const ok = uptimeConsistent(prev.sysUpTime, cur.sysUpTime, elapsedMs);
+  const octets = maxOctets(prev.speed, cur.speed, elapsedMs, opts.maxRateFactor);
   const packets = octets / MIN_PACKET_OCTETS;
   const wrap = cur.width === 64 ? WRAP_64 : WRAP_32;
   stepReset = null;
@@ -171,18 +198,31 @@ export function computeDelta(prev: Observation, cur: Observation, opts: DeltaOpt
   };
   // A reset (new baseline) wins over a dropped interval.
   if (stepReset !== null) return { kind: 'reset', reason: stepReset };
-  const implausible =
-    Number(deltas.inOctets) > octets
-      ? 'in-octets-above-speed'
-      : Number(deltas.outOctets) > octets
-        ? 'out-octets-above-speed'
-        : Number(deltas.inPackets) > packets
-          ? 'in-packets-above-speed'
-          : Number(deltas.outPackets) > packets
-            ? 'out-packets-above-speed'
-            : null;
+  const implausible = implausibleReason(Number(deltas.inOctets), Number(deltas.outOctets), Number(deltas.inPackets), Number(deltas.outPackets), octets);
   if (implausible !== null) return { kind: 'implausible', reason: implausible };
   return { kind: 'delta', t0: prev.ts, t1: cur.ts, deltas, wrapped: wrappedMask === 0 ? NO_WRAPS : wrappedNames(wrappedMask) };
+}
+
+/**
+ * computeDelta's deltas in doubles, without allocating, for the common case: counters in
+ * COUNTER_NAMES order, every one of both sides below 2^53, none decreased (so no wrap question).
+ * Bit i of a `present` mask: counter 4 + i (errors, discards) was reported; absent on either side
+ * counts as no change, as in computeDelta. Fills `out` and returns true, or returns false (the
+ * caller takes computeDelta). The interval itself must have passed intervalCheck.
+ */
+export function safeDeltas(prev: ArrayLike<number>, prevPresent: number, cur: ArrayLike<number>, curPresent: number, out: number[]): boolean {
+  const both = prevPresent & curPresent;
+  for (let i = 0; i < 8; i++) {
+    if (i >= 4 && ((both >> (i - 4)) & 1) === 0) {
+      out[i] = 0;
+      continue;
+    }
+    const a = prev[i];
+    const b = cur[i];
+    if (!(a <= Number.MAX_SAFE_INTEGER && b <= Number.MAX_SAFE_INTEGER) || b < a) return false;
+    out[i] = b - a;
+  }
+  return true;
 }
 
 function wrappedNames(mask: number): CounterName[] {

@@ -18,7 +18,7 @@
 import type { CounterSample, SampleRecord, TrafficDelta } from '../../common/contracts/index.js';
 import { canSplitSafe, createApportioner, windowStartOf, type PartVisitor } from './apportion.js';
 import { Baseline } from './baseline.js';
-import { computeDelta, type DeltaOptions, type Observation } from './counter-delta.js';
+import { computeDelta, implausibleReason, intervalCheck, maxOctets, safeDeltas, type DeltaOptions, type Observation } from './counter-delta.js';
 import {
   joinBucket,
   leaveBucket,
@@ -82,6 +82,9 @@ export function createWindowEngine(options: WindowEngineOptions): WindowEngine {
   // `nums` mirrors `values` in doubles for the allocation-free path (double elements from the start).
   const values: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n];
   const nums: number[] = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5].fill(0);
+  // The current interface's counters in doubles (safeDeltas' input).
+  const curNums: number[] = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5].fill(0);
+  let curPresent = 0;
   const rates: PieceRates = { t0: 0, t1: 0, inBps: 0, outBps: 0 };
   let ctxDevice: DeviceState | null = null;
   let ctxIface: InterfaceState | null = null;
@@ -154,8 +157,38 @@ export function createWindowEngine(options: WindowEngineOptions): WindowEngine {
     nums[i] = Number(v);
   }
 
-  /** Apportions the loaded values over [t0, t1) into the device's windows. */
-  function apportionValues(dev: DeviceState, iface: InterfaceState, t0: number, t1: number, speed: number): void {
+  /** `cur` with the interface's bigint counters (only the exact path needs them). */
+  function withCounters(ic: CounterSample['interfaces'][number]): Observation {
+    cur.inOctets = ic.inOctets;
+    cur.outOctets = ic.outOctets;
+    cur.inPackets = ic.inPackets;
+    cur.outPackets = ic.outPackets;
+    cur.inErrors = ic.inErrors;
+    cur.outErrors = ic.outErrors;
+    cur.inDiscards = ic.inDiscards;
+    cur.outDiscards = ic.outDiscards;
+    return cur;
+  }
+
+  /** The current interface's deltas into `nums` when safeDeltas applies (see there). */
+  function loadSafeDeltas(base: Baseline, ic: CounterSample['interfaces'][number]): boolean {
+    curNums[0] = Number(ic.inOctets);
+    curNums[1] = Number(ic.outOctets);
+    curNums[2] = Number(ic.inPackets);
+    curNums[3] = Number(ic.outPackets);
+    curNums[4] = ic.inErrors === undefined ? 0 : Number(ic.inErrors);
+    curNums[5] = ic.outErrors === undefined ? 0 : Number(ic.outErrors);
+    curNums[6] = ic.inDiscards === undefined ? 0 : Number(ic.inDiscards);
+    curNums[7] = ic.outDiscards === undefined ? 0 : Number(ic.outDiscards);
+    curPresent = (ic.inErrors === undefined ? 0 : 1) | (ic.outErrors === undefined ? 0 : 2) | (ic.inDiscards === undefined ? 0 : 4) | (ic.outDiscards === undefined ? 0 : 8);
+    return safeDeltas(base.nums, base.present, curNums, curPresent, nums);
+  }
+
+  /**
+   * Apportions the loaded deltas over [t0, t1) into the device's windows. `bigLoaded`: `values`
+   * holds them as bigints too (load); otherwise only `nums` does, and they are below 2^53.
+   */
+  function apportionValues(dev: DeviceState, iface: InterfaceState, t0: number, t1: number, speed: number, bigLoaded: boolean): void {
     rates.t0 = t0;
     rates.t1 = t1;
     rates.inBps = (nums[0] * 8000) / (t1 - t0);
@@ -165,7 +198,10 @@ export function createWindowEngine(options: WindowEngineOptions): WindowEngine {
     ctxSpeed = speed;
     ctxLate = null;
     if (canSplitSafe(t0, t1, nums)) apportioner.splitSafe(t0, t1, nums, visitSafe);
-    else apportioner.split(t0, t1, values, visitExact);
+    else {
+      if (!bigLoaded) for (let i = 0; i < 8; i++) values[i] = BigInt(nums[i]);
+      apportioner.split(t0, t1, values, visitExact);
+    }
     if (ctxLate !== null) event('late', dev, iface.ifIndex, t1, ctxLate);
   }
 
@@ -178,14 +214,6 @@ export function createWindowEngine(options: WindowEngineOptions): WindowEngine {
       cur.width = ic.width;
       cur.speed = ic.speed;
       cur.discontinuityTime = ic.discontinuityTime;
-      cur.inOctets = ic.inOctets;
-      cur.outOctets = ic.outOctets;
-      cur.inPackets = ic.inPackets;
-      cur.outPackets = ic.outPackets;
-      cur.inErrors = ic.inErrors;
-      cur.outErrors = ic.outErrors;
-      cur.inDiscards = ic.inDiscards;
-      cur.outDiscards = ic.outDiscards;
       let iface = dev.ifaces.get(ic.ifIndex);
       if (iface === undefined) {
         iface = newInterfaceState(ic.ifIndex, ic.name);
@@ -194,11 +222,23 @@ export function createWindowEngine(options: WindowEngineOptions): WindowEngine {
       } else if (iface.ifName !== ic.name) {
         iface.ifName = ic.name;
       }
-      if (iface.prev === null) {
-        iface.prev = new Baseline(cur);
+      const base = iface.prev;
+      if (base === null) {
+        iface.prev = new Baseline(withCounters(ic));
         event('first', dev, ic.ifIndex, cur.ts);
+        if (cur.ts < completeTs) completeTs = cur.ts;
+        continue;
+      }
+      let r = intervalCheck(base, cur, deltaOpts);
+      if (r === null && loadSafeDeltas(base, ic)) {
+        // The common case in doubles (same deltas as computeDelta, see safeDeltas): no bigint made.
+        const why = implausibleReason(nums[0], nums[1], nums[2], nums[3], maxOctets(base.speed, cur.speed, cur.ts - base.ts, deltaOpts.maxRateFactor));
+        if (why === null) apportionValues(dev, iface, base.ts, cur.ts, cur.speed, false);
+        else event('implausible', dev, ic.ifIndex, cur.ts, why);
+        base.adoptSafe(cur, curNums, curPresent);
       } else {
-        const r = computeDelta(iface.prev.readInto(prevObs), cur, deltaOpts);
+        withCounters(ic);
+        r ??= computeDelta(base.readInto(prevObs), cur, deltaOpts);
         if (r.kind === 'delta') {
           const d = r.deltas;
           load(0, d.inOctets);
@@ -209,18 +249,18 @@ export function createWindowEngine(options: WindowEngineOptions): WindowEngine {
           load(5, d.outErrors);
           load(6, d.inDiscards);
           load(7, d.outDiscards);
-          apportionValues(dev, iface, r.t0, r.t1, cur.speed);
-          iface.prev.adopt(cur);
+          apportionValues(dev, iface, r.t0, r.t1, cur.speed, true);
+          base.adopt(cur);
         } else if (r.kind === 'reset' || r.kind === 'implausible') {
           event(r.kind, dev, ic.ifIndex, cur.ts, r.reason);
-          iface.prev.adopt(cur);
+          base.adopt(cur);
         } else {
           event(r.kind, dev, ic.ifIndex, cur.ts);
           // A gap starts a new baseline; an out-of-order observation is already covered by prev.
-          if (r.kind === 'gap') iface.prev.adopt(cur);
+          if (r.kind === 'gap') base.adopt(cur);
         }
       }
-      if (iface.prev.ts < completeTs) completeTs = iface.prev.ts;
+      if (base.ts < completeTs) completeTs = base.ts;
     }
     // A sample without interfaces says nothing about completeness (it would vacuously close all).
     if (s.interfaces.length === 0) return;
@@ -242,7 +282,7 @@ export function createWindowEngine(options: WindowEngineOptions): WindowEngine {
     load(2, d.inPackets);
     load(3, d.outPackets);
     for (let i = 4; i < 8; i++) load(i, 0n);
-    apportionValues(dev, iface, d.start, d.end, 0);
+    apportionValues(dev, iface, d.start, d.end, 0, true);
   }
 
   function event(kind: EngineEventKind, dev: DeviceState, ifIndex: number, ts: number, reason?: EngineEvent['reason']): void {

@@ -190,6 +190,9 @@ export function interfaceResult(deviceId: string, start: number, windowMs: numbe
   return resultOf(deviceId, start, windowMs, w, w.exact.map(Number), w.exact);
 }
 
+/** BigInt(n) for an exact total; zero (most errors and discards) without making a bigint. */
+const big = (n: number): bigint => (n === 0 ? 0n : BigInt(n));
+
 function resultOf(deviceId: string, start: number, windowMs: number, w: InterfaceWindow, n: readonly number[], t?: readonly bigint[]): WindowResultInput {
   const inBps = perSecond(n[0], w.coveredMs, windowMs) * 8;
   const outBps = perSecond(n[1], w.coveredMs, windowMs) * 8;
@@ -200,14 +203,14 @@ function resultOf(deviceId: string, start: number, windowMs: number, w: Interfac
     ifName: w.ifName,
     windowStart: start,
     windowEnd: start + windowMs,
-    inOctets: t === undefined ? BigInt(n[0]) : t[0],
-    outOctets: t === undefined ? BigInt(n[1]) : t[1],
-    inPackets: t === undefined ? BigInt(n[2]) : t[2],
-    outPackets: t === undefined ? BigInt(n[3]) : t[3],
-    inErrors: t === undefined ? BigInt(n[4]) : t[4],
-    outErrors: t === undefined ? BigInt(n[5]) : t[5],
-    inDiscards: t === undefined ? BigInt(n[6]) : t[6],
-    outDiscards: t === undefined ? BigInt(n[7]) : t[7],
+    inOctets: t === undefined ? big(n[0]) : t[0],
+    outOctets: t === undefined ? big(n[1]) : t[1],
+    inPackets: t === undefined ? big(n[2]) : t[2],
+    outPackets: t === undefined ? big(n[3]) : t[3],
+    inErrors: t === undefined ? big(n[4]) : t[4],
+    outErrors: t === undefined ? big(n[5]) : t[5],
+    inDiscards: t === undefined ? big(n[6]) : t[6],
+    outDiscards: t === undefined ? big(n[7]) : t[7],
     inBps,
     outBps,
     inPps: perSecond(n[2], w.coveredMs, windowMs),
@@ -259,7 +262,7 @@ export function deviceResult(deviceId: string, dw: DeviceWindow, windowMs: numbe
       for (let i = 0; i < TOTALS; i++) t[i] += e[i];
     }
   } else {
-    t = sums.map((v) => BigInt(v));
+    t = sums.map(big);
   }
   return {
     deviceId,

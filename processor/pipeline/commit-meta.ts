@@ -31,3 +31,6 @@ export function decodeCommitMeta(metadata: string | null | undefined): CommitMet
     return null;
   }
 }
+
+/** A checkpoint costs a pass over the partition's devices: at most one per partition per second. */
+export const CHECKPOINT_EVERY_MS = 1000;

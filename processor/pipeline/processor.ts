@@ -21,7 +21,7 @@ import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import { Counter, Gauge, type Registry } from '../../common/metrics.js';
 import type { WindowStore } from '../../common/store/influx.js';
 import { createWindowEngine, type EngineOutput } from '../core/index.js';
-import { decodeCommitMeta, encodeCommitMeta, type CommitMeta } from './commit-meta.js';
+import { CHECKPOINT_EVERY_MS, decodeCommitMeta, encodeCommitMeta, type CommitMeta } from './commit-meta.js';
 import { createWindowSink, type WindowSink } from './window-sink.js';
 import { createWriteBehind } from './write-behind.js';
 import type { AlertStage } from '../alerts/alert-stage.js';
@@ -181,8 +181,6 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
 
   /** Per partition: the `upto` of its last checkpoint commit and when it was taken (processing time). */
   const lastCheckpoint = new Map<number, { upto: number; at: number }>();
-  /** A checkpoint costs a pass over the partition's devices: at most one per partition per second. */
-  const CHECKPOINT_EVERY_MS = 1000;
   const checkpointDue = (partition: number, upto: number, now: number): boolean => {
     const last = lastCheckpoint.get(partition);
     return last === undefined || (last.upto !== upto && now - last.at >= CHECKPOINT_EVERY_MS);
