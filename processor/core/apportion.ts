@@ -124,6 +124,13 @@ function splitAcross(
   }
 }
 
+/** floor(v*cum/total) exactly, for integers v < 2^53 and cum < total <= MAX_SAFE_SPAN_MS (see splitAcrossSafe). */
+function floorShare(v: number, cum: number, total: number): number {
+  if (v * cum <= Number.MAX_SAFE_INTEGER) return Math.floor((v * cum) / total);
+  const q = Math.floor(v / total);
+  return q * cum + Math.floor(((v - q * total) * cum) / total);
+}
+
 /**
  * floor(V*cum/T) in doubles. Directly when V*cum < 2^53 (nearly always: V < 1.5e11 for a 60 s
  * window); otherwise without forming V*cum: with V = q*T + r it is q*cum + floor(r*cum/T), every
@@ -141,23 +148,28 @@ function splitAcrossSafe(
   visit: PartVisitor<number>,
 ): void {
   const n = values.length;
-  for (let i = 0; i < n; i++) floors[i] = 0;
   const total = t1 - t0;
+  if (t1 <= first + 2 * windowMs) {
+    // Two windows (a poll across a window boundary, the usual case): floor(V*cum/T), then the rest.
+    const cum = first + windowMs - t0;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      parts[i] = floorShare(v, cum, total);
+      floors[i] = v - parts[i];
+    }
+    visit(first, cum, parts);
+    for (let i = 0; i < n; i++) parts[i] = floors[i];
+    visit(first + windowMs, total - cum, parts);
+    return;
+  }
+  for (let i = 0; i < n; i++) floors[i] = 0;
   let cum = 0;
   for (let ws = first; ws < t1; ws += windowMs) {
     const overlap = Math.min(t1, ws + windowMs) - Math.max(t0, ws);
     cum += overlap;
     for (let i = 0; i < n; i++) {
       const v = values[i];
-      let f: number;
-      if (cum === total) {
-        f = v;
-      } else if (v * cum <= Number.MAX_SAFE_INTEGER) {
-        f = Math.floor((v * cum) / total);
-      } else {
-        const q = Math.floor(v / total);
-        f = q * cum + Math.floor(((v - q * total) * cum) / total);
-      }
+      const f = cum === total ? v : floorShare(v, cum, total);
       parts[i] = f - floors[i];
       floors[i] = f;
     }

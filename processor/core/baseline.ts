@@ -6,6 +6,7 @@
 // Counters live in `nums` as doubles, exact below 2^53 (every counter short of 9 PB); only when
 // one reaches 2^53 is the exact 64-bit value kept as well, in a typed array.
 import type { Observation } from './counter-delta.js';
+import { numberToU64, u64ToNumber } from './u64.js';
 
 const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 
@@ -28,14 +29,14 @@ export class Baseline {
 
   adopt(obs: Observation): void {
     const n = this.nums;
-    n[0] = Number(obs.inOctets);
-    n[1] = Number(obs.outOctets);
-    n[2] = Number(obs.inPackets);
-    n[3] = Number(obs.outPackets);
-    n[4] = obs.inErrors === undefined ? 0 : Number(obs.inErrors);
-    n[5] = obs.outErrors === undefined ? 0 : Number(obs.outErrors);
-    n[6] = obs.inDiscards === undefined ? 0 : Number(obs.inDiscards);
-    n[7] = obs.outDiscards === undefined ? 0 : Number(obs.outDiscards);
+    n[0] = u64ToNumber(obs.inOctets);
+    n[1] = u64ToNumber(obs.outOctets);
+    n[2] = u64ToNumber(obs.inPackets);
+    n[3] = u64ToNumber(obs.outPackets);
+    n[4] = obs.inErrors === undefined ? 0 : u64ToNumber(obs.inErrors);
+    n[5] = obs.outErrors === undefined ? 0 : u64ToNumber(obs.outErrors);
+    n[6] = obs.inDiscards === undefined ? 0 : u64ToNumber(obs.inDiscards);
+    n[7] = obs.outDiscards === undefined ? 0 : u64ToNumber(obs.outDiscards);
     this.adoptMeta(obs, (obs.inErrors === undefined ? 0 : 1) | (obs.outErrors === undefined ? 0 : 2) | (obs.inDiscards === undefined ? 0 : 4) | (obs.outDiscards === undefined ? 0 : 8));
     if (n[0] > MAX_EXACT || n[1] > MAX_EXACT || n[2] > MAX_EXACT || n[3] > MAX_EXACT || n[4] > MAX_EXACT || n[5] > MAX_EXACT || n[6] > MAX_EXACT || n[7] > MAX_EXACT) {
       const c = (this.big ??= new BigUint64Array(8));
@@ -89,6 +90,6 @@ export class Baseline {
   }
 
   private counter(i: number): bigint {
-    return this.big === null ? BigInt(this.nums[i]) : this.big[i];
+    return this.big === null ? numberToU64(this.nums[i]) : this.big[i];
   }
 }

@@ -18,6 +18,7 @@
 import type { CounterSample, SampleRecord, TrafficDelta } from '../../common/contracts/index.js';
 import { canSplitSafe, createApportioner, windowStartOf, type PartVisitor } from './apportion.js';
 import { Baseline } from './baseline.js';
+import { numberToU64, u64ToNumber } from './u64.js';
 import { computeDelta, implausibleReason, intervalCheck, maxOctets, safeDeltas, type DeltaOptions, type Observation } from './counter-delta.js';
 import {
   joinBucket,
@@ -154,7 +155,7 @@ export function createWindowEngine(options: WindowEngineOptions): WindowEngine {
 
   function load(i: number, v: bigint): void {
     values[i] = v;
-    nums[i] = Number(v);
+    nums[i] = u64ToNumber(v);
   }
 
   /** `cur` with the interface's bigint counters (only the exact path needs them). */
@@ -172,14 +173,14 @@ export function createWindowEngine(options: WindowEngineOptions): WindowEngine {
 
   /** The current interface's deltas into `nums` when safeDeltas applies (see there). */
   function loadSafeDeltas(base: Baseline, ic: CounterSample['interfaces'][number]): boolean {
-    curNums[0] = Number(ic.inOctets);
-    curNums[1] = Number(ic.outOctets);
-    curNums[2] = Number(ic.inPackets);
-    curNums[3] = Number(ic.outPackets);
-    curNums[4] = ic.inErrors === undefined ? 0 : Number(ic.inErrors);
-    curNums[5] = ic.outErrors === undefined ? 0 : Number(ic.outErrors);
-    curNums[6] = ic.inDiscards === undefined ? 0 : Number(ic.inDiscards);
-    curNums[7] = ic.outDiscards === undefined ? 0 : Number(ic.outDiscards);
+    curNums[0] = u64ToNumber(ic.inOctets);
+    curNums[1] = u64ToNumber(ic.outOctets);
+    curNums[2] = u64ToNumber(ic.inPackets);
+    curNums[3] = u64ToNumber(ic.outPackets);
+    curNums[4] = ic.inErrors === undefined ? 0 : u64ToNumber(ic.inErrors);
+    curNums[5] = ic.outErrors === undefined ? 0 : u64ToNumber(ic.outErrors);
+    curNums[6] = ic.inDiscards === undefined ? 0 : u64ToNumber(ic.inDiscards);
+    curNums[7] = ic.outDiscards === undefined ? 0 : u64ToNumber(ic.outDiscards);
     curPresent = (ic.inErrors === undefined ? 0 : 1) | (ic.outErrors === undefined ? 0 : 2) | (ic.inDiscards === undefined ? 0 : 4) | (ic.outDiscards === undefined ? 0 : 8);
     return safeDeltas(base.nums, base.present, curNums, curPresent, nums);
   }
@@ -199,7 +200,7 @@ export function createWindowEngine(options: WindowEngineOptions): WindowEngine {
     ctxLate = null;
     if (canSplitSafe(t0, t1, nums)) apportioner.splitSafe(t0, t1, nums, visitSafe);
     else {
-      if (!bigLoaded) for (let i = 0; i < 8; i++) values[i] = BigInt(nums[i]);
+      if (!bigLoaded) for (let i = 0; i < 8; i++) values[i] = numberToU64(nums[i]);
       apportioner.split(t0, t1, values, visitExact);
     }
     if (ctxLate !== null) event('late', dev, iface.ifIndex, t1, ctxLate);

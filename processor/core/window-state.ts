@@ -14,6 +14,7 @@
 //   coverage = min over the interfaces; sampleCount = max over them (= polls that contributed);
 //   peak = highest sum of interface rates over one interval reported together (one poll).
 import type { WindowResultInput } from '../../common/contracts/index.js';
+import { numberToU64 } from './u64.js';
 
 /** Order of the totals arrays (same as COUNTER_NAMES). */
 export const TOTALS = 8;
@@ -191,7 +192,7 @@ export function interfaceResult(deviceId: string, start: number, windowMs: numbe
 }
 
 /** BigInt(n) for an exact total; zero (most errors and discards) without making a bigint. */
-const big = (n: number): bigint => (n === 0 ? 0n : BigInt(n));
+const big = (n: number): bigint => (n === 0 ? 0n : numberToU64(n));
 
 function resultOf(deviceId: string, start: number, windowMs: number, w: InterfaceWindow, n: readonly number[], t?: readonly bigint[]): WindowResultInput {
   const inBps = perSecond(n[0], w.coveredMs, windowMs) * 8;
