@@ -38,8 +38,14 @@ test('CounterSample round-trips counters beyond 2^53 exactly, as decimal strings
 
 test('WindowResult and TrafficDelta and AlertEvent round-trip', () => {
   assert.deepEqual({ ...decodeWindowResult(encodeWindowResult(window)) }, { v: 1, kind: 'window-result', ...window });
-  // The fast encoder writes what the generic one does.
-  assert.equal(encodeWindowResult(window), encodeJson({ v: 1, kind: 'window-result', ...window }));
+  // The fast encoder writes what the generic one does, nulls, odd strings and extreme numbers included.
+  for (const w of [
+    window,
+    { ...window, ifIndex: null, ifName: null, inAvgPacketSize: null, outAvgPacketSize: null, speed: null, inUtilization: null, outUtilization: null },
+    { ...window, deviceId: 'r"1\\ \u00e9\n', ifName: '\u0000x"', inOctets: (1n << 64n) - 1n, inBps: 1e21, outBps: 1e-7, inPps: -0, outPps: Number.NaN, coverage: 1 / 3 },
+  ]) {
+    assert.equal(encodeWindowResult(w), encodeJson({ v: 1, kind: 'window-result', ...w }));
+  }
   const delta = { deviceId: 'cap', source: 'pcap' as const, ifIndex: 1, ifName: 'pcap', start: 1000, end: 2000, inOctets: 10n, outOctets: 0n, inPackets: 1n, outPackets: 0n, final: true };
   assert.deepEqual({ ...decodeTrafficDelta(encodeTrafficDelta(delta)) }, { v: 1, kind: 'traffic-delta', ...delta });
   const alert = { ruleId: 'hot', deviceId: 'r1', ifIndex: null, state: 'firing' as const, severity: 'warning' as const, metric: 'inBps', value: 9, threshold: 8, windowStart: 0, ts: 1, message: 'hot' };

@@ -7,6 +7,7 @@ import type { IPoint } from 'influx';
 import { NetmonError, ErrorCodes } from '../errors.js';
 import type { NetmonConfig } from '../config/schema.js';
 import type { WindowResultInput } from '../contracts/window-result.js';
+import { u64ToNumber } from '../u64.js';
 
 export const MEASUREMENT_INTERFACE = 'interface_window';
 export const MEASUREMENT_DEVICE = 'device_window';
@@ -127,28 +128,44 @@ const RATE_FIELDS = RATES.map((k) => [k, snake(k)] as const);
 const OPTIONAL_FIELDS = OPTIONAL_RATES.map((k) => [k, snake(k)] as const);
 
 /** Line-protocol escapes as the influx package does them: tag values (comma, equals, space); string fields. */
-const escapeTag = (s: string) => s.replace(/[,= ]/g, (c) => `\\${c}`);
+const escapeTag = (s: string) => (/[,= ]/.test(s) ? s.replace(/[,= ]/g, (c) => `\\${c}`) : s);
 const quoteField = (s: string) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+
+/** Every field a window line can have, in name order (the order the influx package writes them). */
+type LineField = { name: string; kind: 'total'; key: (typeof TOTALS)[number] } | { name: string; kind: 'number'; key: (typeof RATES)[number] | 'sampleCount' | 'revision' | 'windowEnd' } | { name: string; kind: 'optional'; key: (typeof OPTIONAL_RATES)[number] } | { name: string; kind: 'ifName' };
+const LINE_FIELDS: readonly LineField[] = [
+  ...TOTAL_FIELDS.map(([key, name]) => ({ name, kind: 'total' as const, key })),
+  ...RATE_FIELDS.map(([key, name]) => ({ name, kind: 'number' as const, key })),
+  ...OPTIONAL_FIELDS.map(([key, name]) => ({ name, kind: 'optional' as const, key })),
+  { name: 'sample_count', kind: 'number' as const, key: 'sampleCount' as const },
+  { name: 'revision', kind: 'number' as const, key: 'revision' as const },
+  { name: 'window_end_ms', kind: 'number' as const, key: 'windowEnd' as const },
+  { name: 'if_name', kind: 'ifName' as const },
+].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 /**
  * The window as one InfluxDB line-protocol line, exactly what `windowToPoint` becomes through the
- * influx package (numbers as floats, fields in name order), built directly: this is the processor's
- * hot write path.
+ * influx package (numbers as floats, fields in name order, null fields left out), built directly:
+ * this is the processor's hot write path.
  */
 export function windowToLine(w: WindowResultInput): string {
-  const fields: Array<[string, string]> = [];
-  for (const [k, f] of TOTAL_FIELDS) fields.push([f, String(Number(w[k]))]);
-  for (const [k, f] of RATE_FIELDS) fields.push([f, String(w[k])]);
-  for (const [k, f] of OPTIONAL_FIELDS) {
-    const v = w[k];
-    if (v !== null) fields.push([f, String(v)]);
+  let line = w.ifIndex === null ? `${MEASUREMENT_DEVICE},device=${escapeTag(w.deviceId)} ` : `${MEASUREMENT_INTERFACE},device=${escapeTag(w.deviceId)},if_index=${w.ifIndex} `;
+  let first = true;
+  for (const f of LINE_FIELDS) {
+    let value: string;
+    if (f.kind === 'total') value = String(u64ToNumber(w[f.key]));
+    else if (f.kind === 'number') value = String(w[f.key]);
+    else if (f.kind === 'optional') {
+      const v = w[f.key];
+      if (v === null) continue;
+      value = String(v);
+    } else {
+      if (w.ifName === null) continue;
+      value = quoteField(w.ifName);
+    }
+    line += first ? `${f.name}=${value}` : `,${f.name}=${value}`;
+    first = false;
   }
-  fields.push(['sample_count', String(w.sampleCount)], ['revision', String(w.revision)], ['window_end_ms', String(w.windowEnd)]);
-  if (w.ifName !== null) fields.push(['if_name', quoteField(w.ifName)]);
-  fields.sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  let line = w.ifIndex === null ? `${MEASUREMENT_DEVICE},device=${escapeTag(w.deviceId)}` : `${MEASUREMENT_INTERFACE},device=${escapeTag(w.deviceId)},if_index=${w.ifIndex}`;
-  line += ' ';
-  for (let i = 0; i < fields.length; i++) line += `${i === 0 ? '' : ','}${fields[i][0]}=${fields[i][1]}`;
   return `${line} ${w.windowStart}`;
 }
 

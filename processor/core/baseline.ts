@@ -6,7 +6,7 @@
 // Counters live in `nums` as doubles, exact below 2^53 (every counter short of 9 PB); only when
 // one reaches 2^53 is the exact 64-bit value kept as well, in a typed array.
 import type { Observation } from './counter-delta.js';
-import { numberToU64, u64ToNumber } from './u64.js';
+import { numberToU64, u64ToNumber } from '../../common/u64.js';
 
 const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 

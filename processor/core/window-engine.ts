@@ -18,7 +18,7 @@
 import type { CounterSample, SampleRecord, TrafficDelta } from '../../common/contracts/index.js';
 import { canSplitSafe, createApportioner, windowStartOf, type PartVisitor } from './apportion.js';
 import { Baseline } from './baseline.js';
-import { numberToU64, u64ToNumber } from './u64.js';
+import { numberToU64, u64ToNumber } from '../../common/u64.js';
 import { computeDelta, implausibleReason, intervalCheck, maxOctets, safeDeltas, type DeltaOptions, type Observation } from './counter-delta.js';
 import {
   joinBucket,

@@ -14,7 +14,7 @@
 //   coverage = min over the interfaces; sampleCount = max over them (= polls that contributed);
 //   peak = highest sum of interface rates over one interval reported together (one poll).
 import type { WindowResultInput } from '../../common/contracts/index.js';
-import { numberToU64 } from './u64.js';
+import { numberToU64 } from '../../common/u64.js';
 
 /** Order of the totals arrays (same as COUNTER_NAMES). */
 export const TOTALS = 8;

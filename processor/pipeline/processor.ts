@@ -69,6 +69,7 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
   const records = new Counter({ name: 'netmon_processor_records_total', help: 'Records consumed from the samples topic', registers: reg });
   const deadLetters = new Counter({ name: 'netmon_processor_dead_letters_total', help: 'Records sent to the dead-letter topic', labelNames: ['reason'], registers: reg });
   const windowsEmitted = new Counter({ name: 'netmon_processor_windows_emitted_total', help: 'Window results emitted', labelNames: ['kind'], registers: reg });
+  const windowsWritten = new Counter({ name: 'netmon_processor_windows_written_total', help: 'Window results written to InfluxDB and the windows topic (emitted minus written: the write-behind backlog)', registers: reg });
   const revisions = new Counter({ name: 'netmon_processor_window_revisions_total', help: 'Window results re-emitted as a new revision', registers: reg });
   const events = new Counter({ name: 'netmon_processor_events_total', help: 'Counter events: resets (discontinuities), gaps, implausible rates, out-of-order and late data', labelNames: ['kind'], registers: reg });
   const replayed = new Counter({ name: 'netmon_processor_replayed_records_total', help: 'Records replayed after a restart or rebalance to rebuild state (their output was written before)', registers: reg });
@@ -111,10 +112,18 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
 
   /** Counts what the engine emitted; late data is dead-lettered with the record it came from. */
   function account(out: EngineOutput, into: WindowResultInput[], dead: DeadLetter[] | null, source?: () => RecordRef): void {
-    for (const w of out.windows) {
-      windowsEmitted.inc({ kind: w.ifIndex === null ? 'device' : 'interface' });
-      if (w.revision > 0) revisions.inc();
-      into.push(w);
+    if (out.windows.length > 0) {
+      // Counted per call, not per window: a metric update with labels costs more than the window.
+      let devicesN = 0;
+      let revised = 0;
+      for (const w of out.windows) {
+        if (w.ifIndex === null) devicesN++;
+        if (w.revision > 0) revised++;
+        into.push(w);
+      }
+      if (devicesN > 0) windowsEmitted.inc({ kind: 'device' }, devicesN);
+      if (out.windows.length > devicesN) windowsEmitted.inc({ kind: 'interface' }, out.windows.length - devicesN);
+      if (revised > 0) revisions.inc(revised);
     }
     for (const e of out.events) {
       events.inc({ kind: e.kind });
@@ -198,6 +207,7 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
   async function flush(jobs: WriteJob[]): Promise<void> {
     const windows = jobs.flatMap((j) => j.windows);
     if (!windowSink || !(await windowSink.write(windows, isRunning))) return;
+    windowsWritten.inc(windows.length);
     // Alert rules on the written windows: events and states are stored before the commit.
     if (deps.alerts && !(await deps.alerts.handle(windows, isRunning))) return;
     await publishDeadLetters(jobs.flatMap((j) => j.dead));
@@ -257,13 +267,15 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
             const upto = replayUpto.get(p) ?? -1;
             const out: WindowResultInput[] = [];
             const dead: DeadLetter[] = [];
+            let replayedN = 0;
+            let recordsN = 0;
             for (const m of batch.messages) {
               const offset = Number(m.offset);
               // Kafka redelivers from the committed offset after a rebalance; this member has those already.
               if (offset < from) continue;
               const replay = offset < upto;
-              if (replay) replayed.inc();
-              else records.inc();
+              if (replay) replayedN++;
+              else recordsN++;
               let rec;
               try {
                 rec = decodeSampleRecord(m.value);
@@ -279,6 +291,8 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
               const result = engine.ingest(rec, p, deps.clock.now(), offset);
               if (!replay) account(result, out, dead, () => refOf(batch.topic, p, m));
             }
+            if (replayedN > 0) replayed.inc(replayedN);
+            if (recordsN > 0) records.inc(recordsN);
             const last = batch.messages[batch.messages.length - 1];
             const commits: OffsetCommit[] = [];
             if (last) {

@@ -20,13 +20,16 @@ export function createWindowSink(log: Logger, deps: { store: WindowStore; produc
   return {
     async write(windows, isRunning) {
       if (windows.length === 0) return true;
-      const stored = await retry('InfluxDB write', () => deps.store.writeWindows(windows), isRunning);
-      if (!stored) return false;
-      const messages = windows.map((w) => ({ key: w.deviceId, value: encodeWindowResult(w) }));
-      for (const chunk of batches(messages, messageBytes, { maxBytes: KAFKA_MAX_BATCH_BYTES })) {
-        if (!(await retry('windows publish', () => deps.producer.send({ topic: deps.topic, acks: -1, messages: chunk }), isRunning))) return false;
-      }
-      return true;
+      // The store and the topic are independent: both are written at once, and both must succeed.
+      const publish = async (): Promise<boolean> => {
+        const messages = windows.map((w) => ({ key: w.deviceId, value: encodeWindowResult(w) }));
+        for (const chunk of batches(messages, messageBytes, { maxBytes: KAFKA_MAX_BATCH_BYTES })) {
+          if (!(await retry('windows publish', () => deps.producer.send({ topic: deps.topic, acks: -1, messages: chunk }), isRunning))) return false;
+        }
+        return true;
+      };
+      const [stored, published] = await Promise.all([retry('InfluxDB write', () => deps.store.writeWindows(windows), isRunning), publish()]);
+      return stored && published;
     },
   };
 }

@@ -61,6 +61,11 @@ test('bad records are dead-lettered with the field named; good ones around them 
     assert.equal(dead[1].field, 'interfaces[0].inOctets');
     const metrics = await registry.getSingleMetricAsString('netmon_processor_dead_letters_total');
     assert.match(metrics, /reason="invalid"} 2/);
+    // Every emitted window was written (the write-behind is empty once InfluxDB shows them).
+    const total = async (name: string) => ((await registry.getSingleMetric(name)?.get())?.values ?? []).reduce((sum, v) => sum + v.value, 0);
+    const emitted = await total('netmon_processor_windows_emitted_total');
+    assert.ok(emitted >= 4, `emitted ${emitted}`);
+    await waitFor('windows written = emitted', async () => (await total('netmon_processor_windows_written_total')) === emitted, 10_000);
   } finally {
     await consumer.disconnect();
     await producer.disconnect();
