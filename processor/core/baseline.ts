@@ -10,6 +10,25 @@ import { numberToU64, u64ToNumber } from '../../common/u64.js';
 
 const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 
+/** An observation's or a sample interface's counters, by name. */
+export type Counters = Pick<Observation, 'inOctets' | 'outOctets' | 'inPackets' | 'outPackets' | 'inErrors' | 'outErrors' | 'inDiscards' | 'outDiscards'>;
+
+/**
+ * The 8 counters into `out` as doubles (0 when absent), in COUNTER_NAMES order; returns the
+ * present mask of the optional ones (bit i: counter 4 + i).
+ */
+export function loadCounters(c: Counters, out: { [i: number]: number }): number {
+  out[0] = u64ToNumber(c.inOctets);
+  out[1] = u64ToNumber(c.outOctets);
+  out[2] = u64ToNumber(c.inPackets);
+  out[3] = u64ToNumber(c.outPackets);
+  out[4] = c.inErrors === undefined ? 0 : u64ToNumber(c.inErrors);
+  out[5] = c.outErrors === undefined ? 0 : u64ToNumber(c.outErrors);
+  out[6] = c.inDiscards === undefined ? 0 : u64ToNumber(c.inDiscards);
+  out[7] = c.outDiscards === undefined ? 0 : u64ToNumber(c.outDiscards);
+  return (c.inErrors === undefined ? 0 : 1) | (c.outErrors === undefined ? 0 : 2) | (c.inDiscards === undefined ? 0 : 4) | (c.outDiscards === undefined ? 0 : 8);
+}
+
 export class Baseline {
   ts = 0;
   sysUpTime = 0;
@@ -29,15 +48,7 @@ export class Baseline {
 
   adopt(obs: Observation): void {
     const n = this.nums;
-    n[0] = u64ToNumber(obs.inOctets);
-    n[1] = u64ToNumber(obs.outOctets);
-    n[2] = u64ToNumber(obs.inPackets);
-    n[3] = u64ToNumber(obs.outPackets);
-    n[4] = obs.inErrors === undefined ? 0 : u64ToNumber(obs.inErrors);
-    n[5] = obs.outErrors === undefined ? 0 : u64ToNumber(obs.outErrors);
-    n[6] = obs.inDiscards === undefined ? 0 : u64ToNumber(obs.inDiscards);
-    n[7] = obs.outDiscards === undefined ? 0 : u64ToNumber(obs.outDiscards);
-    this.adoptMeta(obs, (obs.inErrors === undefined ? 0 : 1) | (obs.outErrors === undefined ? 0 : 2) | (obs.inDiscards === undefined ? 0 : 4) | (obs.outDiscards === undefined ? 0 : 8));
+    this.adoptMeta(obs, loadCounters(obs, n));
     if (n[0] > MAX_EXACT || n[1] > MAX_EXACT || n[2] > MAX_EXACT || n[3] > MAX_EXACT || n[4] > MAX_EXACT || n[5] > MAX_EXACT || n[6] > MAX_EXACT || n[7] > MAX_EXACT) {
       const c = (this.big ??= new BigUint64Array(8));
       c[0] = obs.inOctets;

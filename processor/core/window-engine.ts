@@ -17,7 +17,7 @@
 // - Output is sorted by (windowStart, deviceId, ifIndex, rollup last): deterministic.
 import type { CounterSample, SampleRecord, TrafficDelta } from '../../common/contracts/index.js';
 import { canSplitSafe, createApportioner, windowStartOf, type PartVisitor } from './apportion.js';
-import { Baseline } from './baseline.js';
+import { Baseline, loadCounters } from './baseline.js';
 import { numberToU64, u64ToNumber } from '../../common/u64.js';
 import { computeDelta, implausibleReason, intervalCheck, maxOctets, safeDeltas, type DeltaOptions, type Observation } from './counter-delta.js';
 import {
@@ -173,15 +173,7 @@ export function createWindowEngine(options: WindowEngineOptions): WindowEngine {
 
   /** The current interface's deltas into `nums` when safeDeltas applies (see there). */
   function loadSafeDeltas(base: Baseline, ic: CounterSample['interfaces'][number]): boolean {
-    curNums[0] = u64ToNumber(ic.inOctets);
-    curNums[1] = u64ToNumber(ic.outOctets);
-    curNums[2] = u64ToNumber(ic.inPackets);
-    curNums[3] = u64ToNumber(ic.outPackets);
-    curNums[4] = ic.inErrors === undefined ? 0 : u64ToNumber(ic.inErrors);
-    curNums[5] = ic.outErrors === undefined ? 0 : u64ToNumber(ic.outErrors);
-    curNums[6] = ic.inDiscards === undefined ? 0 : u64ToNumber(ic.inDiscards);
-    curNums[7] = ic.outDiscards === undefined ? 0 : u64ToNumber(ic.outDiscards);
-    curPresent = (ic.inErrors === undefined ? 0 : 1) | (ic.outErrors === undefined ? 0 : 2) | (ic.inDiscards === undefined ? 0 : 4) | (ic.outDiscards === undefined ? 0 : 8);
+    curPresent = loadCounters(ic, curNums);
     return safeDeltas(base.nums, base.present, curNums, curPresent, nums);
   }
 
