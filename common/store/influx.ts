@@ -20,6 +20,17 @@ export const ROLLUP_SUFFIX = '_1h';
  * covered time, peaks kept, coverage averaged. Used by the continuous query and, with a time range,
  * to backfill.
  */
+/**
+ * Each window covers windowSeconds of the hour: the hour's coverage is their weighted sum. Written
+ * with integers only: InfluxDB stores a continuous query as re-printed InfluxQL, which prints a
+ * decimal literal with 3 digits, so `* 0.016666666666666666` ran as `* 0.017` (2 % too high).
+ */
+const coverageSum = (windowSeconds: number) => `sum("coverage") * ${windowSeconds} / 3600 AS "coverage"`;
+
+/** The continuous queries' names; the version changes with their text (ensureDatabase replaces older ones). */
+export const CQ_VERSION = 2;
+export const cqName = (measurement: string, version = CQ_VERSION) => `cq_${measurement}${ROLLUP_SUFFIX}${version === 1 ? '' : `_v${version}`}`;
+
 export function rollupSelect(database: string, measurement: string, windowSeconds: number, where = ''): string {
   const sums = ['in_octets', 'out_octets', 'in_packets', 'out_packets', 'in_errors', 'out_errors', 'in_discards', 'out_discards', 'sample_count'];
   const fields = [
@@ -27,8 +38,7 @@ export function rollupSelect(database: string, measurement: string, windowSecond
     'mean("in_bps") AS "in_bps"', 'mean("out_bps") AS "out_bps"', 'mean("in_pps") AS "in_pps"', 'mean("out_pps") AS "out_pps"',
     'max("peak_in_bps") AS "peak_in_bps"', 'max("peak_out_bps") AS "peak_out_bps"',
     'mean("in_utilization") AS "in_utilization"', 'mean("out_utilization") AS "out_utilization"', 'last("speed") AS "speed"',
-    // Each window covers windowSeconds of the hour: the hour's coverage is their weighted sum.
-    `sum("coverage") * ${windowSeconds / 3600} AS "coverage"`,
+    coverageSum(windowSeconds),
   ];
   return `SELECT ${fields.join(', ')} INTO "${database}"."${RP_ROLLUP}"."${measurement}${ROLLUP_SUFFIX}" FROM "${database}"."${RP_RAW}"."${measurement}"${where ? ` WHERE ${where}` : ''} GROUP BY time(1h), *`;
 }
@@ -84,7 +94,7 @@ export interface HistoryRow {
 const HISTORY_FIELDS = '"in_bps", "out_bps", "in_utilization", "out_utilization", "peak_in_bps", "peak_out_bps", "coverage"';
 /** The rollup's expressions for the same fields, to aggregate raw windows the continuous query has not rolled up yet. */
 const historyRollupFields = (windowSeconds: number) =>
-  `mean("in_bps") AS "in_bps", mean("out_bps") AS "out_bps", mean("in_utilization") AS "in_utilization", mean("out_utilization") AS "out_utilization", max("peak_in_bps") AS "peak_in_bps", max("peak_out_bps") AS "peak_out_bps", sum("coverage") * ${windowSeconds / 3600} AS "coverage"`;
+  `mean("in_bps") AS "in_bps", mean("out_bps") AS "out_bps", mean("in_utilization") AS "in_utilization", mean("out_utilization") AS "out_utilization", max("peak_in_bps") AS "peak_in_bps", max("peak_out_bps") AS "peak_out_bps", ${coverageSum(windowSeconds)}`;
 
 export function historyRow(row: Record<string, unknown> & { time: Date }): HistoryRow {
   const num = (k: string): number => (typeof row[k] === 'number' ? (row[k]) : 0);
@@ -248,8 +258,9 @@ export function createInfluxStore(cfg: NetmonConfig['influx'], opts: { windowSec
         const mine = raw.results[0]?.series?.find((x) => x.name === cfg.database);
         const cqs = new Set((mine?.values ?? []).map((v) => String(v[0])));
         for (const m of [MEASUREMENT_INTERFACE, MEASUREMENT_DEVICE]) {
-          const name = `cq_${m}${ROLLUP_SUFFIX}`;
-          if (!cqs.has(name)) await influx.createContinuousQuery(name, rollupSelect(cfg.database, m, windowSeconds), cfg.database, 'RESAMPLE EVERY 15m FOR 2h');
+          // Older versions of the query (version 1 over-counted coverage) are replaced.
+          for (let v = 1; v < CQ_VERSION; v++) if (cqs.has(cqName(m, v))) await influx.dropContinuousQuery(cqName(m, v), cfg.database);
+          if (!cqs.has(cqName(m))) await influx.createContinuousQuery(cqName(m), rollupSelect(cfg.database, m, windowSeconds), cfg.database, 'RESAMPLE EVERY 15m FOR 2h');
         }
       } catch (err) {
         throw wrap('database setup', err);

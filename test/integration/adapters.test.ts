@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
-import { createInfluxStore, rollupSelect, RP_RAW, RP_ROLLUP } from '../../common/store/influx.js';
+import { cqName, createInfluxStore, rollupSelect, RP_RAW, RP_ROLLUP } from '../../common/store/influx.js';
 import { createKafkaPublisher } from '../../collector/publisher/kafka-publisher.js';
 import { createWindowSink } from '../../processor/pipeline/window-sink.js';
 import { createKafka as kafkaFor, prepareTopics } from '../../common/bus/kafka.js';
@@ -77,8 +77,6 @@ test('the InfluxDB store writes windows idempotently and reads them back exactly
 test('the database gets its retention policies and the 1-hour rollup, whose query sums the windows exactly', async () => {
   const config = testConfig(uniqueId('rollup'));
   const store = createInfluxStore(config.influx, { windowSeconds: 60 });
-  await store.ensureDatabase();
-  await store.ensureDatabase();
   const influxQuery = async (q: string) => {
     const res = await fetch(`${config.influx.url}/query?db=${config.influx.database}&epoch=ms`, { method: 'POST', body: new URLSearchParams({ q }) });
     assert.equal(res.status, 200);
@@ -86,14 +84,19 @@ test('the database gets its retention policies and the 1-hour rollup, whose quer
     assert.equal(body.results[0].error, undefined, body.results[0].error);
     return body.results[0].series ?? [];
   };
+  // A database set up by an older netmon: the version-1 query, whose coverage factor InfluxDB stored as 0.017.
+  await influxQuery(`CREATE DATABASE "${config.influx.database}"`);
+  await influxQuery(`CREATE CONTINUOUS QUERY "${cqName('interface_window', 1)}" ON "${config.influx.database}" BEGIN SELECT sum("coverage") * 0.016666666666666666 AS "coverage" INTO "x_1h" FROM "interface_window" GROUP BY time(1h), * END`);
+  await store.ensureDatabase();
+  await store.ensureDatabase();
   const rps = (await influxQuery('SHOW RETENTION POLICIES'))[0];
   const byName = new Map((rps.values ?? []).map((v) => [v[0], v]));
   assert.equal(byName.get(RP_RAW)![1], '720h0m0s');
   assert.equal(byName.get(RP_RAW)![4], true, 'raw windows go to the default policy');
   assert.equal(byName.get(RP_ROLLUP)![1], '8760h0m0s');
   const cqSeries = await influxQuery('SHOW CONTINUOUS QUERIES');
-  const cqNames = (cqSeries.find((x) => x.name === config.influx.database)?.values ?? []).map((v) => v[0]);
-  assert.deepEqual(cqNames.sort(), ['cq_device_window_1h', 'cq_interface_window_1h']);
+  const stored = new Map((cqSeries.find((x) => x.name === config.influx.database)?.values ?? []).map((v) => [String(v[0]), String(v[1])]));
+  assert.deepEqual([...stored.keys()].sort(), [cqName('device_window'), cqName('interface_window')], 'the old query is replaced');
 
   const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
   const w = (k: number, octets: bigint): WindowResultInput => ({
@@ -103,7 +106,10 @@ test('the database gets its retention policies and the 1-hour rollup, whose quer
     peakInBps: Number(octets) * 8 / 30, peakOutBps: 1, coverage: 1, sampleCount: 6, revision: 0,
   });
   await store.writeWindows([w(0, 1_000_000_007n), w(1, 3n), w(59, 5n)]);
-  await influxQuery(rollupSelect(config.influx.database, 'interface_window', 60, `time >= ${hour}ms AND time < ${hour + 3_600_000}ms`));
+  // The query as InfluxDB stored it (re-printed InfluxQL), run over the hour: what the rollup really gets.
+  const cq = /BEGIN (SELECT .*) END$/.exec(stored.get(cqName('interface_window'))!)![1];
+  assert.match(rollupSelect(config.influx.database, 'interface_window', 60), / GROUP BY time\(1h\), \*$/);
+  await influxQuery(cq.replace(/ GROUP BY /, ` WHERE time >= ${hour}ms AND time < ${hour + 3_600_000}ms GROUP BY `));
   const rolled = await influxQuery(`SELECT in_octets, in_packets, sample_count, coverage, peak_in_bps FROM "${RP_ROLLUP}"."interface_window_1h" WHERE device = 'r9'`);
   const cols = rolled[0].columns;
   const row = rolled[0].values![0];
@@ -112,7 +118,7 @@ test('the database gets its retention policies and the 1-hour rollup, whose quer
   assert.equal(get('in_octets'), 1_000_000_015);
   assert.equal(get('in_packets'), 30);
   assert.equal(get('sample_count'), 18);
-  assert.ok(Math.abs((get('coverage') as number) - 3 / 60) < 1e-9, 'three of sixty minutes covered');
+  assert.ok(Math.abs((get('coverage') as number) - 3 / 60) < 1e-9, `three of sixty minutes covered; got ${JSON.stringify(get('coverage'))} in ${JSON.stringify(cols)} ${JSON.stringify(row)}`);
   assert.equal(get('peak_in_bps'), (1_000_000_007 * 8) / 30);
 });
 
