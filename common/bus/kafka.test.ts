@@ -1,0 +1,49 @@
+// ensureTopics' waiting logic against a fake admin (the real broker is in the integration tests).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { netmonConfigSchema } from '../config/schema.js';
+import { ensureTopics, netmonTopics } from './kafka.js';
+
+const kafka = netmonConfigSchema.parse({}).kafka;
+const all = netmonTopics(kafka).map((t) => t.topic);
+const unknownTopic = Object.assign(new Error('This server does not host this topic-partition'), { retriable: true });
+
+function fakeAdmin(script: { existing?: string[]; create?: Error; metadata: Array<Error | 'leaderless' | 'ok'> }) {
+  const calls = { create: 0, metadata: 0 };
+  return {
+    calls,
+    admin: {
+      listTopics: () => Promise.resolve(script.existing ?? []),
+      createTopics: () => {
+        calls.create++;
+        return script.create ? Promise.reject(script.create) : Promise.resolve(true);
+      },
+      fetchTopicMetadata: ({ topics }: { topics?: string[] } = {}) => {
+        const step = script.metadata[Math.min(calls.metadata++, script.metadata.length - 1)];
+        if (step instanceof Error) return Promise.reject(step);
+        return Promise.resolve({ topics: (topics ?? []).map((name) => ({ name, partitions: [{ partitionErrorCode: 0, partitionId: 0, leader: step === 'ok' ? 1 : -1, replicas: [1], isr: [1], offlineReplicas: [] }] })) });
+      },
+    },
+  };
+}
+const noSleep = () => Promise.resolve();
+
+test('ensureTopics waits out a just-started broker answering "unknown topic" after creating them', async () => {
+  const f = fakeAdmin({ create: unknownTopic, metadata: [unknownTopic, 'leaderless', 'ok'] });
+  assert.deepEqual(await ensureTopics(f.admin, kafka, { sleep: noSleep }), all);
+  assert.equal(f.calls.metadata, 3);
+});
+
+test('ensureTopics creates only the missing topics and does nothing when all exist', async () => {
+  const f = fakeAdmin({ existing: all.slice(1), metadata: ['ok'] });
+  assert.deepEqual(await ensureTopics(f.admin, kafka, { sleep: noSleep }), [all[0]]);
+  const none = fakeAdmin({ existing: all, metadata: ['ok'] });
+  assert.deepEqual(await ensureTopics(none.admin, kafka, { sleep: noSleep }), []);
+  assert.equal(none.calls.create, 0);
+});
+
+test('ensureTopics reports topics that never settle by name, and passes other errors through', async () => {
+  await assert.rejects(ensureTopics(fakeAdmin({ metadata: [unknownTopic] }).admin, kafka, { settleMs: 0, sleep: noSleep }), new RegExp(`${all[0]}.*did not become usable.*does not host`));
+  await assert.rejects(ensureTopics(fakeAdmin({ metadata: ['leaderless'] }).admin, kafka, { settleMs: 0, sleep: noSleep }), /no leader yet/);
+  await assert.rejects(ensureTopics(fakeAdmin({ create: new Error('authorization failed'), metadata: ['ok'] }).admin, kafka, { sleep: noSleep }), /authorization failed/);
+});
