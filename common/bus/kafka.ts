@@ -2,7 +2,7 @@
 // netmon's topics with the right shape (samples partitioned by device, config compacted).
 // Only this file and the few consumers/producers that need kafkajs types import kafkajs.
 import kafkajs from 'kafkajs';
-import type { Kafka, logCreator, Admin, ITopicConfig } from 'kafkajs';
+import type { Kafka, logCreator, Admin, ITopicConfig, Producer } from 'kafkajs';
 import type { Logger } from '../log.js';
 import type { NetmonConfig } from '../config/schema.js';
 
@@ -97,4 +97,15 @@ export async function prepareTopics(client: Kafka, kafka: NetmonConfig['kafka'])
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * Creates missing topics, then connects an ordered producer (idempotent, one request in flight):
+ * what the dashboard's writers of the compacted config topic need, device and rule records alike.
+ */
+export async function connectOrderedProducer(client: Kafka, kafka: NetmonConfig['kafka']): Promise<Producer> {
+  await prepareTopics(client, kafka);
+  const producer = client.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  return producer;
 }

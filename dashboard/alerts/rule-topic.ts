@@ -4,7 +4,7 @@
 import type { AlertRule } from '../../common/config/alerts-schema.js';
 import type { NetmonConfig } from '../../common/config/schema.js';
 import { CONFIG_CHANGE_VERSION, configKey } from '../../common/contracts/config-change.js';
-import { createKafka, defaultPartitioner, ensureTopics, type Producer } from '../../common/bus/kafka.js';
+import { connectOrderedProducer, createKafka, type Producer } from '../../common/bus/kafka.js';
 import { ErrorCodes, NetmonError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { readCompactedTopic } from '../../common/bus/compacted-topic.js';
@@ -27,16 +27,7 @@ export function createKafkaRuleTopic(log: Logger, kafka: NetmonConfig['kafka'], 
   let producer: Producer | null = null;
   return {
     async connect() {
-      const admin = client.admin();
-      await admin.connect();
-      try {
-        await ensureTopics(admin, kafka);
-      } finally {
-        await admin.disconnect();
-      }
-      const p = client.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
-      await p.connect();
-      producer = p;
+      producer = await connectOrderedProducer(client, kafka);
     },
     async readRuleIds() {
       const records = await readCompactedTopic(client, kafka.topics.config, `${opts.groupIdPrefix ?? kafka.clientId}-rules-sync`);

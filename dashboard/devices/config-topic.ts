@@ -5,7 +5,7 @@
 import type { DeviceConfig, NetmonConfig } from '../../common/config/schema.js';
 import { configKey, decodeConfigChange, encodeConfigChange, parseConfigKey } from '../../common/contracts/config-change.js';
 import { readTopicToEnd } from '../../common/bus/compacted-topic.js';
-import { createKafka, ensureTopics, type Producer } from '../../common/bus/kafka.js';
+import { connectOrderedProducer, createKafka, type Producer } from '../../common/bus/kafka.js';
 import { ErrorCodes, NetmonError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { DeviceChange } from './validate.js';
@@ -25,15 +25,7 @@ export function createKafkaConfigTopic(log: Logger, kafka: NetmonConfig['kafka']
 
   return {
     async connect() {
-      const admin = client.admin();
-      await admin.connect();
-      try {
-        await ensureTopics(admin, kafka);
-      } finally {
-        await admin.disconnect();
-      }
-      producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
-      await producer.connect();
+      producer = await connectOrderedProducer(client, kafka);
     },
 
     async readDevices() {
