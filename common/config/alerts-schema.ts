@@ -3,7 +3,7 @@
 // Cross-field rules (hysteresis direction, unique ids, known channels) live here too.
 import { z } from 'zod';
 import { ALERT_SEVERITIES } from '../contracts/alert-event.js';
-import { DEVICE_ID_PATTERN, uniqueIdCheck } from './schema.js';
+import { DEVICE_ID_PATTERN, regexSchema, uniqueIdCheck } from './schema.js';
 
 /** Metrics a rule can watch. Rates come from WindowResult; errors/discards per second are totals over the covered time. */
 export const ALERT_METRICS = [
@@ -20,21 +20,12 @@ export type AlertMetric = (typeof ALERT_METRICS)[number];
 export const COMPARATORS = ['>', '>=', '<', '<='] as const;
 export type Comparator = (typeof COMPARATORS)[number];
 
-const regex = z.string().min(1).max(512).refine((p) => {
-  try {
-    new RegExp(p);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be a valid regular expression');
-
 const ruleId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be 1-128 of letters, digits, ".", "_", "-", starting with a letter or digit');
 
 export const alertScopeSchema = z.strictObject({
   devices: z.array(z.string().regex(DEVICE_ID_PATTERN, 'must be a device id')).default([]).describe('Device ids (empty = every device, unless tags are given)'),
   tags: z.array(z.string().min(1).max(64)).default([]).describe('Devices with any of these tags (ORed with devices)'),
-  interfaces: z.array(regex).default([]).describe('Interface names (regular expressions, whole-name match); empty = every interface'),
+  interfaces: z.array(regexSchema).default([]).describe('Interface names (regular expressions, whole-name match); empty = every interface'),
   target: z.enum(['interface', 'device']).default('interface').describe('Evaluate per interface, or on the device rollup (sum of the interfaces)'),
 });
 

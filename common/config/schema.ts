@@ -45,7 +45,8 @@ export const snmpSchema = z.discriminatedUnion('version', [snmpCommunity, snmpV3
   error: (iss) => (iss.code === 'invalid_union' ? `version must be one of ${SNMP_VERSIONS.map((v) => `"${v}"`).join(', ')}` : undefined),
 });
 
-const regex = z.string().min(1).max(512).refine((p) => {
+/** A JavaScript regular expression, as text; the message says when it does not compile. */
+export const regexSchema = z.string().min(1).max(512).refine((p) => {
   try {
     new RegExp(p);
     return true;
@@ -55,8 +56,8 @@ const regex = z.string().min(1).max(512).refine((p) => {
 }, 'must be a valid regular expression');
 
 export const interfaceSelectionSchema = z.strictObject({
-  include: z.array(regex).default([]).describe('Poll only interfaces whose ifName matches one of these regular expressions (empty = all)'),
-  exclude: z.array(regex).default([]).describe('Leave out interfaces whose ifName matches one of these regular expressions'),
+  include: z.array(regexSchema).default([]).describe('Poll only interfaces whose ifName matches one of these regular expressions (empty = all)'),
+  exclude: z.array(regexSchema).default([]).describe('Leave out interfaces whose ifName matches one of these regular expressions'),
   types: z.array(z.number().int().min(1).max(1000)).default([]).describe('Poll only these IANA ifTypes, e.g. [6, 161] for ethernet and LAG (empty = all)'),
   adminUpOnly: z.boolean().default(false).describe('Leave out interfaces that are administratively down'),
 });
