@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { createKafka, defaultPartitioner, prepareTopics } from '../../common/bus/kafka.js';
 import { systemClock } from '../../common/clock.js';
 import { alertRuleSchema } from '../../common/config/alerts-schema.js';
-import { decodeAlertEvent, encodeCounterSample, type AlertEvent, type CounterSampleInput } from '../../common/contracts/index.js';
 import { createSupervisor } from '../../common/lifecycle.js';
 import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
@@ -15,6 +14,7 @@ import { createProcessorService } from '../../processor/main.js';
 import { createAlertStage } from '../../processor/alerts/alert-stage.js';
 import { createAlertHistoryStore } from '../../processor/alerts/alert-history.js';
 import { testConfig, uniqueId, waitFor } from './stack.js';
+import { collectAlertEvents, sendSamples, steppedRateSamples } from './synthetic.js';
 
 const W = 60_000;
 
@@ -45,22 +45,13 @@ test('alerts: a rebalance hands the alert state over to the other processor of t
   const producer = kafka.producer({ createPartitioner: defaultPartitioner });
   await producer.connect();
   const consumer = kafka.consumer({ groupId: uniqueId('alert-reader') });
-  const events: AlertEvent[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic: config.kafka.topics.alerts, fromBeginning: true });
-  void consumer.run({ eachMessage: ({ message }) => Promise.resolve(void events.push(decodeAlertEvent(message.value))) });
+  const events = await collectAlertEvents(consumer, config.kafka.topics.alerts);
 
   // Inbound bytes/s per window: breaching in windows 2..5 (forWindows 3: pending at 2, firing at 4).
   const rates = [1000, 1000, 20_000, 20_000, 20_000, 20_000, 1000, 1000, 1000];
   const w0 = Math.floor(Date.now() / W) * W - 14 * W;
-  const octets: bigint[] = [0n];
-  for (let k = 1; k <= rates.length * 6; k++) octets.push(octets[k - 1] + BigInt(rates[Math.floor((k - 1) / 6)] * 10));
-  const sample = (k: number): CounterSampleInput => ({
-    deviceId: 'synth', source: 'snmp', ts: w0 + k * 10_000, sysUpTime: 100_000 + k * 1000,
-    interfaces: [{ ifIndex: 1, name: 'eth0', alias: '', speed: 1e9, operStatus: 'up', width: 64, inOctets: 5_000_000n + octets[k], outOctets: 0n, inPackets: BigInt(k) * 10n, outPackets: 0n, discontinuityTime: 0 }],
-  });
-  const send = (from: number, to: number) =>
-    producer.send({ topic: config.kafka.topics.samples, messages: Array.from({ length: to - from + 1 }, (_, i) => ({ key: 'synth', value: encodeCounterSample(sample(from + i)) })) });
+  const sample = steppedRateSamples(rates, w0);
+  const send = (from: number, to: number) => sendSamples(producer, config.kafka.topics.samples, sample, from, to);
 
   const a = startProcessor();
   const b = startProcessor();

@@ -13,7 +13,7 @@ import Fastify from 'fastify';
 import { createKafka, defaultPartitioner, prepareTopics } from '../../common/bus/kafka.js';
 import { systemClock } from '../../common/clock.js';
 import { parseRulesText } from '../../common/config/alerts-file.js';
-import { decodeAlertEvent, decodeConfigChange, encodeCounterSample, type AlertEvent, type CounterSampleInput } from '../../common/contracts/index.js';
+import { decodeConfigChange, type AlertEvent } from '../../common/contracts/index.js';
 import { createSupervisor } from '../../common/lifecycle.js';
 import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
@@ -25,6 +25,7 @@ import { createAlertStage } from '../../processor/alerts/alert-stage.js';
 import { createAlertHistoryStore } from '../../processor/alerts/alert-history.js';
 import { createRuleFollower } from '../../processor/alerts/rule-follower.js';
 import { testConfig, uniqueId, waitFor } from './stack.js';
+import { collectAlertEvents, sendSamples, steppedRateSamples } from './synthetic.js';
 
 const W = 60_000;
 
@@ -52,15 +53,13 @@ test('alert rules: created through the API, stored in the file and on netmon.con
   registerAlertRoutes(app, { rules: [], history: null, actions: null, clock: systemClock, registry: createRegistry({ defaultMetrics: false }), log: silentLogger, ruleStore: store });
   await app.ready();
 
-  const events: AlertEvent[] = [];
+  let events: AlertEvent[] = [];
   const configRecords: { key: string; threshold: number | null }[] = [];
   const alertsReader = kafka.consumer({ groupId: uniqueId('alert-rules-reader') });
   const configReader = kafka.consumer({ groupId: uniqueId('alert-rules-config-reader') });
   const producer = kafka.producer({ createPartitioner: defaultPartitioner });
   try {
-    await alertsReader.connect();
-    await alertsReader.subscribe({ topic: config.kafka.topics.alerts, fromBeginning: true });
-    void alertsReader.run({ eachMessage: ({ message }) => Promise.resolve(void events.push(decodeAlertEvent(message.value))) });
+    events = await collectAlertEvents(alertsReader, config.kafka.topics.alerts);
     await configReader.connect();
     await configReader.subscribe({ topic: config.kafka.topics.config, fromBeginning: true });
     void configReader.run({
@@ -87,14 +86,8 @@ test('alert rules: created through the API, stored in the file and on netmon.con
     // Samples: 10 s polls, 1 kB/s, then 20 kB/s (160 kbit/s) inbound in windows 2-4, then 1 kB/s again.
     const rates = [1000, 1000, 20_000, 20_000, 20_000, 1000, 1000, 1000];
     const w0 = Math.floor(Date.now() / W) * W - 10 * W;
-    const octets: bigint[] = [0n];
-    for (let k = 1; k <= rates.length * 6; k++) octets.push(octets[k - 1] + BigInt(rates[Math.floor((k - 1) / 6)] * 10));
-    const sample = (k: number): CounterSampleInput => ({
-      deviceId: 'synth', source: 'snmp', ts: w0 + k * 10_000, sysUpTime: 100_000 + k * 1000,
-      interfaces: [{ ifIndex: 1, name: 'eth0', alias: '', speed: 1e9, operStatus: 'up', width: 64, inOctets: 5_000_000n + octets[k], outOctets: 0n, inPackets: BigInt(k) * 10n, outPackets: 0n, discontinuityTime: 0 }],
-    });
-    const send = (from: number, to: number) =>
-      producer.send({ topic: config.kafka.topics.samples, messages: Array.from({ length: to - from + 1 }, (_, i) => ({ key: 'synth', value: encodeCounterSample(sample(from + i)) })) });
+    const sample = steppedRateSamples(rates, w0);
+    const send = (from: number, to: number) => sendSamples(producer, config.kafka.topics.samples, sample, from, to);
     await send(0, 30);
     const firing = await waitFor('the firing event of the new rule', () => events.find((e) => e.ruleId === 'hot' && e.transition === 'firing'), 90_000);
     assert.equal(firing.windowStart, w0 + 2 * W);
