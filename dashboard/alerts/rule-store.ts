@@ -16,6 +16,7 @@ import type { Component } from '../../common/lifecycle.js';
 import type { Logger } from '../../common/log.js';
 import { Counter, type Registry } from '../../common/metrics.js';
 import type { RuleTopic } from './rule-topic.js';
+import { createSerial } from '../../common/serial.js';
 
 export class RuleNotFoundError extends NetmonError {
   constructor(readonly id: string) {
@@ -65,13 +66,9 @@ export function createRuleStore(log: Logger, opts: { file: string; channelNames:
   let state: RulesDocument = { doc: new Document({ rules: [] }), rules: [] };
   /** Rule ids changed in the file but not yet on the topic. */
   const unpublished = new Set<string>();
-  let queue: Promise<unknown> = Promise.resolve();
+  const queue = createSerial();
+  const serial = queue.run;
 
-  function serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = queue.then(fn, fn);
-    queue = next.catch(() => undefined);
-    return next;
-  }
 
   async function readState(): Promise<RulesDocument> {
     let text: string;
@@ -154,7 +151,7 @@ export function createRuleStore(log: Logger, opts: { file: string; channelNames:
       log.info({ file, rules: state.rules.length }, 'alert rules loaded');
     },
     async stop() {
-      await queue;
+      await queue.idle();
       await deps.topic.disconnect();
     },
     list: () => state.rules,

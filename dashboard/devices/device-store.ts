@@ -19,6 +19,7 @@ import { Counter, type Registry } from '../../common/metrics.js';
 import type { ConfigTopic } from './config-topic.js';
 import type { ImportRow } from './import.js';
 import { DeviceInputError, diffDevices, mergePatch, patchBase, validateDevice } from './validate.js';
+import { createSerial } from '../../common/serial.js';
 
 export class DeviceNotFoundError extends NetmonError {
   constructor(readonly id: string) {
@@ -105,17 +106,12 @@ export function createDeviceStore(log: Logger, opts: DeviceStoreOptions, deps: {
   let brokenText: string | null = null;
   let onTopic = new Map<string, DeviceConfig>();
   let problem: FileProblem | null = null;
-  let queue: Promise<unknown> = Promise.resolve();
+  /** Runs `fn` after every earlier change has finished: one change at a time. */
+  const queue = createSerial();
+  const serial = queue.run;
   let watcher: FSWatcher | null = null;
   let debounce: NodeJS.Timeout | null = null;
   let running = false;
-
-  /** Runs `fn` after every earlier change has finished: one change at a time. */
-  function serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = queue.then(fn, fn);
-    queue = next.catch(() => undefined);
-    return next;
-  }
 
   async function syncTopic(): Promise<void> {
     const diff = diffDevices(onTopic, state.devices);
@@ -247,7 +243,7 @@ export function createDeviceStore(log: Logger, opts: DeviceStoreOptions, deps: {
       debounce = null;
       watcher?.close();
       watcher = null;
-      await queue;
+      await queue.idle();
       await deps.topic.disconnect();
     },
     list: () => state.devices,

@@ -19,6 +19,7 @@ import { createAlertEvaluator, type AlertEvaluator, type ScopeState, type Window
 import { createOperStatusTracker } from './oper-status.js';
 import { keptStates } from './rule-set.js';
 import type { SampleRecord } from '../../common/contracts/index.js';
+import { createSerial } from '../../common/serial.js';
 
 /** The processor's allowed lateness (processor/pipeline/processor.ts): revisions arrive within it. */
 const ALLOWED_LATENESS_MS = 5 * 60_000;
@@ -66,12 +67,7 @@ export function createAlertStage(log: Logger, config: NetmonConfig, deps: { rule
   let kafka: Kafka | null = null;
   let producer: Producer | null = null;
   /** handle and setRules run one at a time. */
-  let queue: Promise<unknown> = Promise.resolve();
-  function serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = queue.then(fn, fn);
-    queue = next.catch(() => undefined);
-    return next;
-  }
+  const serial = createSerial().run;
   /** Connects the producer and loads the states, once there are rules (at start, or when the first rule arrives). */
   async function ready(): Promise<void> {
     if (!kafka || producer || rules.length === 0) return;

@@ -11,6 +11,7 @@
 // not written again, nor their dead letters; from `upto` on it writes what the lost member would have.
 import { batches, KAFKA_MAX_BATCH_BYTES, messageBytes } from '../../common/batching.js';
 import type { Clock } from '../../common/clock.js';
+import { createSerial } from '../../common/serial.js';
 import { createKafka, defaultPartitioner, prepareTopics, type Admin, type Consumer, type KafkaMessage, type Producer } from '../../common/bus/kafka.js';
 import { decodeSampleRecord } from '../../common/contracts/index.js';
 import type { WindowResultInput } from '../../common/contracts/window-result.js';
@@ -100,14 +101,10 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
   let pendingMeta: Promise<Map<number, CommitMeta | null>> | null = null;
   let running = false;
   let tickTimer: NodeJS.Timeout | null = null;
-  let chain: Promise<unknown> = Promise.resolve();
   let joined!: () => void;
   const joinedP = new Promise<void>((r) => (joined = r));
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = chain.then(fn, fn);
-    chain = next.catch(() => undefined);
-    return next;
-  };
+  const queue = createSerial();
+  const serial = queue.run;
   const isRunning = () => running;
 
   /** Counts what the engine emitted; late data is dead-lettered with the record it came from. */
@@ -327,7 +324,7 @@ export function createProcessor(log: Logger, config: NetmonConfig, deps: { regis
       // Write (and commit) what is queued while the consumer can still commit, then stop it.
       await serial(() => writer.drain());
       await consumer?.disconnect();
-      await chain;
+      await queue.idle();
       await writer.drain();
       await producer?.disconnect();
       await admin?.disconnect();
