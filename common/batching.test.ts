@@ -14,6 +14,7 @@ test('batches keep order and respect the byte cap', () => {
 
 test('batches respect the count cap', () => {
   assert.deepEqual(batches([1, 2, 3, 4, 5], () => 1, { maxBytes: 100, maxCount: 2 }), [[1, 2], [3, 4], [5]]);
+  assert.deepEqual(batches([1, 2, 3, 4, 5], () => 1e9, { maxCount: 2 }), [[1, 2], [3, 4], [5]], 'no byte cap given');
 });
 
 test('an item alone above the byte cap is a batch of its own, never an empty batch or a stall', () => {

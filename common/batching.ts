@@ -8,18 +8,21 @@
 export const KAFKA_MAX_BATCH_BYTES = 900_000;
 
 export interface BatchLimits {
-  maxBytes: number;
+  /** Default: no byte cap. */
+  maxBytes?: number;
+  /** Default: no count cap. */
   maxCount?: number;
 }
 
 /** The end (exclusive) of the batch that starts at `start`: at least one item when any is left. */
 export function batchEnd<T>(items: readonly T[], start: number, size: (item: T) => number, limits: BatchLimits): number {
   const maxCount = limits.maxCount ?? Infinity;
+  const maxBytes = limits.maxBytes ?? Infinity;
   let end = start;
   let bytes = 0;
   while (end < items.length && end - start < maxCount) {
     const s = size(items[end]);
-    if (end > start && bytes + s > limits.maxBytes) break;
+    if (end > start && bytes + s > maxBytes) break;
     bytes += s;
     end++;
   }

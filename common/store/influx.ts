@@ -8,6 +8,7 @@ import { NetmonError, ErrorCodes } from '../errors.js';
 import type { NetmonConfig } from '../config/schema.js';
 import type { WindowResultInput } from '../contracts/window-result.js';
 import { u64ToNumber } from '../u64.js';
+import { batches } from '../batching.js';
 
 export const MEASUREMENT_INTERFACE = 'interface_window';
 export const MEASUREMENT_DEVICE = 'device_window';
@@ -272,10 +273,9 @@ export function createInfluxStore(cfg: NetmonConfig['influx'], opts: { windowSec
       // than the window engine (bench:processor).
       // At most WRITE_BATCH_LINES a request (InfluxDB's advice, and far under its max-body-size);
       // a point is keyed by series and time, so a retried write of every chunk is harmless.
-      for (let start = 0; start < windows.length; start += WRITE_BATCH_LINES) {
+      for (const chunk of batches(windows, () => 0, { maxCount: WRITE_BATCH_LINES })) {
         let body = '';
-        const end = Math.min(windows.length, start + WRITE_BATCH_LINES);
-        for (let i = start; i < end; i++) body += `${windowToLine(windows[i])}\n`;
+        for (const w of chunk) body += `${windowToLine(w)}\n`;
         try {
           const res = await fetch(writeUrl, { method: 'POST', headers: writeHeaders, body });
           if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 500)}`);
