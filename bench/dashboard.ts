@@ -18,7 +18,7 @@ import { netmonConfigSchema } from '../common/config/schema.js';
 import type { WindowResult } from '../common/contracts/window-result.js';
 import { silentLogger } from '../common/log.js';
 import { createRegistry } from '../common/metrics.js';
-import { sampleWindow } from '../dashboard/fakes.js';
+import { sampleWindow } from '../dashboard/dashboard.fixture.js';
 import { createMemoryFeed } from '../dashboard/feed/window-feed.js';
 import { OVERVIEW_TOP_N, topInterfaces, viewFrame } from '../dashboard/live-hub.js';
 import { createDashboard } from '../dashboard/server.js';

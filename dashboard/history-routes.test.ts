@@ -6,7 +6,7 @@ import { netmonConfigSchema } from '../common/config/schema.js';
 import { silentLogger } from '../common/log.js';
 import { createRegistry } from '../common/metrics.js';
 import type { HistoryQuery, HistoryRow, WindowStore } from '../common/store/influx.js';
-import { createFakeStore } from './fakes.js';
+import { createFakeStore } from './dashboard.fixture.js';
 import { createMemoryFeed } from './feed/window-feed.js';
 import { createDashboard } from './server.js';
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { sampleWindow } from './fakes.js';
+import { sampleWindow } from './dashboard.fixture.js';
 import { LIVE_WINDOW_FIELDS, windowRow } from './live-hub.js';
 import { findPackageRoot } from './static-assets.js';
 

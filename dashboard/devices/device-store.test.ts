@@ -10,7 +10,7 @@ import { deviceSchema } from '../../common/config/schema.js';
 import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
 import { createDeviceStore, DeviceConflictError, DeviceNotFoundError, DevicesFileBrokenError, PublishPendingError } from './device-store.js';
-import { createFakeConfigTopic } from './fake-topic.js';
+import { createFakeConfigTopic } from './config-topic.fixture.js';
 import { parseImport } from './import.js';
 import { DeviceInputError } from './validate.js';
 

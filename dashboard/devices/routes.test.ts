@@ -13,11 +13,11 @@ import { ConfigError } from '../../common/errors.js';
 import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
 import { createMemoryFeed } from '../feed/window-feed.js';
-import { sampleWindow } from '../fakes.js';
+import { sampleWindow } from '../dashboard.fixture.js';
 import { createDashboard } from '../server.js';
 import { createDeviceStore } from './device-store.js';
 import { interfacesInWindows } from './routes.js';
-import { createFakeConfigTopic } from './fake-topic.js';
+import { createFakeConfigTopic } from './config-topic.fixture.js';
 import type { ProbeResult } from './probe.js';
 
 const SECRET = 'c0mm-s3cret';

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMemoryFeed, createRecentBuffer } from './window-feed.js';
-import { sampleWindow } from '../fakes.js';
+import { sampleWindow } from '../dashboard.fixture.js';
 import type { WindowResult } from '../../common/contracts/window-result.js';
 import type { AlertEvent } from '../../common/contracts/alert-event.js';
 import type { DeviceStatus } from '../../common/contracts/device-status.js';

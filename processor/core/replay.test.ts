@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SampleRecord, WindowResultInput } from '../../common/contracts/index.js';
-import { at, engine, iface, pcap, sample, steady } from './engine-fixtures.js';
+import { at, engine, iface, pcap, sample, steady } from './engine.fixture.js';
 import type { PartitionCheckpoint, WindowEngine } from './engine-types.js';
 
 /** A deterministic pseudo-random sequence (LCG), so the stream is the same on every run. */

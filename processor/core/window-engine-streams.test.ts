@@ -1,7 +1,7 @@
 // Counter streams through the whole engine: what resets, wraps, gaps and bad samples do to windows.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Recorder, assertResult, at, engine, feed, iface, pcap, sample, steady } from './engine-fixtures.js';
+import { Recorder, assertResult, at, engine, feed, iface, pcap, sample, steady } from './engine.fixture.js';
 
 const traffic = { inOctets: 7_500, outOctets: 3_750, inPackets: 100, outPackets: 50 };
 

@@ -19,7 +19,7 @@ import { encodeAlertEvent } from '../../common/contracts/alert-event.js';
 import { encodeDeviceStatus } from '../../common/contracts/device-status.js';
 import { encodeWindowResult } from '../../common/contracts/window-result.js';
 import { createInfluxStore, rollupSelect } from '../../common/store/influx.js';
-import { sampleWindow } from '../../dashboard/fakes.js';
+import { sampleWindow } from '../../dashboard/dashboard.fixture.js';
 import { createKafkaWindowFeed } from '../../dashboard/feed/kafka-window-feed.js';
 import { createDashboard } from '../../dashboard/server.js';
 import { artifactPath, canvasInk, chartPoints, launchChromium, openRecordedPage, type PageRecorder } from './browser.js';

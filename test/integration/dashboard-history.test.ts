@@ -9,7 +9,7 @@ import { createLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
 import type { WindowResult } from '../../common/contracts/window-result.js';
 import { createInfluxStore, rollupSelect } from '../../common/store/influx.js';
-import { sampleWindow } from '../../dashboard/fakes.js';
+import { sampleWindow } from '../../dashboard/dashboard.fixture.js';
 import { createMemoryFeed } from '../../dashboard/feed/window-feed.js';
 import { createDashboard } from '../../dashboard/server.js';
 import { testConfig, uniqueId } from './stack.js';

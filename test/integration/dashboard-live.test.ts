@@ -10,7 +10,7 @@ import { WebSocket } from 'ws';
 import { netmonConfigSchema } from '../../common/config/schema.js';
 import { createLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
-import { sampleWindow } from '../../dashboard/fakes.js';
+import { sampleWindow } from '../../dashboard/dashboard.fixture.js';
 import { createMemoryFeed } from '../../dashboard/feed/window-feed.js';
 import { createDashboard } from '../../dashboard/server.js';
 import { waitFor } from './stack.js';

@@ -18,7 +18,7 @@ import { createLogger } from '../../common/log.js';
 import type { NetmonConfig } from '../../common/config/schema.js';
 import { createInfluxStore, type WindowStore } from '../../common/store/influx.js';
 import { loaded, stackEnv, testConfig, uniqueId, waitFor } from './stack.js';
-import { pcapngSectionHeader } from '../../collector/inputs/pcap/pcap-fixtures.js';
+import { pcapngSectionHeader } from '../../collector/inputs/pcap/pcap.fixture.js';
 
 const WINDOW_MS = 60_000;
 const PORT = 40_000 + Math.floor(Math.random() * 20_000);

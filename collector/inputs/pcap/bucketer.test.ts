@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { decodeTrafficDelta, encodeTrafficDelta, type TrafficDeltaInput } from '../../../common/contracts/traffic-delta.js';
 import { classify, createBucketer, type CapturedPacket } from './bucketer.js';
 import { createNetMatcher, parseCidr } from './cidr.js';
-import { arpFrame, ethernet, ipv4, ipv6 } from './pcap-fixtures.js';
+import { arpFrame, ethernet, ipv4, ipv6 } from './pcap.fixture.js';
 
 const nets = (...cidrs: string[]) => createNetMatcher(cidrs.map(parseCidr));
 const pkt = (tsMs: number, origLen: number, bytes: Uint8Array = ethernet(ipv4('10.0.0.1', '192.0.2.1')), linkType = 1): CapturedPacket => ({ tsMs, origLen, linkType, bytes });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { linkTypeName, linkTypeOf, locateAddresses, supportedLinkTypes } from './link-layer.js';
-import { arpFrame, bsdLoopback, ethernet, ipv4, ipv6, sll, sll2 } from './pcap-fixtures.js';
+import { arpFrame, bsdLoopback, ethernet, ipv4, ipv6, sll, sll2 } from './pcap.fixture.js';
 
 /** The addresses found, back in text form, or null. */
 function found(linkType: number, frame: Uint8Array): string | null {

@@ -5,7 +5,7 @@ import { silentLogger } from '../../../common/log.js';
 import { createRegistry } from '../../../common/metrics.js';
 import type { SampleRecordOut } from '../input.js';
 import { parseCidr } from './cidr.js';
-import { arpFrame, chunked, ethernet, ipv4, ipv6, pcapFile, recordOffsets, sll, type RecordSpec } from './pcap-fixtures.js';
+import { arpFrame, chunked, ethernet, ipv4, ipv6, pcapFile, recordOffsets, sll, type RecordSpec } from './pcap.fixture.js';
 import { createPcapInput, type PcapSink } from './pcap-input.js';
 
 /** A recording SampleSink with the publisher's queue: flush() drains it after `drainMs`. */
@@ -105,7 +105,7 @@ test('a truncated capture publishes everything before the cut, ends with final=t
 });
 
 test('pcapng: nothing is published, the error carries the conversion hint', async () => {
-  const { pcapngSectionHeader } = await import('./pcap-fixtures.js');
+  const { pcapngSectionHeader } = await import('./pcap.fixture.js');
   const f = fakeSink();
   const inp = input(f.sink, pcapngSectionHeader());
   await inp.start();

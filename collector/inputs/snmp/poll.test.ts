@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pollDevice } from './poll.js';
-import { createFakeSession } from './fake-session.js';
+import { createFakeSession } from './session.fixture.js';
 import { COLUMNS, SMI, SYS_UPTIME } from './if-mib.js';
 import type { RawVarbind } from './session.js';
 import { walkColumns } from './walker.js';

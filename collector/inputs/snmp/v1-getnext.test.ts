@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createFakeSession } from './fake-session.js';
+import { createFakeSession } from './session.fixture.js';
 import { COLUMNS, SMI, SYS_UPTIME } from './if-mib.js';
 import { pollDevice } from './poll.js';
 import { END_OF_MIB_VIEW, type RawVarbind } from './session.js';
