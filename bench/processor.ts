@@ -12,7 +12,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseEnvFile, repoRoot } from '../cli/stack-env.js';
+import { repoRoot } from '../common/package-root.js';
+import { parseEnvFile } from '../cli/stack-env.js';
 import { createKafka, prepareTopics } from '../common/bus/kafka.js';
 import { systemClock } from '../common/clock.js';
 import { netmonConfigSchema, type NetmonConfig } from '../common/config/schema.js';

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from './stack-env.js';
+import { repoRoot } from '../common/package-root.js';
 
 const bin = join(repoRoot(), 'bin', 'netmon.js');
 const dir = mkdtempSync(join(tmpdir(), 'netmon-cli-'));

@@ -7,7 +7,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, loadDevicesFile, looksLikeDevicesFile, type LoadedConfig } from '../common/config/load.js';
 import { NetmonError, UsageError, errorMessage } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/log.js';
-import { repoRoot, loadEnvWithStack } from './stack-env.js';
+import { repoRoot } from '../common/package-root.js';
+import { loadEnvWithStack } from './stack-env.js';
 import type { ServiceName } from './services.js';
 import { LAB_FLAGS, LAB_USAGE } from '../collector/lab/flags.js';
 import { configReference } from './config-reference.js';
@@ -80,7 +81,7 @@ const COMMANDS: Record<string, CommandSpec> = {
       const loaded = loadConfig(file, ctx.env);
       ctx.out(`${file}: OK`);
       ctx.out(`${loaded.devicesPath}: OK (${loaded.devices.length} device${loaded.devices.length === 1 ? '' : 's'})`);
-      const { loadAlertRules } = await import('../processor/alerts/rules.js');
+      const { loadAlertRules } = await import('../common/config/alert-rules.js');
       const rules = loadAlertRules(loaded.config, loaded.configPath);
       ctx.out(`alert rules: OK (${rules.length} rule${rules.length === 1 ? '' : 's'})`);
       ctx.out(JSON.stringify({ config: loaded.config, devices: loaded.devices, alertRules: rules }, null, 2));

@@ -1,8 +1,8 @@
 // Reads the local stack's connection settings (.stack/env, written by `npm run stack:up`) so that
 // every netmon command finds the stack without sourcing anything. The real environment wins.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { repoRoot } from '../common/package-root.js';
 
 export function parseEnvFile(text: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -12,17 +12,6 @@ export function parseEnvFile(text: string): Record<string, string> {
     out[m[1]] = m[2].trim().replace(/^(['"])(.*)\1$/, '$2');
   }
   return out;
-}
-
-/** The repository root (the folder with netmon's package.json), found from this file's location. */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && /"name":\s*"netmon"/.test(readFileSync(pkg, 'utf8'))) return dir;
-    dir = dirname(dir);
-  }
-  return process.cwd();
 }
 
 /** The stack env file to use: $NETMON_STACK_ENV, else ./.stack/env, else <repo>/.stack/env. */

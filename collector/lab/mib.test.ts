@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { COLUMNS, SYS_UPTIME } from '../inputs/snmp/if-mib.js';
+import { COLUMNS, SYS_UPTIME } from '../../common/snmp/if-mib.js';
 import { createDeviceModel } from './device.js';
 import { ERROR_STATUS, PDU, TAG, VERSION, answer, buildShape, nextPosition, type Request } from './mib.js';
 

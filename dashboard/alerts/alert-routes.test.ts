@@ -4,8 +4,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
 import { alertRuleSchema } from '../../common/config/alerts-schema.js';
-import { actionKey, AlertActions, type AlertAction } from '../../processor/alerts/actions.js';
-import type { AlertHistoryRow, AlertHistoryStore, DeliveryRecord } from '../../processor/alerts/alert-history.js';
+import { actionKey, AlertActions, type AlertAction } from '../../common/alerts/actions.js';
+import type { AlertHistoryRow, AlertHistoryStore, DeliveryRecord } from '../../common/store/alert-history.js';
 import { registerAlertRoutes, type AlertActionsPort, type AlertRoutesOptions } from './alert-routes.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');

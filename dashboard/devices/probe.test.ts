@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deviceSchema } from '../../common/config/schema.js';
 import { ErrorCodes, NetmonError } from '../../common/errors.js';
-import { createFakeSession, type FakeSession } from '../../collector/inputs/snmp/session.fixture.js';
+import { createFakeSession, type FakeSession } from '../../common/snmp/session.fixture.js';
 import { probeDevice, probeFailure } from './probe.js';
 
 const S = (oid: string, text: string) => ({ oid, type: 4, value: Buffer.from(text) });

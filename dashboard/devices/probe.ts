@@ -4,9 +4,9 @@
 // session's timeout and retries, and a cap on walk requests.
 import type { DeviceConfig } from '../../common/config/schema.js';
 import { ErrorCodes, NetmonError, errorMessage } from '../../common/errors.js';
-import { COLUMNS, SMI, toOperStatus, toText, toUnsigned } from '../../collector/inputs/snmp/if-mib.js';
-import { createNetSnmpSession, type SessionDefaults, type SnmpSession } from '../../collector/inputs/snmp/session.js';
-import { walkColumns } from '../../collector/inputs/snmp/walker.js';
+import { COLUMNS, SMI, toOperStatus, toText, toUnsigned } from '../../common/snmp/if-mib.js';
+import { createNetSnmpSession, type SessionDefaults, type SnmpSession } from '../../common/snmp/session.js';
+import { walkColumns } from '../../common/snmp/walker.js';
 
 const SYS_DESCR = '1.3.6.1.2.1.1.1';
 const SYS_NAME = '1.3.6.1.2.1.1.5';

@@ -13,7 +13,7 @@ import type { WindowResultInput } from '../../common/contracts/window-result.js'
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import { retryWhileRunning } from '../../common/retry.js';
 import { Counter, type Registry } from '../../common/metrics.js';
-import type { AlertHistoryStore } from './alert-history.js';
+import type { AlertHistoryStore } from '../../common/store/alert-history.js';
 import { readCompactedTopic } from '../../common/bus/compacted-topic.js';
 import { createAlertEvaluator, type AlertEvaluator, type ScopeState, type WindowExtras } from './evaluator.js';
 import { createOperStatusTracker } from './oper-status.js';

@@ -14,9 +14,9 @@ import type { Component } from '../../common/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import { retryWhileRunning } from '../../common/retry.js';
 import { Counter, type Registry } from '../../common/metrics.js';
-import { notificationDecision } from './actions.js';
-import type { ActionsView } from './actions-view.js';
-import type { AlertHistoryStore, DeliveryRecord } from './alert-history.js';
+import { notificationDecision } from '../../common/alerts/actions.js';
+import type { ActionsView } from '../../common/alerts/actions-view.js';
+import type { AlertHistoryStore, DeliveryRecord } from '../../common/store/alert-history.js';
 import { deliver as realDeliver, type Notification } from './channels.js';
 
 export interface Notifier extends Component {

@@ -11,8 +11,8 @@ import { encodeAlertEvent, type AlertEventInput, type AlertTransition } from '..
 import { createSupervisor } from '../../common/lifecycle.js';
 import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
-import { createActionsView } from '../../processor/alerts/actions-view.js';
-import { createAlertHistoryStore } from '../../processor/alerts/alert-history.js';
+import { createActionsView } from '../../common/alerts/actions-view.js';
+import { createAlertHistoryStore } from '../../common/store/alert-history.js';
 import { createNotifier } from '../../processor/alerts/notifier.js';
 import { freePort, smtpReceiver, webhookReceiver } from './alert-receivers.js';
 import { testConfig, uniqueId, waitFor } from './stack.js';

@@ -10,7 +10,7 @@ import { decodeAlertEvent, encodeDeviceStatus, type AlertEvent, type DeviceState
 import { createSupervisor } from '../../common/lifecycle.js';
 import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
-import { createAlertHistoryStore } from '../../processor/alerts/alert-history.js';
+import { createAlertHistoryStore } from '../../common/store/alert-history.js';
 import { createAlertStage } from '../../processor/alerts/alert-stage.js';
 import { createReachabilityWatcher } from '../../processor/alerts/reachability-watcher.js';
 import { testConfig, uniqueId, waitFor } from './stack.js';

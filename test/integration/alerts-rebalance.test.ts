@@ -12,7 +12,7 @@ import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
 import { createProcessorService } from '../../processor/main.js';
 import { createAlertStage } from '../../processor/alerts/alert-stage.js';
-import { createAlertHistoryStore } from '../../processor/alerts/alert-history.js';
+import { createAlertHistoryStore } from '../../common/store/alert-history.js';
 import { testConfig, uniqueId, waitFor } from './stack.js';
 import { collectAlertEvents, sendSamples, steppedRateSamples } from './synthetic.js';
 

@@ -18,8 +18,8 @@ import { createRuleStore } from '../../dashboard/alerts/rule-store.js';
 import { createKafkaRuleTopic } from '../../dashboard/alerts/rule-topic.js';
 import { createMemoryFeed } from '../../dashboard/feed/window-feed.js';
 import { createDashboard } from '../../dashboard/server.js';
-import { createActionsView } from '../../processor/alerts/actions-view.js';
-import { createAlertHistoryStore } from '../../processor/alerts/alert-history.js';
+import { createActionsView } from '../../common/alerts/actions-view.js';
+import { createAlertHistoryStore } from '../../common/store/alert-history.js';
 import { artifactPath, launchChromium, openRecordedPage, type PageRecorder } from './browser.js';
 import { testConfig, uniqueId } from './stack.js';
 

@@ -22,7 +22,7 @@ import { createRuleStore } from '../../dashboard/alerts/rule-store.js';
 import { createKafkaRuleTopic } from '../../dashboard/alerts/rule-topic.js';
 import { createProcessorService } from '../../processor/main.js';
 import { createAlertStage } from '../../processor/alerts/alert-stage.js';
-import { createAlertHistoryStore } from '../../processor/alerts/alert-history.js';
+import { createAlertHistoryStore } from '../../common/store/alert-history.js';
 import { createRuleFollower } from '../../processor/alerts/rule-follower.js';
 import { testConfig, uniqueId, waitFor } from './stack.js';
 import { collectAlertEvents, sendSamples, steppedRateSamples } from './synthetic.js';

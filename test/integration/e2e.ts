@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { assemble } from '../../cli/services.js';
-import { repoRoot } from '../../cli/stack-env.js';
+import { repoRoot } from '../../common/package-root.js';
 import { decodeWindowResult } from '../../common/contracts/window-result.js';
 import { createSupervisor } from '../../common/lifecycle.js';
 import { createLogger } from '../../common/log.js';

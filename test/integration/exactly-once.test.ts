@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKafka, prepareTopics } from '../../common/bus/kafka.js';
-import { repoRoot } from '../../cli/stack-env.js';
+import { repoRoot } from '../../common/package-root.js';
 import { decodeSampleRecord, encodeCounterSample, encodeTrafficDelta, type CounterSampleInput, type TrafficDeltaInput } from '../../common/contracts/index.js';
 import type { WindowResultInput } from '../../common/contracts/window-result.js';
 import type { NetmonConfig } from '../../common/config/schema.js';

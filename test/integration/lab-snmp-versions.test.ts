@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createLab, type Lab, type LabOptions } from '../../collector/lab/lab.js';
 import { V3_VARIANTS } from '../../collector/lab/v3-users.js';
 import { pollDevice, type PollResult } from '../../collector/inputs/snmp/poll.js';
-import { createNetSnmpSession } from '../../collector/inputs/snmp/session.js';
+import { createNetSnmpSession } from '../../common/snmp/session.js';
 import { createSnmpInput } from '../../collector/inputs/snmp/snmp-input.js';
 import { systemClock } from '../../common/clock.js';
 import { deviceSchema } from '../../common/config/schema.js';

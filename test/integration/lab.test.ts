@@ -14,7 +14,7 @@ import { labCommand } from '../../cli/lab-command.js';
 import { LAB_FLAGS } from '../../collector/lab/flags.js';
 import { createLab, type Lab, type LabOptions } from '../../collector/lab/lab.js';
 import { pollDevice, type PollResult } from '../../collector/inputs/snmp/poll.js';
-import { createNetSnmpSession } from '../../collector/inputs/snmp/session.js';
+import { createNetSnmpSession } from '../../common/snmp/session.js';
 import { loadDevicesFile } from '../../common/config/load.js';
 import { deviceSchema } from '../../common/config/schema.js';
 import type { InterfaceCounters } from '../../common/contracts/counter-sample.js';

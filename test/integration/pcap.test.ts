@@ -12,7 +12,7 @@ import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assemble } from '../../cli/services.js';
-import { repoRoot } from '../../cli/stack-env.js';
+import { repoRoot } from '../../common/package-root.js';
 import { createSupervisor } from '../../common/lifecycle.js';
 import { createLogger } from '../../common/log.js';
 import type { NetmonConfig } from '../../common/config/schema.js';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pollDevice } from '../../collector/inputs/snmp/poll.js';
-import { createNetSnmpSession } from '../../collector/inputs/snmp/session.js';
+import { createNetSnmpSession } from '../../common/snmp/session.js';
 import { stackEnv, stackSnmpDevice } from './stack.js';
 import { readProcNetDev } from './loopback.js';
 

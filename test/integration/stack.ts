@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseEnvFile, repoRoot } from '../../cli/stack-env.js';
+import { repoRoot } from '../../common/package-root.js';
+import { parseEnvFile } from '../../cli/stack-env.js';
 import { deviceSchema, netmonConfigSchema, type DeviceConfig, type NetmonConfig } from '../../common/config/schema.js';
 import type { LoadedConfig } from '../../common/config/load.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { repoRoot } from '../../../cli/stack-env.js';
+import { repoRoot } from '../../../common/package-root.js';
 import type { CapturedPacket } from './bucketer.js';
 import { chunked, ethernet, ipv4, ipv6, pcapFile, pcapGlobalHeader, pcapngSectionHeader, pcapRecord, recordOffsets, sll, type FileSpec, type RecordSpec } from './pcap.fixture.js';
 import { PcapError, readPcap, type PcapFileHeader, type PcapReadResult } from './pcap-reader.js';

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pollDevice } from './poll.js';
-import { createFakeSession } from './session.fixture.js';
-import { COLUMNS, SMI, SYS_UPTIME } from './if-mib.js';
-import type { RawVarbind } from './session.js';
-import { walkColumns } from './walker.js';
+import { createFakeSession } from '../../../common/snmp/session.fixture.js';
+import { COLUMNS, SMI, SYS_UPTIME } from '../../../common/snmp/if-mib.js';
+import type { RawVarbind } from '../../../common/snmp/varbind.js';
+import { walkColumns } from '../../../common/snmp/walker.js';
 import { compileFilter, createIdentityMap } from './inventory.js';
 import { discoverDevice } from './poll.js';
 import { firstDue, nextDue, phaseMs } from './schedule.js';

@@ -5,10 +5,10 @@
 // exactly like a single counter, so the processor's wrap logic stays right.
 import type { CounterSampleInput, InterfaceCounters } from '../../../common/contracts/counter-sample.js';
 import { ErrorCodes, NetmonError } from '../../../common/errors.js';
-import { COLUMNS, DISCOVERY_COLUMNS, FALLBACK_COLUMNS, POLL_COLUMNS, SMI, SYS_UPTIME, toCounter, toOperStatus, toText, toUnsigned, type ColumnName } from './if-mib.js';
+import { COLUMNS, DISCOVERY_COLUMNS, FALLBACK_COLUMNS, POLL_COLUMNS, SMI, SYS_UPTIME, toCounter, toOperStatus, toText, toUnsigned, type ColumnName } from '../../../common/snmp/if-mib.js';
 import { ALL_INTERFACES, selects, type IdentityMap, type InterfaceFilter, type Renumbering } from './inventory.js';
-import type { SnmpSession } from './session.js';
-import { walkColumns, type WalkedCell } from './walker.js';
+import type { SnmpSession } from '../../../common/snmp/session.js';
+import { walkColumns, type WalkedCell } from '../../../common/snmp/walker.js';
 
 export interface PollOptions {
   maxRepetitions: number;

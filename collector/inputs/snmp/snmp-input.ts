@@ -19,7 +19,7 @@ import type { IdentityStore } from './identity-store.js';
 import { compileFilter, createIdentityMap, type IdentityMap, type InterfaceFilter } from './inventory.js';
 import { discoverDevice, pollDevice, type Discovered } from './poll.js';
 import { firstDue, nextDue, phaseMs } from './schedule.js';
-import { createNetSnmpSession, type SessionDefaults, type SnmpSession } from './session.js';
+import { createNetSnmpSession, type SessionDefaults, type SnmpSession } from '../../../common/snmp/session.js';
 
 export type DeviceStatus = DeviceStatusInput;
 

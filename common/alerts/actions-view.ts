@@ -3,11 +3,11 @@
 // publish() writes an action durably (acks = all) and applies it locally at once. Each holder (the
 // notifier, each dashboard) reads in its own throw-away consumer group: they all see every action.
 import { randomBytes } from 'node:crypto';
-import { createKafka, defaultPartitioner, prepareTopics, type Consumer, type Producer } from '../../common/bus/kafka.js';
-import type { NetmonConfig } from '../../common/config/schema.js';
-import { errorMessage, NetmonError, ErrorCodes } from '../../common/errors.js';
-import type { Component } from '../../common/lifecycle.js';
-import { createRateLimitedLog, type Logger } from '../../common/log.js';
+import { createKafka, defaultPartitioner, prepareTopics, type Consumer, type Producer } from '../bus/kafka.js';
+import type { NetmonConfig } from '../config/schema.js';
+import { errorMessage, NetmonError, ErrorCodes } from '../errors.js';
+import type { Component } from '../lifecycle.js';
+import { createRateLimitedLog, type Logger } from '../log.js';
 import { actionKey, AlertActions, type AlertAction } from './actions.js';
 
 export interface ActionsView extends Component {

@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AlertEventInput, AlertTransition } from '../../common/contracts/alert-event.js';
+import type { AlertEventInput, AlertTransition } from '../contracts/alert-event.js';
 import { actionKey, AlertActions, notificationDecision, type Ack, type Silence } from './actions.js';
-import { backoffMs } from './notifier.js';
-import { emailMessage, webhookBody } from './channels.js';
 
 const NOW = 1_800_000_000_000;
 function ev(transition: AlertTransition, over: Partial<AlertEventInput> = {}): AlertEventInput {
@@ -48,21 +46,4 @@ test('alert actions: a tombstone deletes, a key that does not match the action i
   assert.equal(a.ackOf({ ruleId: 'r1', deviceId: 'd1', ifIndex: 1 }), null);
   assert.throws(() => a.apply('ack:r1|d1|2', JSON.stringify(ack(1000))), /does not match/);
   assert.throws(() => a.apply('silence:x', '{"kind":"silence","id":"x"}'), /until/);
-});
-
-test('backoff doubles from the initial wait up to the maximum', () => {
-  assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => backoffMs(n, 1000, 10_000)), [1000, 2000, 4000, 8000, 10_000, 10_000]);
-});
-
-test('webhook bodies: JSON carries the event and its id; slack is a {text} body', () => {
-  const e = ev('firing');
-  assert.deepEqual(webhookBody({ channel: 'ops', event: e }, 'json'), { kind: 'netmon-alert', channel: 'ops', id: e.id, event: e });
-  assert.deepEqual(webhookBody({ channel: 'ops', event: e }, 'slack'), { text: '[critical] FIRING r1 on d1 eth0: in_bps 150 > 100', netmon_alert_id: e.id });
-});
-
-test('email: subject names the transition, rule and scope; the id is in a header and the text', () => {
-  const m = emailMessage({ channel: 'mail', event: ev('firing') }, { type: 'email', host: '127.0.0.1', port: 25, secure: false, from: 'netmon@example.org', to: ['ops@example.org'], timeoutMs: 1000 });
-  assert.equal(m.subject, '[netmon critical] FIRING r1 on d1 eth0');
-  assert.equal(m.headers['X-Netmon-Alert-Id'], 'r1:d1:1:firing:1000');
-  assert.match(m.text, /metric: {6}in_bps = 150 \(threshold > 100, clear at 80\)/);
 });

@@ -1,8 +1,8 @@
 // IF-MIB knowledge as data: the OIDs netmon reads and how to turn raw varbind values into typed
 // values. Pure; garbage (wrong type, wrong size) becomes a NetmonError naming the OID, never a NaN.
-import { ErrorCodes, NetmonError } from '../../../common/errors.js';
-import type { OperStatus } from '../../../common/contracts/counter-sample.js';
-import type { RawVarbind } from './session.js';
+import { ErrorCodes, NetmonError } from '../errors.js';
+import type { OperStatus } from '../contracts/counter-sample.js';
+import type { RawVarbind } from './varbind.js';
 
 export const SYS_UPTIME = '1.3.6.1.2.1.1.3';
 const IF_ENTRY = '1.3.6.1.2.1.2.2.1';

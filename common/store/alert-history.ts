@@ -6,10 +6,10 @@
 // failed, attempts, last error), written by the notifier; tags {channel, status, rule, device, event}.
 import Influx from 'influx';
 import type { IPoint } from 'influx';
-import type { NetmonConfig } from '../../common/config/schema.js';
-import { ALERT_TRANSITIONS, type AlertEventInput, type AlertTransition } from '../../common/contracts/alert-event.js';
-import { NetmonError, ErrorCodes } from '../../common/errors.js';
-import { createInfluxClient } from '../../common/store/influx.js';
+import type { NetmonConfig } from '../config/schema.js';
+import { ALERT_TRANSITIONS, type AlertEventInput, type AlertTransition } from '../contracts/alert-event.js';
+import { NetmonError, ErrorCodes } from '../errors.js';
+import { createInfluxClient } from './influx.js';
 
 export const MEASUREMENT_ALERT_EVENT = 'alert_event';
 export const MEASUREMENT_ALERT_DELIVERY = 'alert_delivery';

@@ -3,14 +3,14 @@
 // answers the whole request with noSuchName and the index k of that varbind. That means "column k is
 // finished", not "the walk failed": the column is marked finished (an endOfMibView varbind, as v2c
 // would say) and the request is retried without it. Bounded: each retry drops at least one varbind.
-import type { RawVarbind } from './session.js';
-import { END_OF_MIB_VIEW } from './session.js';
+import { ErrorCodes, NetmonError } from '../errors.js';
+import { END_OF_MIB_VIEW, type RawVarbind } from './varbind.js';
 
 /** A v1 agent's noSuchName; `index` is the 0-based varbind it names, null when it named none. */
-export class NoSuchNameError extends Error {
+export class NoSuchNameError extends NetmonError {
   readonly index: number | null;
   constructor(index: number | null, message = 'noSuchName') {
-    super(message);
+    super(ErrorCodes.SNMP_PROTOCOL, message);
     this.name = 'NoSuchNameError';
     this.index = index;
   }

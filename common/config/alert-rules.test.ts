@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../../cli/stack-env.js';
-import { ConfigError } from '../../common/errors.js';
-import { loadAlertRules, loadAlertRulesFile, parseAlertRules } from './rules.js';
-import { validate } from '../../common/config/load.js';
-import { netmonConfigSchema } from '../../common/config/schema.js';
+import { repoRoot } from '../package-root.js';
+import { ConfigError } from '../errors.js';
+import { loadAlertRules, loadAlertRulesFile, parseAlertRules } from './alert-rules.js';
+import { validate } from './load.js';
+import { netmonConfigSchema } from './schema.js';
 
 test('config/alerts.yaml loads', () => {
   const rules = loadAlertRulesFile(join(repoRoot(), 'config', 'alerts.yaml'), []);

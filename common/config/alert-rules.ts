@@ -4,10 +4,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { alertsFileSchema, type AlertRule } from '../../common/config/alerts-schema.js';
-import { validate } from '../../common/config/load.js';
-import type { NetmonConfig } from '../../common/config/schema.js';
-import { ConfigError, ErrorCodes, NetmonError } from '../../common/errors.js';
+import { alertsFileSchema, type AlertRule } from './alerts-schema.js';
+import { validate } from './load.js';
+import type { NetmonConfig } from './schema.js';
+import { ConfigError, ErrorCodes, NetmonError } from '../errors.js';
 
 /** Parses and validates rules text; `name` is how errors name the file. */
 export function parseAlertRules(text: string, name: string, channelNames: readonly string[]): readonly AlertRule[] {

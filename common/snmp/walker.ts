@@ -2,8 +2,9 @@
 // interface table costs ceil(rows / maxRepetitions) round trips, and each row's counters arrive
 // together in one response (one event time per row). Bounded: it stops at the end of every column,
 // on a non-increasing OID (a broken agent looping), or after maxRequests.
-import { ErrorCodes, NetmonError } from '../../../common/errors.js';
-import { END_OF_MIB_VIEW, NO_SUCH_INSTANCE, NO_SUCH_OBJECT, type RawVarbind, type SnmpSession } from './session.js';
+import { ErrorCodes, NetmonError } from '../errors.js';
+import type { SnmpSession } from './session.js';
+import { END_OF_MIB_VIEW, NO_SUCH_INSTANCE, NO_SUCH_OBJECT, type RawVarbind } from './varbind.js';
 
 export interface WalkedCell {
   vb: RawVarbind;

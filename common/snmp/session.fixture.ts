@@ -2,8 +2,8 @@
 // with real GETBULK/GETNEXT ordering semantics, and records every request it gets. With `v1`, it
 // behaves as an SNMPv1 agent: GETNEXT only, and a varbind past the end of the MIB is a noSuchName
 // error for the whole request (naming that varbind), driven through the real v1GetNext logic.
-import type { BulkResult, RawVarbind, SnmpSession } from './session.js';
-import { END_OF_MIB_VIEW } from './session.js';
+import type { BulkResult, SnmpSession } from './session.js';
+import { END_OF_MIB_VIEW, type RawVarbind } from './varbind.js';
 import { NoSuchNameError, v1GetNext } from './v1-getnext.js';
 
 function oidKey(oid: string): number[] {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SMI } from './if-mib.js';
-import type { RawVarbind, SnmpSession } from './session.js';
-import { END_OF_MIB_VIEW } from './session.js';
+import type { SnmpSession } from './session.js';
+import { END_OF_MIB_VIEW, type RawVarbind } from './varbind.js';
 import { walkColumns } from './walker.js';
 
 const COL = '1.3.6.1.2.1.31.1.1.1.6';

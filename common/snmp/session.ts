@@ -3,15 +3,10 @@
 // (GETNEXT only) hides behind the same call. Errors are mapped to the catalogue (timeout, auth, bad reply).
 import snmp from 'net-snmp';
 import type { Varbind } from 'net-snmp';
-import { ErrorCodes, NetmonError } from '../../../common/errors.js';
-import type { DeviceConfig } from '../../../common/config/schema.js';
+import { ErrorCodes, NetmonError } from '../errors.js';
+import type { DeviceConfig } from '../config/schema.js';
 import { NoSuchNameError, v1GetNext } from './v1-getnext.js';
-
-export interface RawVarbind {
-  oid: string;
-  type: number;
-  value: unknown;
-}
+import type { RawVarbind } from './varbind.js';
 
 export interface BulkResult {
   /** One varbind per non-repeater OID (value for the OID following it). */
@@ -31,11 +26,6 @@ export interface SessionDefaults {
   timeoutMs: number;
   retries: number;
 }
-
-// Plain numbers: varbind types arrive as numbers from the wire (and from fakes).
-export const END_OF_MIB_VIEW: number = snmp.ObjectType.EndOfMibView;
-export const NO_SUCH_OBJECT: number = snmp.ObjectType.NoSuchObject;
-export const NO_SUCH_INSTANCE: number = snmp.ObjectType.NoSuchInstance;
 
 const AUTH: Record<string, unknown> = {
   md5: snmp.AuthProtocols.md5,

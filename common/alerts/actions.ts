@@ -7,9 +7,9 @@
 //   is a person's decision about real time, unlike the evaluation, which is in event time).
 // - pending and cancelled transitions are never notified (they show in the dashboard only).
 import { z } from 'zod';
-import { DecodeError } from '../../common/errors.js';
-import { decodeWith, epochMs } from '../../common/contracts/codec.js';
-import type { AlertEventInput } from '../../common/contracts/alert-event.js';
+import { DecodeError } from '../errors.js';
+import { decodeWith, epochMs } from '../contracts/codec.js';
+import type { AlertEventInput } from '../contracts/alert-event.js';
 
 export const ACK_KEY_PREFIX = 'ack:';
 export const SILENCE_KEY_PREFIX = 'silence:';
