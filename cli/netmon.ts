@@ -82,7 +82,7 @@ const COMMANDS: Record<string, CommandSpec> = {
       ctx.out(`${file}: OK`);
       ctx.out(`${loaded.devicesPath}: OK (${loaded.devices.length} device${loaded.devices.length === 1 ? '' : 's'})`);
       const { loadAlertRules } = await import('../common/config/alert-rules.js');
-      const rules = loadAlertRules(loaded.config, loaded.configPath);
+      const { rules } = loadAlertRules(loaded.config, loaded.configPath);
       ctx.out(`alert rules: OK (${rules.length} rule${rules.length === 1 ? '' : 's'})`);
       ctx.out(JSON.stringify({ config: loaded.config, devices: loaded.devices, alertRules: rules }, null, 2));
       return 0;

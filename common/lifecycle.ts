@@ -2,7 +2,9 @@
 // A component's factory only validates and allocates; sockets and timers open in start() and close
 // in stop(). The supervisor starts components in dependency order, stops them in reverse, and shuts
 // down cleanly on SIGINT/SIGTERM or when a running component reports a fatal failure.
+import type { Clock } from './clock.js';
 import type { Logger } from './log.js';
+import type { Registry } from 'prom-client';
 import { errorMessage } from './errors.js';
 
 export interface Component {
@@ -14,6 +16,22 @@ export interface Component {
 /** Handed to components so a running one can say it cannot go on (the process then shuts down). */
 export interface FailureSink {
   fail(component: string, err: unknown): void;
+}
+
+/**
+ * What each service's main.ts gets besides its part of the configuration: the metrics registry
+ * (one per process, shared when services run together), the clock, and where a running component
+ * reports that it cannot go on.
+ */
+export interface ServiceDeps {
+  registry: Registry;
+  clock: Clock;
+  failures?: FailureSink;
+}
+
+/** A service as its main.ts wires it: its components in start order. */
+export interface Service {
+  readonly components: readonly Component[];
 }
 
 export interface Supervisor extends FailureSink {

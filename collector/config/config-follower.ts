@@ -14,7 +14,7 @@ export type { ConfigFollower } from '../../common/bus/config-follower.js';
 
 export function createConfigFollower(
   log: Logger,
-  config: NetmonConfig,
+  config: Pick<NetmonConfig, 'kafka'>,
   deps: { kafka: Kafka; registry: Registry; initial: readonly DeviceConfig[]; apply: (desired: ReadonlyMap<string, DeviceConfig>) => void; failures?: FailureSink },
 ): ConfigFollower {
   const desired = createDesiredDevices(deps.initial);

@@ -17,7 +17,7 @@ export interface ActionsView extends Component {
   remove(key: string): Promise<void>;
 }
 
-export function createActionsView(log: Logger, config: NetmonConfig, opts: { groupPrefix: string; catchUpTimeoutMs?: number }): ActionsView {
+export function createActionsView(log: Logger, config: Pick<NetmonConfig, 'kafka'>, opts: { groupPrefix: string; catchUpTimeoutMs?: number }): ActionsView {
   const limited = createRateLimitedLog(log, 30_000);
   const topic = config.kafka.topics.alertActions;
   const actions = new AlertActions();

@@ -36,7 +36,7 @@ export interface ConfigFollowerSpec {
   onChanged: () => void | Promise<void>;
 }
 
-export function createConfigTopicFollower(log: Logger, config: NetmonConfig, deps: { kafka: Kafka; registry: Registry; failures?: FailureSink }, spec: ConfigFollowerSpec): ConfigFollower {
+export function createConfigTopicFollower(log: Logger, config: Pick<NetmonConfig, 'kafka'>, deps: { kafka: Kafka; registry: Registry; failures?: FailureSink }, spec: ConfigFollowerSpec): ConfigFollower {
   const topic = config.kafka.topics.config;
   const groupId = `${config.kafka.clientId}-${spec.role}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
   const limited = createRateLimitedLog(log, 60_000);

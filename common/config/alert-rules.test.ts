@@ -62,8 +62,9 @@ test('the default rules file is optional; a named one must exist', () => {
   const dir = mkdtempSync(join(tmpdir(), 'netmon-rules-'));
   const configPath = join(dir, 'netmon.yaml');
   const config = (raw: object) => validate(netmonConfigSchema, raw, 'netmon.yaml');
-  assert.deepEqual(loadAlertRules(config({}), configPath), [], 'no alerts.yaml beside the config: no rules');
+  assert.deepEqual(loadAlertRules(config({}), configPath), { rules: [], file: join(dir, 'alerts.yaml') }, 'no alerts.yaml beside the config: no rules');
   assert.throws(() => loadAlertRules(config({ alerts: { rulesFile: 'rules.yaml' } }), configPath), /cannot read alert rules file .*rules\.yaml/);
   writeFileSync(join(dir, 'alerts.yaml'), 'rules:\n  - { id: hot, metric: in_bps, comparator: ">", threshold: 5 }\n');
-  assert.deepEqual(loadAlertRules(config({}), configPath).map((r) => r.id), ['hot'], 'alerts.yaml beside the config is read');
+  assert.deepEqual(loadAlertRules(config({}), configPath).rules.map((r) => r.id), ['hot'], 'alerts.yaml beside the config is read');
+  assert.deepEqual(loadAlertRules(config({ alerts: { rulesFile: '' } }), configPath), { rules: [], file: null }, 'rulesFile "": no rules, nothing to administer');
 });

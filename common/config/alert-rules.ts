@@ -2,8 +2,9 @@
 // YAML -> strict schema -> frozen rules. A bad rule is a ConfigError naming the file and the path,
 // e.g. `alerts.yaml: rules[2].threshold: expected number, received string`.
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { parseDocument } from 'yaml';
+import { alertRulesFilePath } from './alerts-file.js';
 import { alertsFileSchema, type AlertRule } from './alerts-schema.js';
 import { validate } from './load.js';
 import type { NetmonConfig } from './schema.js';
@@ -27,15 +28,21 @@ export function loadAlertRulesFile(file: string, channelNames: readonly string[]
   return parseAlertRules(text, basename(file), channelNames);
 }
 
+/** The alert rules of a configuration and the file they come from. */
+export interface AlertRulesSource {
+  readonly rules: readonly AlertRule[];
+  /** The rules file the dashboard administers; null when rules cannot change (no config file, or `alerts.rulesFile: ""`). */
+  readonly file: string | null;
+}
+
 /**
  * The rules for a loaded configuration: none without a config file or with `alerts.rulesFile: ""`.
  * A rules file named in the config must exist; the default, alerts.yaml beside the config file, is
- * optional (a setup without alerts has none).
+ * optional (a setup without alerts has none). Read once per process, by the command that runs the services.
  */
-export function loadAlertRules(config: NetmonConfig, configPath: string | null): readonly AlertRule[] {
-  const named = config.alerts.rulesFile;
-  if (!configPath || named === '') return [];
-  const file = resolve(dirname(configPath), named ?? 'alerts.yaml');
-  if (named === undefined && !existsSync(file)) return [];
-  return loadAlertRulesFile(file, Object.keys(config.alerts.channels));
+export function loadAlertRules(config: Pick<NetmonConfig, 'alerts'>, configPath: string | null): AlertRulesSource {
+  const file = alertRulesFilePath(config, configPath);
+  if (!file) return { rules: [], file };
+  if (config.alerts.rulesFile === undefined && !existsSync(file)) return { rules: [], file };
+  return { rules: loadAlertRulesFile(file, Object.keys(config.alerts.channels)), file };
 }

@@ -11,7 +11,7 @@ import { alertRuleSchema, alertsFileSchema, type AlertRule } from './alerts-sche
 import type { NetmonConfig } from './schema.js';
 
 /** The rules file loadAlertRules resolves (alerts.yaml beside the config file by default); null when rules cannot be administered (no config file, or `alerts.rulesFile: ""`). */
-export function alertRulesFilePath(config: NetmonConfig, configPath: string | null): string | null {
+export function alertRulesFilePath(config: Pick<NetmonConfig, 'alerts'>, configPath: string | null): string | null {
   const named = config.alerts.rulesFile;
   if (!configPath || named === '') return null;
   return resolve(dirname(configPath), named ?? 'alerts.yaml');

@@ -2,8 +2,7 @@
 // built from the loaded configuration. `netmon dashboard` / `netmon all` start the store before the
 // dashboard (it is a Component) and hand `admin` to createDashboard, which registers the routes.
 import { systemClock, type Clock } from '../../common/clock.js';
-import type { LoadedConfig } from '../../common/config/load.js';
-import type { DeviceConfig } from '../../common/config/schema.js';
+import type { DeviceConfig, NetmonConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/log.js';
 import type { Registry } from '../../common/metrics.js';
 import { createKafkaConfigTopic, type ConfigTopic } from './config-topic.js';
@@ -15,7 +14,7 @@ export interface DeviceAdmin {
   probe: (device: DeviceConfig) => Promise<ProbeResult>;
 }
 
-export function createDeviceAdmin(log: Logger, loaded: { config: LoadedConfig['config']; devicesPath: string }, deps: { registry: Registry; clock?: Clock; topic?: ConfigTopic; debounceMs?: number }): DeviceAdmin {
+export function createDeviceAdmin(log: Logger, loaded: { config: Pick<NetmonConfig, 'kafka' | 'collector' | 'dashboard'>; devicesPath: string }, deps: { registry: Registry; clock?: Clock; topic?: ConfigTopic; debounceMs?: number }): DeviceAdmin {
   const { config } = loaded;
   const file = loaded.devicesPath;
   const topic = deps.topic ?? createKafkaConfigTopic(log, config.kafka, { groupIdPrefix: config.dashboard.groupIdPrefix });

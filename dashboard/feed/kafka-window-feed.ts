@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { createKafka, prepareTopics, type Consumer } from '../../common/bus/kafka.js';
 import type { NetmonConfig } from '../../common/config/schema.js';
 import { decodeAlertEvent } from '../../common/contracts/alert-event.js';
-import { decodeDeviceStatus } from '../../common/contracts/device-status.js';
+import { decodeDeviceStatus, type DeviceStatus } from '../../common/contracts/device-status.js';
 import { decodeWindowResult } from '../../common/contracts/window-result.js';
 import { errorMessage } from '../../common/errors.js';
 import type { Component, FailureSink } from '../../common/lifecycle.js';
@@ -24,6 +24,8 @@ export interface KafkaWindowFeed extends Component, WindowFeed {
   ready(): Promise<void>;
   /** The consumer group this instance uses (unique per process). */
   readonly groupId: string;
+  /** The latest status of a device, from netmon.status. */
+  statusOf(deviceId: string): DeviceStatus | undefined;
 }
 
 export function createKafkaWindowFeed(
@@ -85,6 +87,7 @@ export function createKafkaWindowFeed(
     recent: () => feed.recent(),
     subscribeEvents: (listener) => feed.subscribeEvents(listener),
     statuses: () => feed.statuses(),
+    statusOf: (deviceId) => feed.statusOf(deviceId),
     alerts: () => feed.alerts(),
     ready: () => joined,
     async start() {

@@ -1,7 +1,8 @@
-// WindowFeed: the narrow port between where window results come from (a Kafka consumer of
-// netmon.windows, or in-process for `netmon all`) and the dashboard that shows them. A feed keeps a
-// bounded recent history per series, so a browser that (re)connects can draw its charts at once,
-// and tells subscribers about every window that changed that history.
+// WindowFeed: the narrow port between where window results come from (the Kafka consumer of
+// netmon.windows in every service mode; the memory feed in unit tests and benchmarks) and the
+// dashboard that shows them. A feed keeps a bounded recent history per series, so a browser that
+// (re)connects can draw its charts at once, and tells subscribers about every window that changed
+// that history.
 // Rules: a window replaces the one with the same windowStart only when its revision is higher
 // (Kafka delivers at least once, so equal or lower revisions are replays and are ignored); each
 // series keeps at most `perSeries` windows, the newest by windowStart.
@@ -24,12 +25,14 @@ export interface WindowFeed {
   subscribeEvents?(listener: (e: FeedEvent) => void): () => void;
   /** The latest status of each device, by device id. */
   statuses?(): DeviceStatus[];
+  /** The latest status of one device. */
+  statusOf?(deviceId: string): DeviceStatus | undefined;
   /** The most recent alerts, oldest first. */
   alerts?(): AlertEvent[];
 }
 
 /** Latest status per device: a status replaces the kept one unless it is from an older poll. */
-export function createStatusTable(): { add(s: DeviceStatus): boolean; all(): DeviceStatus[] } {
+export function createStatusTable(): { add(s: DeviceStatus): boolean; get(deviceId: string): DeviceStatus | undefined; all(): DeviceStatus[] } {
   const table = new Map<string, DeviceStatus>();
   return {
     add(s) {
@@ -38,6 +41,7 @@ export function createStatusTable(): { add(s: DeviceStatus): boolean; all(): Dev
       table.set(s.deviceId, s);
       return true;
     },
+    get: (deviceId) => table.get(deviceId),
     all: () => [...table.values()].sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0)),
   };
 }
@@ -94,6 +98,7 @@ export interface MemoryFeed extends WindowFeed {
   pushAlert(a: AlertEvent): void;
   subscribeEvents(listener: (e: FeedEvent) => void): () => void;
   statuses(): DeviceStatus[];
+  statusOf(deviceId: string): DeviceStatus | undefined;
   alerts(): AlertEvent[];
 }
 
@@ -119,7 +124,7 @@ function subscriber<T>(listeners: Set<(x: T) => void>, listener: (x: T) => void)
   };
 }
 
-/** A feed fed by calling push(): the core of the Kafka feed, and the in-process feed for tests and `netmon all`. */
+/** A feed fed by calling push(): the core of the Kafka feed, and the feed of unit tests and benchmarks. */
 export function createMemoryFeed(opts: { perSeries?: number; alertsKept?: number } = {}): MemoryFeed {
   const buffer = createRecentBuffer(opts.perSeries ?? 60);
   const alertsKept = opts.alertsKept ?? 100;
@@ -132,6 +137,7 @@ export function createMemoryFeed(opts: { perSeries?: number; alertsKept?: number
     subscribeEvents: (listener) => subscriber(eventListeners, listener),
     recent: () => buffer.all(),
     statuses: () => statusTable.all(),
+    statusOf: (deviceId) => statusTable.get(deviceId),
     alerts: () => [...alertList],
     push(w) {
       if (!buffer.add(w)) return false;

@@ -43,7 +43,7 @@ export interface AlertStage {
   setRules(rules: readonly AlertRule[]): Promise<void>;
 }
 
-export function createAlertStage(log: Logger, config: NetmonConfig, deps: { rules: readonly AlertRule[]; tagsOf: (deviceId: string) => readonly string[]; registry: Registry; history: AlertHistoryStore }): AlertStage {
+export function createAlertStage(log: Logger, config: Pick<NetmonConfig, 'kafka' | 'processor'>, deps: { rules: readonly AlertRule[]; tagsOf: (deviceId: string) => readonly string[]; registry: Registry; history: AlertHistoryStore }): AlertStage {
   const alog = log.child({ stage: 'alerts' });
   const limited = createRateLimitedLog(alog, 30_000);
   // Shared by the stages of one process (the processor's and the reachability watcher's).

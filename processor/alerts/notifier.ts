@@ -38,7 +38,7 @@ export function backoffMs(attempt: number, initial: number, max: number): number
   return Math.min(max, initial * 2 ** Math.max(0, attempt - 1));
 }
 
-export function createNotifier(log: Logger, config: NetmonConfig, deps: NotifierDeps): Notifier {
+export function createNotifier(log: Logger, config: Pick<NetmonConfig, 'kafka' | 'alerts'>, deps: NotifierDeps): Notifier {
   const nlog = log.child({ component: 'notifier' });
   const limited = createRateLimitedLog(nlog, 30_000);
   const reg = [deps.registry];

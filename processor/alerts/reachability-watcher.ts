@@ -19,7 +19,7 @@ export interface ReachabilityWatcher extends Component {
   ready(): Promise<void>;
 }
 
-export function createReachabilityWatcher(log: Logger, config: NetmonConfig, deps: { stage: AlertStage }): ReachabilityWatcher {
+export function createReachabilityWatcher(log: Logger, config: Pick<NetmonConfig, 'kafka' | 'processor'>, deps: { stage: AlertStage }): ReachabilityWatcher {
   const wlog = log.child({ component: 'reachability-watcher' });
   const limited = createRateLimitedLog(wlog, 30_000);
   const kafka = createKafka(wlog, config.kafka, 'reachability');

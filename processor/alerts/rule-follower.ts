@@ -18,7 +18,7 @@ export type RuleFollower = ConfigFollower;
 
 export function createRuleFollower(
   log: Logger,
-  config: NetmonConfig,
+  config: Pick<NetmonConfig, 'kafka' | 'alerts'>,
   deps: { kafka: Kafka; registry: Registry; initial: readonly AlertRule[]; apply: (rules: readonly AlertRule[]) => Promise<void>; failures?: FailureSink },
 ): RuleFollower {
   const set = createRuleSet(deps.initial, Object.keys(config.alerts.channels));

@@ -63,7 +63,7 @@ function refOf(topic: string, partition: number, m: KafkaMessage): RecordRef {
   return { topic, partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value?.toString('utf8').slice(0, 65536) ?? null };
 }
 
-export function createProcessor(log: Logger, config: NetmonConfig, deps: { registry: Registry; clock: Clock; store: WindowStore; alerts?: AlertStage }): Processor {
+export function createProcessor(log: Logger, config: Pick<NetmonConfig, 'kafka' | 'processor' | 'collector'>, deps: { registry: Registry; clock: Clock; store: WindowStore; alerts?: AlertStage }): Processor {
   const plog = log;
   const limited = createRateLimitedLog(plog, 30_000);
   const reg = [deps.registry];

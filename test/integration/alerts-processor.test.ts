@@ -11,7 +11,6 @@ import { createSupervisor } from '../../common/lifecycle.js';
 import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
 import { createProcessorService } from '../../processor/main.js';
-import { createAlertStage } from '../../processor/alerts/alert-stage.js';
 import { createAlertHistoryStore } from '../../common/store/alert-history.js';
 import { testConfig, uniqueId, waitFor } from './stack.js';
 import { collectAlertEvents, sendSamples, steppedRateSamples } from './synthetic.js';
@@ -32,8 +31,7 @@ test('alerts: evaluated on the processor\'s windows, stored, and continued exact
   const history = createAlertHistoryStore(config.influx);
   const startProcessor = () => {
     const registry = createRegistry({ defaultMetrics: false });
-    const alerts = createAlertStage(silentLogger, config, { rules, tagsOf: () => [], registry, history });
-    const { components } = createProcessorService(silentLogger, config, { registry, clock: systemClock, alerts });
+    const { components } = createProcessorService(silentLogger, { ...config, rules, rulesFile: null, devices: [] }, { registry, clock: systemClock });
     const supervisor = createSupervisor(silentLogger);
     return { supervisor, running: supervisor.run(components, { handleSignals: false }), registry };
   };

@@ -11,8 +11,6 @@ import { createSupervisor } from '../../common/lifecycle.js';
 import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
 import { createProcessorService } from '../../processor/main.js';
-import { createAlertStage } from '../../processor/alerts/alert-stage.js';
-import { createAlertHistoryStore } from '../../common/store/alert-history.js';
 import { testConfig, uniqueId, waitFor } from './stack.js';
 import { collectAlertEvents, sendSamples, steppedRateSamples } from './synthetic.js';
 
@@ -26,11 +24,9 @@ test('alerts: a rebalance hands the alert state over to the other processor of t
     kafka: { samplesPartitions: 4, topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, alertState: `${id}.alert-state`, alertActions: `${id}.alert-actions` } },
   });
   const rules = [alertRuleSchema.parse({ id: 'hot', metric: 'in_bps', threshold: 80_000, clearThreshold: 40_000, forWindows: 3, scope: { devices: ['synth'] } })];
-  const history = createAlertHistoryStore(config.influx);
   const startProcessor = () => {
     const registry = createRegistry({ defaultMetrics: false });
-    const alerts = createAlertStage(silentLogger, config, { rules, tagsOf: () => [], registry, history });
-    const { components, processor } = createProcessorService(silentLogger, config, { registry, clock: systemClock, alerts });
+    const { components, processor } = createProcessorService(silentLogger, { ...config, rules, rulesFile: null, devices: [] }, { registry, clock: systemClock });
     const supervisor = createSupervisor(silentLogger);
     return { supervisor, running: supervisor.run(components, { handleSignals: false }), registry, processor };
   };

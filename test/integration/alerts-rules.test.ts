@@ -21,9 +21,6 @@ import { registerAlertRoutes } from '../../dashboard/alerts/alert-routes.js';
 import { createRuleStore } from '../../dashboard/alerts/rule-store.js';
 import { createKafkaRuleTopic } from '../../dashboard/alerts/rule-topic.js';
 import { createProcessorService } from '../../processor/main.js';
-import { createAlertStage } from '../../processor/alerts/alert-stage.js';
-import { createAlertHistoryStore } from '../../common/store/alert-history.js';
-import { createRuleFollower } from '../../processor/alerts/rule-follower.js';
 import { testConfig, uniqueId, waitFor } from './stack.js';
 import { collectAlertEvents, sendSamples, steppedRateSamples } from './synthetic.js';
 
@@ -39,12 +36,12 @@ test('alert rules: created through the API, stored in the file and on netmon.con
   const kafka = createKafka(silentLogger, config.kafka, 'alert-rules-test');
   await prepareTopics(kafka, config.kafka);
 
-  // The processor: an alert stage with no rules, and the rule follower feeding it.
+  // The processor: an alert stage with no rules, and the rule follower feeding it (the rules file is the dashboard's).
   const registry = createRegistry({ defaultMetrics: false });
-  const stage = createAlertStage(silentLogger, config, { rules: [], tagsOf: () => [], registry, history: createAlertHistoryStore(config.influx) });
-  const follower = createRuleFollower(silentLogger, config, { kafka: createKafka(silentLogger, config.kafka, 'rules-follower-test'), registry, initial: [], apply: (rules) => stage.setRules(rules) });
   const supervisor = createSupervisor(silentLogger);
-  const running = supervisor.run([...createProcessorService(silentLogger, config, { registry, clock: systemClock, alerts: stage }).components, follower], { handleSignals: false });
+  const processor = createProcessorService(silentLogger, { ...config, rules: [], rulesFile: file, devices: [] }, { registry, clock: systemClock });
+  const stage = processor.alerts;
+  const running = supervisor.run(processor.components, { handleSignals: false });
 
   // The dashboard side: the rule store on the real topic, behind the alerts API.
   const store = createRuleStore(silentLogger, { file, channelNames: [] }, { topic: createKafkaRuleTopic(silentLogger, config.kafka), clock: systemClock, registry: createRegistry({ defaultMetrics: false }) });

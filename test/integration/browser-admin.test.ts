@@ -20,8 +20,8 @@ import { probeDevice } from '../../dashboard/devices/probe.js';
 import { createMemoryFeed } from '../../dashboard/feed/window-feed.js';
 import { createDashboard } from '../../dashboard/server.js';
 import { artifactPath, launchChromium, openRecordedPage, type PageRecorder } from './browser.js';
-import { loaded, stackEnv, testConfig, uniqueId, waitFor } from './stack.js';
-import { createCollector } from '../../collector/main.js';
+import { stackEnv, testConfig, uniqueId, waitFor } from './stack.js';
+import { createCollectorService } from '../../collector/main.js';
 import { systemClock } from '../../common/clock.js';
 
 const testLog = () => createLogger({ level: process.env.NETMON_TEST_LOG_LEVEL ?? 'warn', destination: process.stderr });
@@ -43,7 +43,7 @@ void test('admin page: log in, test connection shows the snmpd sysName, add a de
   const registry = createRegistry({ defaultMetrics: false });
   const admin = createDeviceAdmin(log, { config, devicesPath: file }, { registry });
   // A real collector with no devices of its own: it learns them from netmon.config, as deployed.
-  const collector = createCollector(log, loaded(config, []), { registry, clock: systemClock });
+  const collector = createCollectorService(log, { ...config, devices: [] }, { registry, clock: systemClock });
   for (const c of collector.components) await c.start();
   t.after(async () => {
     for (const c of [...collector.components].reverse()) await c.stop();

@@ -5,7 +5,7 @@
 // (an interface filter, a speed override) show in the next samples.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCollector } from '../../collector/main.js';
+import { createCollectorService } from '../../collector/main.js';
 import { createLab, type Lab } from '../../collector/lab/lab.js';
 import { systemClock } from '../../common/clock.js';
 import { createKafka, prepareTopics } from '../../common/bus/kafka.js';
@@ -16,7 +16,7 @@ import { ConfigError } from '../../common/errors.js';
 import { createSupervisor } from '../../common/lifecycle.js';
 import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
-import { loaded, testConfig, uniqueId, waitFor } from './stack.js';
+import { testConfig, uniqueId, waitFor } from './stack.js';
 
 let lab: Lab;
 before(async () => {
@@ -65,7 +65,7 @@ test('device-list changes on the config topic apply without restart: add, disabl
   });
 
   // devices.yaml has only A.
-  const collector = createCollector(silentLogger, loaded(config, [dev(0)]), { registry: createRegistry({ defaultMetrics: false }), clock: systemClock });
+  const collector = createCollectorService(silentLogger, { ...config, devices: [dev(0)] }, { registry: createRegistry({ defaultMetrics: false }), clock: systemClock });
   const supervisor = createSupervisor(silentLogger);
   const running = supervisor.run(collector.components, { handleSignals: false });
   const count = (id: string, since = 0) => samples.filter((s) => s.id === id && s.at >= since).length;

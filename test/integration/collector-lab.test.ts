@@ -1,4 +1,4 @@
-// The whole collector (createCollector: real net-snmp sessions, scheduler, Kafka publisher) against
+// The whole collector (createCollectorService: real net-snmp sessions, scheduler, Kafka publisher) against
 // lab agents over loopback, samples read back from the real Kafka: a 32-bit-only device is marked
 // width 32; counters near 2^64 are published raw, wrap included (the processor does the wrap math);
 // a reboot shows as sysUpTime going back and triggers a rediscovery; a renumbered device keeps its
@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCollector } from '../../collector/main.js';
+import { createCollectorService } from '../../collector/main.js';
 import { createLab, type Lab } from '../../collector/lab/lab.js';
 import { systemClock } from '../../common/clock.js';
 import { createKafka, prepareTopics } from '../../common/bus/kafka.js';
@@ -19,7 +19,7 @@ import { ConfigError } from '../../common/errors.js';
 import { createSupervisor } from '../../common/lifecycle.js';
 import { silentLogger } from '../../common/log.js';
 import { createRegistry, type Registry } from '../../common/metrics.js';
-import { loaded, testConfig, uniqueId, waitFor } from './stack.js';
+import { testConfig, uniqueId, waitFor } from './stack.js';
 
 const D = { plain: 0, old: 1, wrap: 2, reboot: 3 } as const;
 const PORTS = 4;
@@ -46,7 +46,7 @@ after(async () => {
 function runCollector(config: NetmonConfig, devices: number[]) {
   const registry = createRegistry({ defaultMetrics: false });
   const entries = lab.deviceEntries('2c');
-  const collector = createCollector(silentLogger, loaded(config, devices.map((i) => deviceSchema.parse(entries[i]))), { registry, clock: systemClock });
+  const collector = createCollectorService(silentLogger, { ...config, devices: devices.map((i) => deviceSchema.parse(entries[i])) }, { registry, clock: systemClock });
   const supervisor = createSupervisor(silentLogger);
   const running = supervisor.run(collector.components, { handleSignals: false });
   let stopped = false;

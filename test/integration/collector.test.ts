@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { createCollector } from '../../collector/main.js';
+import { createCollectorService } from '../../collector/main.js';
 import { systemClock } from '../../common/clock.js';
 import { createKafka } from '../../common/bus/kafka.js';
 import { decodeCounterSample, decodeDeviceStatus, type DeviceStatus } from '../../common/contracts/index.js';
@@ -12,7 +12,7 @@ import { deviceSchema } from '../../common/config/schema.js';
 import { createSupervisor } from '../../common/lifecycle.js';
 import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
-import { loaded, stackEnv, testConfig, uniqueId, waitFor } from './stack.js';
+import { stackEnv, testConfig, uniqueId, waitFor } from './stack.js';
 
 async function bindUdp(): Promise<Socket> {
   const s = createSocket('udp4');
@@ -49,7 +49,7 @@ test('a dead and a slow device do not delay the live ones; statuses are publishe
     deviceSchema.parse({ id: 'slow', host: '127.0.0.1', port: slow.port, snmp, timeoutMs: 3000 }),
   ];
   const registry = createRegistry({ defaultMetrics: false });
-  const collector = createCollector(silentLogger, loaded(config, devices), { registry, clock: systemClock });
+  const collector = createCollectorService(silentLogger, { ...config, devices }, { registry, clock: systemClock });
   const supervisor = createSupervisor(silentLogger);
   const running = supervisor.run(collector.components, { handleSignals: false });
   const kafka = createKafka(silentLogger, config.kafka, 'reader');

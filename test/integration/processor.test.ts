@@ -16,7 +16,7 @@ import { testConfig, uniqueId, waitFor } from './stack.js';
 test('bad records are dead-lettered with the field named; good ones around them make exact windows', { timeout: 120_000 }, async () => {
   const config = testConfig(uniqueId('proc'), { processor: { windowSeconds: 60 }, collector: { pollIntervalSeconds: 10 } });
   const registry = createRegistry({ defaultMetrics: false });
-  const { components } = createProcessorService(silentLogger, config, { registry, clock: systemClock });
+  const { components } = createProcessorService(silentLogger, { ...config, rules: [], rulesFile: null, devices: [] }, { registry, clock: systemClock });
   const supervisor = createSupervisor(silentLogger);
   const running = supervisor.run(components, { handleSignals: false });
   const kafka = createKafka(silentLogger, config.kafka, 'proc-test');

@@ -56,7 +56,7 @@ export function rebooted(prev: number | null, cur: number): boolean {
 
 export function createSnmpInput(
   log: Logger,
-  config: NetmonConfig,
+  config: Pick<NetmonConfig, 'kafka' | 'collector'>,
   deps: { devices: readonly DeviceConfig[]; sink: SampleSink; clock: Clock; registry: Registry; sessionFactory?: SessionFactory; identityStore?: IdentityStore },
 ): SnmpInput {
   const intervalMs = Math.round(config.collector.pollIntervalSeconds * 1000);
