@@ -36,18 +36,14 @@ fi
 
 stack_lock
 
-# name|pidfile|marker (marker: a path that is on our server's command line)
-servers=(
-  "kafka|$KAFKA_PID_FILE|$KAFKA_DIR/server.properties"
-  "influxdb|$INFLUX_PID_FILE|$INFLUX_DIR/influxdb.conf"
-  "snmpd|$SNMPD_PID_FILE|$SNMPD_DIR/snmpd.conf"
-)
-
-# Send TERM to all first so they shut down in parallel, then wait for each
-# (up to 20 s), KILLing a pid that is still alive after that.
+# Send TERM to all first so they shut down in parallel (in reverse start
+# order), then wait for each (up to 20 s), KILLing a pid that is still alive
+# after that. The marker is a path on our server's command line.
 declare -a to_wait=()
-for entry in "${servers[@]}"; do
-  IFS='|' read -r name pidfile marker <<<"$entry"
+for ((i = ${#STACK_SERVERS[@]} - 1; i >= 0; i--)); do
+  name=${STACK_SERVERS[i]}
+  pidfile=${SERVER_PID_FILE[$name]}
+  marker=${SERVER_MARKER[$name]}
   pid="$(read_pid "$pidfile")"
   if [[ -z $pid ]]; then
     rm -f "$pidfile"

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Shared helpers for scripts/stack/up.sh and scripts/stack/down.sh.
+# Shared helpers for scripts/stack/up.sh, down.sh and check.sh, and the list of
+# the stack's servers (one script each in servers/, see "servers" below).
 # Sourced, not executed. Callers run with `set -euo pipefail`.
 #
 # Rules these helpers follow (and callers must too):
@@ -19,26 +20,12 @@ case "$NETMON_STACK_DIR" in
 esac
 NETMON_STACK_DIR="${NETMON_STACK_DIR%/}"
 
-# Pinned versions / ports (ports overridable from the environment).
-KAFKA_VERSION="3.9.1"
-NETMON_KAFKA_PORT="${NETMON_KAFKA_PORT:-19092}"
-NETMON_KAFKA_CONTROLLER_PORT="${NETMON_KAFKA_CONTROLLER_PORT:-19093}"
-NETMON_INFLUX_PORT="${NETMON_INFLUX_PORT:-18086}"
-NETMON_INFLUX_RPC_PORT="${NETMON_INFLUX_RPC_PORT:-18088}"
-NETMON_SNMP_PORT="${NETMON_SNMP_PORT:-11161}"
-# Seconds to wait for each server to answer.
+# Seconds to wait for each server to answer. (Versions, ports and their
+# environment overrides are in each server's script.)
 NETMON_STACK_TIMEOUT="${NETMON_STACK_TIMEOUT:-90}"
 
-KAFKA_DIR="$NETMON_STACK_DIR/kafka"
-INFLUX_DIR="$NETMON_STACK_DIR/influxdb"
-SNMPD_DIR="$NETMON_STACK_DIR/snmpd"
-KAFKA_PID_FILE="$KAFKA_DIR/kafka.pid"
-INFLUX_PID_FILE="$INFLUX_DIR/influxd.pid"
-SNMPD_PID_FILE="$SNMPD_DIR/snmpd.pid"
-KAFKA_LOG="$KAFKA_DIR/kafka.log"
-INFLUX_LOG="$INFLUX_DIR/influxd.log"
-SNMPD_LOG="$SNMPD_DIR/snmpd.log"
 # Written by up.sh; down.sh --clean refuses to delete a directory without it.
+# shellcheck disable=SC2034
 STACK_MARKER=".netmon-stack"
 
 log()  { printf '[stack] %s\n' "$*" >&2; }
@@ -241,97 +228,96 @@ rotate_log() {
   : >"$f"
 }
 
-# --- protocol checks ----------------------------------------------------------
+# --- files and processes (for the server scripts) ---------------------------
 
-kafka_lib_dir() {
-  printf '%s/netmon/kafka-%s/lib' "${XDG_CACHE_HOME:-$HOME/.cache}" "$KAFKA_VERSION"
-}
-
-java_bin() {
-  if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then
-    printf '%s' "$JAVA_HOME/bin/java"
+# write_if_changed FILE  (content on stdin) -> keeps mtime when nothing changed
+write_if_changed() {
+  local f=$1 tmp
+  tmp="$(mktemp "$f.XXXXXX")"
+  cat >"$tmp"
+  if [[ -f $f ]] && cmp -s "$tmp" "$f"; then
+    rm -f "$tmp"
   else
-    command -v java
+    chmod 644 "$tmp"
+    mv -f "$tmp" "$f"
   fi
 }
 
-# Minimal Kafka Metadata request (api key 3, v1, all topics) over a raw TCP
-# socket; succeeds only if the broker returns a metadata response that lists
-# at least one broker. Takes ~50 ms with node instead of ~2 s for a JVM tool.
-# shellcheck disable=SC2016
-KAFKA_PROBE_JS='
-const net = require("net");
-const [host, port] = [process.argv[1], Number(process.argv[2])];
-const cid = Buffer.from("netmon-stack-probe");
-const req = Buffer.alloc(4 + 2 + 2 + 4 + 2 + cid.length + 4);
-let o = 0;
-o = req.writeInt32BE(req.length - 4, o);
-o = req.writeInt16BE(3, o);        // api key: Metadata
-o = req.writeInt16BE(1, o);        // api version 1
-o = req.writeInt32BE(4242, o);     // correlation id
-o = req.writeInt16BE(cid.length, o); o += cid.copy(req, o);
-req.writeInt32BE(-1, o);           // topics: null = all
-const fail = (m) => { console.error(m); process.exit(1); };
-const sock = net.connect({ host, port }, () => sock.write(req));
-sock.setTimeout(3000, () => fail("timeout"));
-let buf = Buffer.alloc(0);
-sock.on("error", (e) => fail(e.message));
-sock.on("data", (d) => {
-  buf = Buffer.concat([buf, d]);
-  if (buf.length < 4 || buf.length < 4 + buf.readInt32BE(0)) return;
-  if (buf.readInt32BE(4) !== 4242) fail("bad correlation id");
-  const n = buf.readInt32BE(8);
-  let p = 12; const brokers = [];
-  for (let i = 0; i < n; i++) {
-    const id = buf.readInt32BE(p); p += 4;
-    const hl = buf.readInt16BE(p); p += 2; const h = buf.toString("utf8", p, p + hl); p += hl;
-    const bp = buf.readInt32BE(p); p += 4;
-    const rl = buf.readInt16BE(p); p += 2; if (rl > 0) p += rl;
-    brokers.push(id + "@" + h + ":" + bp);
-  }
-  const controller = buf.readInt32BE(p);
-  if (n < 1) fail("no brokers in metadata yet");
-  console.log("brokers=" + brokers.join(",") + " controller=" + controller);
-  sock.destroy(); process.exit(0);
-});
-'
-
-# kafka_ready PORT -> a metadata request to 127.0.0.1:PORT succeeds
-kafka_ready() {
-  local port=$1
-  if command -v node >/dev/null 2>&1; then
-    node -e "$KAFKA_PROBE_JS" 127.0.0.1 "$port"
-  else
-    local lib
-    lib="$(kafka_lib_dir)"
-    local out
-    out="$(timeout 20 "$(java_bin)" -Xmx128m -cp "$lib/*" -Dlog4j.configuration="file:$KAFKA_DIR/log4j-tools.properties" \
-      kafka.admin.BrokerApiVersionsCommand --bootstrap-server "127.0.0.1:$port" 2>/dev/null)" || return 1
-    [[ $out == *"127.0.0.1:$port"* ]]
-  fi
+# render_template TEMPLATE FILE -> writes scripts/stack/templates/TEMPLATE to
+# FILE (with write_if_changed), every ${VAR} replaced by the value of the shell
+# variable VAR (a global or a local of the caller); an unset VAR is an error.
+# Lines starting with "##" are notes for the template's reader and are left
+# out. Plain bash rather than envsubst: gettext-base is not on every machine.
+render_template() {
+  local template=$1 file=$2 line rendered out="" var
+  [[ -f $STACK_LIB_DIR/templates/$template ]] || die "template scripts/stack/templates/$template is missing"
+  while IFS= read -r line || [[ -n $line ]]; do
+    [[ $line == '##'* ]] && continue
+    rendered=""
+    while [[ $line =~ \$\{([A-Za-z_][A-Za-z0-9_]*)\} ]]; do
+      var=${BASH_REMATCH[1]}
+      [[ -v $var ]] || die "template $template: \${$var} is not set"
+      # text before the placeholder, then the value (never rescanned)
+      rendered+="${line%%"${BASH_REMATCH[0]}"*}${!var}"
+      line=${line#*"${BASH_REMATCH[0]}"}
+    done
+    out+="$rendered$line"$'\n'
+  done <"$STACK_LIB_DIR/templates/$template"
+  printf '%s' "$out" | write_if_changed "$file"
 }
 
-# influx_ready PORT -> GET /ping answers 204
-influx_ready() {
-  local port=$1 code
-  code="$(curl -s -o /dev/null -m 3 -w '%{http_code}' "http://127.0.0.1:$port/ping" || true)"
-  [[ $code == 204 ]]
+# launch PIDFILE LOGFILE CMD... -> start CMD detached (own session, stdin from
+# /dev/null, output to LOGFILE, lock fd closed) and record its pid.
+launch() {
+  local pidfile=$1 logfile=$2
+  shift 2
+  local runner=()
+  command -v setsid >/dev/null 2>&1 && runner=(setsid)
+  # In a non-interactive shell the background child is not a process-group
+  # leader, so setsid execs in place and $! is the server's own pid.
+  "${runner[@]}" "$@" >>"$logfile" 2>&1 </dev/null 9>&- &
+  echo $! >"$pidfile"
 }
 
-# snmp_cmd TOOL ARGS... -> run a net-snmp client tool without loading MIB files
-# (Debian ships no IETF MIBs, we only use numeric OIDs) and without touching
-# the system-wide /var/lib/snmp.
-snmp_cmd() {
-  local tool=$1
-  shift
-  mkdir -p "$SNMPD_DIR/client"
-  SNMP_PERSISTENT_DIR="$SNMPD_DIR/client" MIBS="" "$tool" -m "" "$@"
-}
-
-# snmpd_ready PORT COMMUNITY -> v2c GET sysUpTime.0 (1.3.6.1.2.1.1.3.0) succeeds
-snmpd_ready() {
-  local port=$1 community=$2
-  local out
-  out="$(snmp_cmd snmpget -v2c -c "$community" -r 0 -t 1 "127.0.0.1:$port" 1.3.6.1.2.1.1.3.0 2>/dev/null)" || return 1
-  [[ $out == *Timeticks* ]]
-}
+# --- servers ----------------------------------------------------------------
+#
+# One script per server, servers/NAME.sh. up.sh starts them in this order
+# (ensure_server NAME), down.sh stops them in reverse, check.sh tests them in
+# this order. Adding a server = one script and one word here.
+STACK_SERVERS=(influxdb snmpd kafka)
+#
+# A server script sets its defaults (ports with their NETMON_* overrides, its
+# directory under $NETMON_STACK_DIR) and these entries:
+#   SERVER_PID_FILE[NAME]   the pid file; down.sh stops exactly that pid
+#   SERVER_LOG[NAME]        its log; the tail is shown when it fails
+#   SERVER_MARKER[NAME]     a path in the stack dir that is on the server's
+#                           command line, so a recycled pid is never taken for it
+#   SERVER_PORTS[NAME]      "PROTO VAR LABEL" entries separated by ";" (VAR names
+#                           the port's environment override, LABEL is used in
+#                           messages); the first is the one a running server is
+#                           found by when its pid file got lost
+#   SERVER_ADDRESS[NAME]    where it listens, for up.sh's summary
+# and defines these functions:
+#   NAME_needs        what must be installed: appends to the caller's arrays
+#                     debs (Debian packages, always in apt-get's list), tools
+#                     (packages to install because their command is missing)
+#                     and binaries (what a host without dpkg must already have)
+#   NAME_configure    gets what is not a Debian package and renders its config
+#                     files; every up.sh run, running or not
+#   NAME_start        starts it (after the ports were found free) and records
+#                     its pid in SERVER_PID_FILE[NAME]
+#   NAME_ready [...]  true once it answers (arguments default to this stack's
+#                     ports; check.sh passes the ones from $NETMON_STACK_DIR/env)
+#   NAME_up found|started
+#                     once it answers: settings to apply every run (for a
+#                     server found running it must not fail), and checks after
+#                     a fresh start (non-zero stops that server and fails)
+#   NAME_check        check.sh's smoke test, with ok/bad and the settings of
+#                     $NETMON_STACK_DIR/env
+# shellcheck disable=SC2034 # filled by the server scripts, read by up/down/check
+declare -A SERVER_PID_FILE=() SERVER_LOG=() SERVER_MARKER=() SERVER_PORTS=() SERVER_ADDRESS=()
+for server_name in "${STACK_SERVERS[@]}"; do
+  # shellcheck source=/dev/null
+  source "$STACK_LIB_DIR/servers/$server_name.sh"
+done
+unset server_name
