@@ -1,8 +1,9 @@
-// Test doubles for the dashboard's I/O edges: a sample WindowResult and a recording WindowStore.
-// Used by the unit tests (and usable by `netmon all` demos); the real store is exercised in
-// test/integration against InfluxDB.
+// Test doubles for the dashboard's I/O edges: a sample WindowResult, a recording WindowStore, and
+// the reading of /live rows. Used by the unit tests, the integration tests and the dashboard bench;
+// the real store is exercised in test/integration against InfluxDB.
 import type { WindowResult, WindowResultInput } from '../common/contracts/window-result.js';
 import type { WindowQuery, WindowStore } from '../common/store/influx.js';
+import type { LiveRow } from './live-hub.js';
 
 /** A plausible interface window; counters above 2^53 so a lossy number conversion would show. */
 export function sampleWindow(over: Partial<WindowResult> = {}): WindowResult {
@@ -63,4 +64,11 @@ export function createFakeStore(result: WindowResultInput[] | Error = []): FakeS
     },
   };
   return store;
+}
+
+/** The inverse of the live hub's windowRow: a row of /live back into named fields, for tests reading the socket. */
+export function rowObject(fields: readonly string[], row: LiveRow): Record<string, string | number | null> {
+  const out: Record<string, string | number | null> = {};
+  fields.forEach((f, i) => (out[f] = row[i]));
+  return out;
 }

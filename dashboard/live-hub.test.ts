@@ -7,8 +7,8 @@ import type { WebSocket } from 'ws';
 import { silentLogger } from '../common/log.js';
 import { createRegistry } from '../common/metrics.js';
 import { createMemoryFeed } from './feed/window-feed.js';
-import { CLOSE_POLICY, CLOSE_RESYNC, createLiveHub, LIVE_WINDOW_FIELDS, originAllowed, parseViewMessage, parseViewQuery, rowObject, sendDecision, topInterfaces, type LiveRow, type LiveView } from './live-hub.js';
-import { sampleWindow } from './dashboard.fixture.js';
+import { CLOSE_POLICY, CLOSE_RESYNC, createLiveHub, LIVE_WINDOW_FIELDS, originAllowed, parseViewMessage, parseViewQuery, sendDecision, topInterfaces, type LiveRow, type LiveView } from './live-hub.js';
+import { rowObject, sampleWindow } from './dashboard.fixture.js';
 import type { DeviceStatus } from '../common/contracts/device-status.js';
 import type { AlertEvent } from '../common/contracts/alert-event.js';
 

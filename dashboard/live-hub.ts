@@ -65,13 +65,6 @@ export function windowRow(w: WindowResult): LiveRow {
   return LIVE_WINDOW_FIELDS.map((f) => w[f]);
 }
 
-/** The inverse of windowRow, for clients written in TypeScript (the bench, tests). */
-export function rowObject(fields: readonly string[], row: LiveRow): Record<string, string | number | null> {
-  const out: Record<string, string | number | null> = {};
-  fields.forEach((f, i) => (out[f] = row[i]));
-  return out;
-}
-
 /**
  * Browsers always send Origin on a WebSocket handshake; other clients (curl, scripts) may not.
  * An absent Origin is allowed; a present one must name the host:port the page was served from.

@@ -11,9 +11,9 @@ import { silentLogger } from '../common/log.js';
 import { createRegistry } from '../common/metrics.js';
 import type { WindowStore } from '../common/store/influx.js';
 import { createMemoryFeed, type MemoryFeed } from './feed/window-feed.js';
-import { createFakeStore, sampleWindow } from './dashboard.fixture.js';
+import { createFakeStore, rowObject, sampleWindow } from './dashboard.fixture.js';
 import { createDashboard, type Dashboard } from './server.js';
-import { LIVE_WINDOW_FIELDS, rowObject, type LiveRow } from './live-hub.js';
+import { LIVE_WINDOW_FIELDS, type LiveRow } from './live-hub.js';
 
 const COMMUNITY = 'c0mmunity-s3cret';
 const AUTH_KEY = 'auth-passphrase-s3cret';

@@ -26,7 +26,7 @@ test('the built-in defaults load and are frozen', () => {
 
 test('every file in config/ loads', () => {
   const configDir = join(repoRoot(), 'config');
-  // alerts.yaml is the alert rules file, loaded by processor/alerts/rules.test.ts.
+  // alerts.yaml is the alert rules file, loaded by common/config/alert-rules.test.ts.
   const files = readdirSync(configDir).filter((f) => f.endsWith('.yaml') && f !== 'alerts.yaml');
   assert.ok(files.length >= 2, 'config/ has netmon.yaml and devices.yaml');
   for (const f of files) {

@@ -1,6 +1,6 @@
 // Device administration, assembled: the device store (file + netmon.config) and the live probe,
-// built from the loaded configuration. `netmon dashboard` / `netmon all` start the store before the
-// dashboard (it is a Component) and hand `admin` to createDashboard, which registers the routes.
+// built from the dashboard's part of the configuration. dashboard/main.ts starts the store before
+// the dashboard (it is a Component) and hands `admin` to createDashboard, which registers the routes.
 import { systemClock, type Clock } from '../../common/clock.js';
 import type { DeviceConfig, NetmonConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/log.js';

@@ -1,6 +1,6 @@
 // The notifier component: consumes netmon.alerts in its own consumer group and delivers each event
-// that should be notified (see actions.ts: not pending/cancelled, not silenced, a repeat not acknowledged)
-// to the rule's channels. Each delivery is retried with exponential backoff up to alerts.maxAttempts,
+// that should be notified (see common/alerts/actions.ts: not pending/cancelled, not silenced, a
+// repeat not acknowledged) to the rule's channels. Each delivery is retried with exponential backoff up to alerts.maxAttempts,
 // then recorded as failed (InfluxDB alert_delivery, metric netmon_alerts_notifications_total{status="failed"});
 // an event's offset is committed only after the outcome of every one of its deliveries is recorded,
 // so a notifier that stops mid-retry delivers after its restart, and nothing is dropped silently.

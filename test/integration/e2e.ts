@@ -11,7 +11,8 @@ import { decodeWindowResult } from '../../common/contracts/window-result.js';
 import { createSupervisor } from '../../common/lifecycle.js';
 import { createLogger } from '../../common/log.js';
 import { createInfluxStore } from '../../common/store/influx.js';
-import { rowObject, type LiveRow } from '../../dashboard/live-hub.js';
+import type { LiveRow } from '../../dashboard/live-hub.js';
+import { rowObject } from '../../dashboard/dashboard.fixture.js';
 import { startKernelSampler, startUdpLoad } from './loopback.js';
 import { loaded, stackSnmpDevice, testConfig, uniqueId, waitFor } from './stack.js';
 
