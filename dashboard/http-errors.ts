@@ -45,6 +45,11 @@ export function inBody(err: unknown): unknown {
   return err instanceof InputError ? new InputError(err.field, err.problem, { message: `body/${err.message}`, cause: err }) : err;
 }
 
+/** inBody as a rejection handler: `await store.create(req.body).catch(throwInBody)`. */
+export function throwInBody(err: unknown): never {
+  throw inBody(err);
+}
+
 /** A 4xx status carried by an error from fastify or a plugin, else null. */
 function clientStatus(err: unknown): number | null {
   if (!(err instanceof Error)) return null;

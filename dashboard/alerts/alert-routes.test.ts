@@ -8,7 +8,7 @@ import { actionKey, AlertActions, type AlertAction } from '../../processor/alert
 import type { AlertHistoryRow, AlertHistoryStore, DeliveryRecord } from '../../processor/alerts/alert-history.js';
 import { registerErrorHandler } from '../http-errors.js';
 import { registerAlertRoutes, type AlertActionsPort, type AlertRoutesOptions } from './alert-routes.js';
-import { loopbackOnly } from './write-guard.fixture.js';
+import { loopbackWriteGuard } from './write-guard.fixture.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const row = (over: Partial<AlertHistoryRow>): AlertHistoryRow => ({
@@ -59,7 +59,7 @@ async function app(over: Partial<AlertRoutesOptions> = {}): Promise<FastifyInsta
     clock: { now: () => NOW },
     registry: createRegistry({ defaultMetrics: false }),
     log: silentLogger,
-    preHandler: loopbackOnly,
+    preHandler: loopbackWriteGuard,
     ...over,
   });
   await a.ready();

@@ -17,7 +17,7 @@ import { Counter, type Registry } from '../../common/metrics.js';
 import { silenceMatches, type AlertAction, type AlertActions, type Silence, SILENCE_KEY_PREFIX } from '../../processor/alerts/actions.js';
 import type { AlertHistoryRow, AlertHistoryStore } from '../../processor/alerts/alert-history.js';
 import { findPackageRoot } from '../static-assets.js';
-import { inBody, invalid } from '../http-errors.js';
+import { invalid, throwInBody } from '../http-errors.js';
 import type { RuleStore } from './rule-store.js';
 
 /** The part of the actions view the routes use (a fake in unit tests, the Kafka view in the service). */
@@ -219,10 +219,6 @@ export function registerAlertRoutes(app: FastifyInstance, opts: AlertRoutesOptio
 // file's own zod schema (rule-store.ts / alerts-file.ts), so a 400 names the field as `body/<path>`.
 const ruleIdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' } } } as const;
 const ruleBody = { type: 'object' } as const;
-
-const throwInBody = (err: unknown): never => {
-  throw inBody(err);
-};
 
 function registerRuleWrites(app: FastifyInstance, rules: RuleStore | null, guard: preHandlerAsyncHookHandler | preHandlerHookHandler): void {
   const storeOf = (): RuleStore => {

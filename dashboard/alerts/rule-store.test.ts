@@ -15,7 +15,7 @@ import { registerErrorHandler } from '../http-errors.js';
 import { registerAlertRoutes } from './alert-routes.js';
 import { createRuleStore } from './rule-store.js';
 import type { RuleTopic } from './rule-topic.js';
-import { loopbackOnly } from './write-guard.fixture.js';
+import { loopbackWriteGuard } from './write-guard.fixture.js';
 
 function fakeTopic(onTopic: string[] = []): RuleTopic & { sent: string[]; failNext: boolean } {
   const t = {
@@ -45,7 +45,7 @@ async function setup(initial?: string, onTopic: string[] = []) {
   await store.start();
   const app = Fastify();
   registerErrorHandler(app);
-  registerAlertRoutes(app, { rules: [], history: null, actions: null, clock: { now: () => 1 }, registry: createRegistry({ defaultMetrics: false }), log: silentLogger, ruleStore: store, preHandler: loopbackOnly });
+  registerAlertRoutes(app, { rules: [], history: null, actions: null, clock: { now: () => 1 }, registry: createRegistry({ defaultMetrics: false }), log: silentLogger, ruleStore: store, preHandler: loopbackWriteGuard });
   await app.ready();
   return { file, topic, store, app };
 }

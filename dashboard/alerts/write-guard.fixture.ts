@@ -12,4 +12,4 @@ function refusal(req: FastifyRequest): NetmonError | undefined {
   return undefined;
 }
 
-export const loopbackOnly: preHandlerHookHandler = (req, _reply, done) => done(refusal(req));
+export const loopbackWriteGuard: preHandlerHookHandler = (req, _reply, done) => done(refusal(req));

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { DEVICE_ID_PATTERN, deviceSchema, type DeviceConfig } from '../../common/config/schema.js';
 import { InputError, NotFoundError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
-import { errorReplySchema as errorReply, inBody } from '../http-errors.js';
+import { errorReplySchema as errorReply, throwInBody } from '../http-errors.js';
 import type { DeviceStore } from './device-store.js';
 import { detectFormat, parseImport, IMPORT_COLUMNS } from './import.js';
 import { probeError, probeFailure, type ProbeResult } from './probe.js';
@@ -115,10 +115,6 @@ function withStatus(d: DeviceConfig, statusOf?: (id: string) => unknown): Record
   return out;
 }
 
-const throwInBody = (err: unknown): never => {
-  throw inBody(err);
-};
-
 export function registerDeviceRoutes(app: FastifyInstance, _log: Logger, deps: DeviceRoutesDeps): void {
   const { store, guard } = deps;
   const tags = ['devices'];
@@ -189,7 +185,7 @@ export function registerDeviceRoutes(app: FastifyInstance, _log: Logger, deps: D
       const existing = typeof body.id === 'string' ? store.get(body.id) : undefined;
       device = validateDevice(body, existing);
     } catch (err) {
-      throw inBody(err);
+      throwInBody(err);
     }
     try {
       const r = await deps.probe(device);
