@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, loadDevicesFile, looksLikeDevicesFile, type LoadedConfig } from '../common/config/load.js';
-import { NetmonError, UsageError, errorMessage } from '../common/errors.js';
+import { ErrorCodes, NetmonError, UsageError, errorMessage } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { repoRoot } from '../common/package-root.js';
 import { loadEnvWithStack } from './stack-env.js';
@@ -173,7 +173,8 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
   } catch (e) {
     if (e instanceof NetmonError) {
       err(`netmon ${name}: ${e.message} [${e.code}]`);
-      return e.code === 'NETMON_ERR_USAGE' || e.code.startsWith('NETMON_ERR_CONFIG') ? 2 : 1;
+      // 2: the command, its arguments or its configuration are wrong; 1: it failed while running.
+      return e.code === ErrorCodes.USAGE || e.code === ErrorCodes.INPUT || e.code === ErrorCodes.CONFIG_INVALID || e.code === ErrorCodes.CONFIG_READ ? 2 : 1;
     }
     err(`netmon ${name}: ${errorMessage(e)}`);
     return 1;

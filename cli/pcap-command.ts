@@ -15,10 +15,10 @@ import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createKafka } from '../common/bus/kafka.js';
 import type { LoadedConfig } from '../common/config/load.js';
-import { ErrorCodes, NetmonError, UsageError, errorMessage } from '../common/errors.js';
+import { ErrorCodes, InputError, NetmonError, UsageError, errorMessage } from '../common/errors.js';
 import { createLogger } from '../common/log.js';
 import { createRegistry } from '../common/metrics.js';
-import { CidrSyntaxError, parseCidr, type Cidr } from '../collector/inputs/pcap/cidr.js';
+import { parseCidr, type Cidr } from '../collector/inputs/pcap/cidr.js';
 import { linkTypeName } from '../collector/inputs/pcap/link-layer.js';
 import { createPcapInput, PCAP_IF_INDEX, PCAP_IF_NAME, type PcapImportSummary } from '../collector/inputs/pcap/pcap-input.js';
 import { createKafkaPublisher } from '../collector/publisher/kafka-publisher.js';
@@ -60,7 +60,7 @@ function parseImportArgs(values: Record<string, unknown>, positionals: readonly 
     try {
       return parseCidr(t);
     } catch (e) {
-      if (e instanceof CidrSyntaxError) throw new UsageError(`--local-net: ${e.message}`);
+      if (e instanceof InputError) throw new UsageError(`--local-net: ${e.message}`);
       throw e;
     }
   });

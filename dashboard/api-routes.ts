@@ -3,17 +3,18 @@
 // schema (or a named cross-field check), so bad input gets a 400 naming the field; windows leave as
 // the WindowResult wire form (counters as decimal strings), serialized by the contract's encoder;
 // a missing or failing store is a 503 that says so, never a 500 or an empty list.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../common/clock.js';
 import { DEVICE_ID_PATTERN, type DeviceConfig } from '../common/config/schema.js';
 import { encodeWindowResult, type WindowResultInput } from '../common/contracts/window-result.js';
 import { encodeAlertEvent } from '../common/contracts/alert-event.js';
 import { encodeDeviceStatus } from '../common/contracts/device-status.js';
-import { ErrorCodes, errorMessage } from '../common/errors.js';
+import { ErrorCodes, NetmonError, errorMessage } from '../common/errors.js';
 import { createRateLimitedLog, type Logger } from '../common/log.js';
 import { Counter, type Registry } from '../common/metrics.js';
 import type { WindowStore } from '../common/store/influx.js';
 import type { WindowFeed } from './feed/window-feed.js';
+import { invalid } from './http-errors.js';
 
 export const DEFAULT_RANGE_MS = 60 * 60 * 1000;
 /** Longest /api/windows range: a week of 1-minute windows is ~10k points per series. */
@@ -87,15 +88,34 @@ interface WindowsQuery {
   to?: string;
 }
 
-/** A 400 in the same shape as fastify's schema errors, naming the field. */
-export function badQuery(reply: FastifyReply, field: string, message: string) {
-  return reply.code(400).send({ statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request', message: `querystring/${field} ${message}` });
+/** The time range of a query, checked where the JSON schema cannot: both readable, from before to, at most `maxMs` long. */
+export function queryRange(q: { from?: string; to?: string }, now: number, defaultMs: number, maxMs: number, maxText: string): { fromMs: number; toMs: number } {
+  const toMs = q.to === undefined ? now : Date.parse(q.to);
+  const fromMs = q.from === undefined ? toMs - defaultMs : Date.parse(q.from);
+  // ajv's date-time format accepts a few strings Date cannot place (e.g. a leap second).
+  if (Number.isNaN(toMs)) throw invalid('querystring', 'to', 'is not a time this server can read');
+  if (Number.isNaN(fromMs)) throw invalid('querystring', 'from', 'is not a time this server can read');
+  if (fromMs >= toMs) throw invalid('querystring', 'to', 'must be after from');
+  if (toMs - fromMs > maxMs) throw invalid('querystring', 'from', `must be at most ${maxText} before to`);
+  return { fromMs, toMs };
 }
 
-/** A 503 saying the window store (InfluxDB) cannot answer. */
-export function unavailable(reply: FastifyReply, message: string) {
-  return reply.code(503).send({ statusCode: 503, code: ErrorCodes.INFLUX, error: 'Service Unavailable', message });
+/** An ifIndex query value (`device` or 1..9999999999 by the schema) as the store takes it: null for the device rollup. */
+export function queryIfIndex(text: string): number | null {
+  if (text === 'device') return null;
+  const ifIndex = Number(text);
+  if (ifIndex > MAX_IF_INDEX) throw invalid('querystring', 'ifIndex', `must be at most ${MAX_IF_INDEX}`);
+  return ifIndex;
 }
+
+/** The window store of this dashboard (InfluxDB), or the 503 saying there is none. */
+export function windowStore(store: WindowStore | null): WindowStore {
+  if (!store) throw new NetmonError(ErrorCodes.UNAVAILABLE, 'no window store is configured for this dashboard');
+  return store;
+}
+
+/** The 503 for a failed store query; the cause stays in the log: it names internal addresses a browser has no use for. */
+export const storeDown = (cause: unknown) => new NetmonError(ErrorCodes.INFLUX, 'the window store (InfluxDB) is unavailable; try again later', { cause });
 
 /** Windows as a JSON array text, each element exactly the contract's encoding. */
 export function windowsJson(windows: readonly WindowResultInput[]): string {
@@ -110,28 +130,16 @@ export function registerApiRoutes(app: FastifyInstance, log: Logger, deps: ApiDe
 
   app.get<{ Querystring: WindowsQuery }>('/api/windows', { schema: { querystring: windowsQuerySchema } }, async (req, reply) => {
     const q = req.query;
-    const toMs = q.to === undefined ? deps.clock.now() : Date.parse(q.to);
-    const fromMs = q.from === undefined ? toMs - DEFAULT_RANGE_MS : Date.parse(q.from);
-    // ajv's date-time format accepts a few strings Date cannot place (e.g. a leap second).
-    if (Number.isNaN(toMs)) return badQuery(reply, 'to', 'is not a time this server can read');
-    if (Number.isNaN(fromMs)) return badQuery(reply, 'from', 'is not a time this server can read');
-    if (fromMs >= toMs) return badQuery(reply, 'to', 'must be after from');
-    if (toMs - fromMs > MAX_RANGE_MS) return badQuery(reply, 'from', `must be at most ${MAX_RANGE_MS / 3_600_000} hours before to`);
-    let ifIndex: number | null | undefined;
-    if (q.ifIndex === 'device') ifIndex = null;
-    else if (q.ifIndex !== undefined) {
-      ifIndex = Number(q.ifIndex);
-      if (ifIndex > MAX_IF_INDEX) return badQuery(reply, 'ifIndex', `must be at most ${MAX_IF_INDEX}`);
-    }
-    if (!deps.store) return unavailable(reply, 'no window store is configured for this dashboard');
+    const { fromMs, toMs } = queryRange(q, deps.clock.now(), DEFAULT_RANGE_MS, MAX_RANGE_MS, `${MAX_RANGE_MS / 3_600_000} hours`);
+    const ifIndex = q.ifIndex === undefined ? undefined : queryIfIndex(q.ifIndex);
+    const store = windowStore(deps.store);
     let windows: WindowResultInput[];
     try {
-      windows = await deps.store.queryWindows({ deviceId: q.device, ifIndex, fromMs, toMs });
+      windows = await store.queryWindows({ deviceId: q.device, ifIndex, fromMs, toMs });
     } catch (err) {
       storeErrors.inc();
       limited('query', 'warn', { err: errorMessage(err) }, 'window query failed');
-      // The cause stays in the log: it names internal addresses a browser has no use for.
-      return unavailable(reply, 'the window store (InfluxDB) is unavailable; try again later');
+      throw storeDown(err);
     }
     return reply.type('application/json; charset=utf-8').send(windowsJson(windows));
   });

@@ -12,10 +12,10 @@ import { errorMessage } from '../common/errors.js';
 import { createRateLimitedLog, type Logger } from '../common/log.js';
 import { Counter, type Registry } from '../common/metrics.js';
 import type { HistoryRow, WindowStore } from '../common/store/influx.js';
-import { badQuery, unavailable } from './api-routes.js';
+import { ErrorCodes, NetmonError } from '../common/errors.js';
+import { queryIfIndex, queryRange, storeDown, windowStore } from './api-routes.js';
+import { invalid } from './http-errors.js';
 import { chooseResolution, fillGaps, HISTORY_RANGES, MAX_HISTORY_MS, rawStepMs, ROLLUP_STEP_MS, type HistoryRange } from './history.js';
-
-const MAX_IF_INDEX = 2147483647;
 
 export interface HistoryDeps {
   store: WindowStore | null;
@@ -74,28 +74,22 @@ export function registerHistoryRoutes(app: FastifyInstance, log: Logger, deps: H
   const errors = new Counter({ name: 'netmon_dashboard_history_errors_total', help: 'Failed history queries to InfluxDB', registers: [deps.registry] });
   const windowSeconds = deps.windowSeconds ?? 60;
 
-  app.get<{ Querystring: HistoryQueryString }>('/api/history', { schema: { querystring: historyQuerySchema, response: { 200: historyResponseSchema } } }, async (req, reply) => {
+  app.get<{ Querystring: HistoryQueryString }>('/api/history', { schema: { querystring: historyQuerySchema, response: { 200: historyResponseSchema } } }, async (req) => {
     const q = req.query;
-    if (q.range !== undefined && q.from !== undefined) return badQuery(reply, 'from', 'must not be given with range (range ends at to; from..to is a zoomed range)');
-    const toMs = q.to === undefined ? deps.clock.now() : Date.parse(q.to);
-    if (Number.isNaN(toMs)) return badQuery(reply, 'to', 'is not a time this server can read');
-    const fromMs = q.from === undefined ? toMs - HISTORY_RANGES[q.range ?? '1h'] : Date.parse(q.from);
-    if (Number.isNaN(fromMs)) return badQuery(reply, 'from', 'is not a time this server can read');
-    if (fromMs >= toMs) return badQuery(reply, 'to', 'must be after from');
-    if (toMs - fromMs > MAX_HISTORY_MS) return badQuery(reply, 'from', `must be at most ${MAX_HISTORY_MS / 86_400_000} days before to`);
-    const ifIndex = q.ifIndex === 'device' ? null : Number(q.ifIndex);
-    if (ifIndex !== null && ifIndex > MAX_IF_INDEX) return badQuery(reply, 'ifIndex', `must be at most ${MAX_IF_INDEX}`);
-    if (!deps.store) return unavailable(reply, 'no window store is configured for this dashboard');
-    if (!deps.store.queryHistory) return unavailable(reply, 'this window store does not serve history');
+    if (q.range !== undefined && q.from !== undefined) throw invalid('querystring', 'from', 'must not be given with range (range ends at to; from..to is a zoomed range)');
+    const { fromMs, toMs } = queryRange(q, deps.clock.now(), HISTORY_RANGES[q.range ?? '1h'], MAX_HISTORY_MS, `${MAX_HISTORY_MS / 86_400_000} days`);
+    const ifIndex = queryIfIndex(q.ifIndex);
+    const store = windowStore(deps.store);
+    if (!store.queryHistory) throw new NetmonError(ErrorCodes.UNAVAILABLE, 'this window store does not serve history');
 
     const resolution = chooseResolution(toMs - fromMs);
     let rows: HistoryRow[];
     try {
-      rows = await deps.store.queryHistory({ deviceId: q.device, ifIndex, fromMs, toMs, resolution });
+      rows = await store.queryHistory({ deviceId: q.device, ifIndex, fromMs, toMs, resolution });
     } catch (err) {
       errors.inc();
       limited('history', 'warn', { err: errorMessage(err) }, 'history query failed');
-      return unavailable(reply, 'the window store (InfluxDB) is unavailable; try again later');
+      throw storeDown(err);
     }
     const first = rows[0] as HistoryRow | undefined;
     const stepMs = resolution === 'rollup' ? ROLLUP_STEP_MS : rawStepMs(first && first.windowEnd !== null ? first.windowEnd - first.t : null, windowSeconds);

@@ -11,6 +11,7 @@ import type { Component } from '../common/lifecycle.js';
 import type { Logger } from '../common/log.js';
 import { registerApiRoutes, type ApiDeps } from './api-routes.js';
 import { registerHistoryRoutes } from './history-routes.js';
+import { registerErrorHandler } from './http-errors.js';
 import { createLiveHub, parseViewQuery, type LiveHubOptions } from './live-hub.js';
 import { ASSET_URLS, loadAssets, type Assets } from './static-assets.js';
 import { assertSafeListen, registerSecurity } from './auth/plugin.js';
@@ -50,6 +51,8 @@ export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboa
   // Widened to fastify's logger interface so `app` is the plain FastifyInstance type plugins expect.
   const baseLog: FastifyBaseLogger = log;
   const app = Fastify({ loggerInstance: baseLog });
+  // Before any plugin or route, so every one of them answers its errors through it.
+  registerErrorHandler(app);
   const hub = createLiveHub(log, { feed: deps.feed, registry: deps.registry }, { ...DEFAULT_LIVE, ...live });
   let assets: Assets | null = null;
   let listening: string | null = null;

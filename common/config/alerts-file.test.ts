@@ -2,9 +2,9 @@
 // keep comments and untouched rules, and compact new entries.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError } from '../errors.js';
+import { ConfigError, InputError } from '../errors.js';
 import { alertRuleSchema } from './alerts-schema.js';
-import { alertRulesFilePath, compactRule, parseRulesText, removeRuleIn, RuleInputError, setRuleIn, validateRule } from './alerts-file.js';
+import { alertRulesFilePath, compactRule, parseRulesText, removeRuleIn, setRuleIn, validateRule } from './alerts-file.js';
 import { netmonConfigSchema as configSchema } from './schema.js';
 
 const TEXT = `# Lab alert rules
@@ -23,7 +23,7 @@ const fieldOf = (fn: () => unknown): string => {
   try {
     fn();
   } catch (err) {
-    assert.ok(err instanceof RuleInputError, String(err));
+    assert.ok(err instanceof InputError, String(err));
     return `${err.field}: ${err.problem}`;
   }
   assert.fail('no error');

@@ -5,7 +5,7 @@
 // Writing is devices-file.ts's writeFileAtomic (temp file, fsync, rename).
 import { dirname, resolve } from 'node:path';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
-import { ConfigError } from '../errors.js';
+import { ConfigError, InputError } from '../errors.js';
 import { formatPath } from '../contracts/codec.js';
 import { alertRuleSchema, alertsFileSchema, type AlertRule } from './alerts-schema.js';
 import type { NetmonConfig } from './schema.js';
@@ -17,26 +17,19 @@ export function alertRulesFilePath(config: Pick<NetmonConfig, 'alerts'>, configP
   return resolve(dirname(configPath), named ?? 'alerts.yaml');
 }
 
-/** A rule given through the API is not valid: `field` is its path inside the rule, slash-separated (`scope/target`). */
-export class RuleInputError extends Error {
-  constructor(readonly field: string, readonly problem: string) {
-    super(`${field}: ${problem}`);
-    this.name = 'RuleInputError';
-  }
-}
 
 const slashPath = (path: readonly PropertyKey[]) => path.map(String).join('/');
 
-/** Validates one rule exactly as the file's schema would (plus: its channels must exist). */
+/** Validates one rule exactly as the file's schema would (plus: its channels must exist); an InputError's field is the path inside the rule, slash-separated (`scope/target`). */
 export function validateRule(input: unknown, channelNames: readonly string[]): AlertRule {
   const parsed = alertRuleSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    if (issue.code === 'unrecognized_keys') throw new RuleInputError(slashPath([...issue.path, issue.keys[0]]), `unknown key "${issue.keys[0]}"`);
-    throw new RuleInputError(slashPath(issue.path) || '(rule)', issue.message);
+    if (issue.code === 'unrecognized_keys') throw new InputError(slashPath([...issue.path, issue.keys[0]]), `unknown key "${issue.keys[0]}"`);
+    throw new InputError(slashPath(issue.path) || '(rule)', issue.message);
   }
   parsed.data.channels.forEach((c, j) => {
-    if (!channelNames.includes(c)) throw new RuleInputError(`channels/${j}`, `unknown channel "${c}"; defined in netmon.yaml alerts.channels: ${channelNames.join(', ') || '(none)'}`);
+    if (!channelNames.includes(c)) throw new InputError(`channels/${j}`, `unknown channel "${c}"; defined in netmon.yaml alerts.channels: ${channelNames.join(', ') || '(none)'}`);
   });
   return parsed.data;
 }

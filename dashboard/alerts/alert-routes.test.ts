@@ -6,7 +6,9 @@ import { createRegistry } from '../../common/metrics.js';
 import { alertRuleSchema } from '../../common/config/alerts-schema.js';
 import { actionKey, AlertActions, type AlertAction } from '../../common/alerts/actions.js';
 import type { AlertHistoryRow, AlertHistoryStore, DeliveryRecord } from '../../common/store/alert-history.js';
+import { registerErrorHandler } from '../http-errors.js';
 import { registerAlertRoutes, type AlertActionsPort, type AlertRoutesOptions } from './alert-routes.js';
+import { loopbackWriteGuard } from './write-guard.fixture.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const row = (over: Partial<AlertHistoryRow>): AlertHistoryRow => ({
@@ -49,6 +51,7 @@ function fakeActions(): AlertActionsPort & { published: AlertAction[] } {
 
 async function app(over: Partial<AlertRoutesOptions> = {}): Promise<FastifyInstance> {
   const a = Fastify();
+  registerErrorHandler(a);
   registerAlertRoutes(a, {
     rules: [alertRuleSchema.parse({ id: 'hot', metric: 'in_bps', threshold: 1e6 })],
     history: fakeHistory([row({}), row({ ruleId: 'old', state: 'resolved', transition: 'resolved', firingSince: null })]),
@@ -56,6 +59,7 @@ async function app(over: Partial<AlertRoutesOptions> = {}): Promise<FastifyInsta
     clock: { now: () => NOW },
     registry: createRegistry({ defaultMetrics: false }),
     log: silentLogger,
+    preHandler: loopbackWriteGuard,
     ...over,
   });
   await a.ready();
@@ -106,7 +110,7 @@ test('acknowledge: bad bodies get a 400 naming the field; no firing alert is a 4
   assert.match(resolved.json<{ message: string }>().message, /no firing alert of rule old/);
 });
 
-test('writes: loopback only and same origin by default; a given preHandler replaces that', async (t) => {
+test('writes run the guard they are given: here loopback only and same origin; another guard replaces it', async (t) => {
   const a = await app();
   t.after(() => a.close());
   const remote = await a.inject({ method: 'POST', url: '/api/alerts/silences', remoteAddress: '10.0.0.5', payload: { minutes: 10, note: 'x' } });

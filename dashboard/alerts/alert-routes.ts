@@ -2,24 +2,23 @@
 // rule and scope, from the InfluxDB alert history, with its acknowledgement and silences), history,
 // delivery failures, the rules (read-only, from config/alerts.yaml), acknowledge with a note, and
 // silences. Rules: every input has a JSON schema (a 400 names the field); the history store or the
-// actions topic being unavailable is a 503 that says so. Writes run the `preHandler` the server is given
-// (the auth helper's requireAdmin at merge); without one they are allowed from loopback only and,
-// from a browser, only from this origin.
+// actions topic being unavailable is a 503 that says so. Writes run the `preHandler` they are given
+// (the auth plugin's write guard). Handlers throw catalogue errors; dashboard/http-errors.ts answers them.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, preHandlerHookHandler } from 'fastify';
+import type { FastifyInstance, preHandlerAsyncHookHandler, preHandlerHookHandler } from 'fastify';
 import type { Clock } from '../../common/clock.js';
 import type { AlertRule } from '../../common/config/alerts-schema.js';
-import { ErrorCodes, errorMessage } from '../../common/errors.js';
+import { ErrorCodes, NetmonError, NotFoundError, errorMessage } from '../../common/errors.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import { Counter, type Registry } from '../../common/metrics.js';
 import { silenceMatches, type AlertAction, type AlertActions, type Silence, SILENCE_KEY_PREFIX } from '../../common/alerts/actions.js';
 import type { AlertHistoryRow, AlertHistoryStore } from '../../common/store/alert-history.js';
 import { findPackageRoot } from '../static-assets.js';
-import { RuleInputError } from '../../common/config/alerts-file.js';
-import { RuleConflictError, RuleNotFoundError, RulePublishPendingError, RulesFileBrokenError, type RuleStore } from './rule-store.js';
+import { invalid, throwInBody } from '../http-errors.js';
+import type { RuleStore } from './rule-store.js';
 
 /** The part of the actions view the routes use (a fake in unit tests, the Kafka view in the service). */
 export interface AlertActionsPort {
@@ -39,33 +38,13 @@ export interface AlertRoutesOptions {
   log: Logger;
   /** The rules file + netmon.config, administered through POST/PUT/DELETE /api/alerts/rules; absent: rules are read-only. */
   ruleStore?: RuleStore | null;
-  /** Authorisation of the write routes; default: loopback clients only, same origin. */
-  preHandler?: preHandlerAsyncHookHandler | preHandlerHookHandler;
+  /** Authorisation of the write routes (the auth plugin's write guard). */
+  preHandler: preHandlerAsyncHookHandler | preHandlerHookHandler;
 }
 
 export const ALERTS_PAGE_CSP = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 const MAX_RANGE_MS = 31 * 86_400_000;
 const ACTIVE_STATES = new Set(['pending', 'firing']);
-
-const isLoopback = (addr: string | undefined) => !!addr && (/^127\./.test(addr) || addr === '::1' || /^::ffff:127\./.test(addr));
-
-/** The default guard of the write routes until the auth helper's requireAdmin is wired in. */
-export const loopbackOnly: preHandlerAsyncHookHandler = async (req: FastifyRequest, reply: FastifyReply) => {
-  if (!isLoopback(req.socket.remoteAddress)) {
-    return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: 'alert changes are allowed from this host only until login is configured' });
-  }
-  const origin = req.headers.origin;
-  if (origin !== undefined && origin !== 'null') {
-    let host = '';
-    try {
-      host = new URL(origin).host;
-    } catch {
-      host = '';
-    }
-    if (host !== req.headers.host) return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: `origin ${origin} may not change alerts` });
-  }
-  return undefined;
-};
 
 const scopeProps = {
   ruleId: { type: 'string', minLength: 1, maxLength: 128 },
@@ -105,12 +84,10 @@ interface AckBody { ruleId: string; deviceId: string; ifIndex: number | null; no
 interface SilenceBody { ruleId?: string; deviceId?: string; ifIndex?: number | null; minutes: number; note: string; by?: string }
 interface RangeQuery { from?: string; to?: string; limit: number; rule?: string; device?: string; status?: 'delivered' | 'failed' }
 
-function unavailable(reply: FastifyReply, message: string) {
-  return reply.code(503).send({ statusCode: 503, code: ErrorCodes.INFLUX, error: 'Service Unavailable', message });
-}
-function bad(reply: FastifyReply, field: string, message: string) {
-  return reply.code(400).send({ statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request', message: `${field} ${message}` });
-}
+const noHistory = () => new NetmonError(ErrorCodes.UNAVAILABLE, 'no alert history store is configured for this dashboard');
+const noActions = () => new NetmonError(ErrorCodes.UNAVAILABLE, 'alert actions are not available on this dashboard');
+/** The cause stays in the log: it names internal addresses a browser has no use for. */
+const historyDown = (cause: unknown) => new NetmonError(ErrorCodes.INFLUX, 'the alert history (InfluxDB) is unavailable; try again later', { cause });
 
 const PAGE_FILES = [
   ['/alerts', 'alerts.html', 'text/html; charset=utf-8'],
@@ -121,7 +98,7 @@ const PAGE_FILES = [
 export function registerAlertRoutes(app: FastifyInstance, opts: AlertRoutesOptions): void {
   const limited = createRateLimitedLog(opts.log, 30_000);
   const errors = new Counter({ name: 'netmon_dashboard_alert_errors_total', help: 'Alert API requests that failed on the history store or the actions topic', labelNames: ['what'], registers: [opts.registry] });
-  const guard = opts.preHandler ?? loopbackOnly;
+  const guard = opts.preHandler;
   const publicDir = join(findPackageRoot(dirname(fileURLToPath(import.meta.url))), 'dashboard', 'public');
   const files = new Map<string, Buffer>();
   app.addHook('onReady', async () => {
@@ -137,21 +114,12 @@ export function registerAlertRoutes(app: FastifyInstance, opts: AlertRoutesOptio
     });
   }
 
-  function range(q: RangeQuery, reply: FastifyReply): { fromMs: number; toMs: number } | null {
+  function range(q: RangeQuery): { fromMs: number; toMs: number } {
     const toMs = q.to === undefined ? opts.clock.now() : Date.parse(q.to);
     const fromMs = q.from === undefined ? toMs - 86_400_000 : Date.parse(q.from);
-    if (Number.isNaN(toMs) || Number.isNaN(fromMs)) {
-      void bad(reply, Number.isNaN(toMs) ? 'querystring/to' : 'querystring/from', 'is not a time this server can read');
-      return null;
-    }
-    if (fromMs >= toMs) {
-      void bad(reply, 'querystring/to', 'must be after from');
-      return null;
-    }
-    if (toMs - fromMs > MAX_RANGE_MS) {
-      void bad(reply, 'querystring/from', 'must be at most 31 days before to');
-      return null;
-    }
+    if (Number.isNaN(toMs) || Number.isNaN(fromMs)) throw invalid('querystring', Number.isNaN(toMs) ? 'to' : 'from', 'is not a time this server can read');
+    if (fromMs >= toMs) throw invalid('querystring', 'to', 'must be after from');
+    if (toMs - fromMs > MAX_RANGE_MS) throw invalid('querystring', 'from', `must be at most ${MAX_RANGE_MS / 86_400_000} days before to`);
     return { fromMs, toMs };
   }
 
@@ -165,106 +133,84 @@ export function registerAlertRoutes(app: FastifyInstance, opts: AlertRoutesOptio
   app.get('/api/alerts/rules', () => opts.ruleStore?.list() ?? opts.rules);
   registerRuleWrites(app, opts.ruleStore ?? null, guard);
 
-  app.get('/api/alerts/active', async (_req, reply) => {
-    if (!opts.history) return unavailable(reply, 'no alert history store is configured for this dashboard');
+  /** Reads the alert history; a failure is counted, logged at a limited rate, and answered without its internals. */
+  async function fromHistory<T>(what: string, query: (history: AlertHistoryStore) => Promise<T>): Promise<T> {
+    if (!opts.history) throw noHistory();
     try {
-      const now = opts.clock.now();
-      const rows = (await opts.history.latest()).filter((r) => ACTIVE_STATES.has(r.state));
-      return rows.sort((a, b) => b.windowStart - a.windowStart).map((r) => decorate(r, now));
+      return await query(opts.history);
     } catch (err) {
-      errors.inc({ what: 'active' });
-      limited('active', 'warn', { err: errorMessage(err) }, 'active alerts query failed');
-      return unavailable(reply, 'the alert history (InfluxDB) is unavailable; try again later');
+      errors.inc({ what });
+      limited(what, 'warn', { err: errorMessage(err) }, `alert ${what} query failed`);
+      throw historyDown(err);
     }
+  }
+
+  /** Stores an alert action on its topic; a failure is counted, logged at a limited rate, and a 503 saying what was not stored. */
+  async function storeAction(what: string, failed: string, store: () => Promise<void>): Promise<void> {
+    try {
+      await store();
+    } catch (err) {
+      errors.inc({ what });
+      limited(failed, 'warn', { err: errorMessage(err) }, failed);
+      throw new NetmonError(ErrorCodes.KAFKA, `${failed} (Kafka); try again`, { cause: err });
+    }
+  }
+
+  app.get('/api/alerts/active', async () => {
+    const now = opts.clock.now();
+    const rows = (await fromHistory('active', (h) => h.latest())).filter((r) => ACTIVE_STATES.has(r.state));
+    return rows.sort((a, b) => b.windowStart - a.windowStart).map((r) => decorate(r, now));
   });
 
-  app.get<{ Querystring: RangeQuery }>('/api/alerts/history', { schema: { querystring: rangeQuery } }, async (req, reply) => {
-    const r = range(req.query, reply);
-    if (!r) return reply;
-    if (!opts.history) return unavailable(reply, 'no alert history store is configured for this dashboard');
-    try {
-      return await opts.history.history({ ...r, limit: req.query.limit, ruleId: req.query.rule, deviceId: req.query.device });
-    } catch (err) {
-      errors.inc({ what: 'history' });
-      limited('history', 'warn', { err: errorMessage(err) }, 'alert history query failed');
-      return unavailable(reply, 'the alert history (InfluxDB) is unavailable; try again later');
-    }
+  app.get<{ Querystring: RangeQuery }>('/api/alerts/history', { schema: { querystring: rangeQuery } }, async (req) => {
+    const r = range(req.query);
+    return fromHistory('history', (h) => h.history({ ...r, limit: req.query.limit, ruleId: req.query.rule, deviceId: req.query.device }));
   });
 
-  app.get<{ Querystring: RangeQuery }>('/api/alerts/deliveries', { schema: { querystring: rangeQuery } }, async (req, reply) => {
-    const r = range(req.query, reply);
-    if (!r) return reply;
-    if (!opts.history) return unavailable(reply, 'no alert history store is configured for this dashboard');
-    try {
-      return await opts.history.deliveries({ ...r, limit: req.query.limit, status: req.query.status });
-    } catch (err) {
-      errors.inc({ what: 'deliveries' });
-      limited('deliveries', 'warn', { err: errorMessage(err) }, 'delivery query failed');
-      return unavailable(reply, 'the alert history (InfluxDB) is unavailable; try again later');
-    }
+  app.get<{ Querystring: RangeQuery }>('/api/alerts/deliveries', { schema: { querystring: rangeQuery } }, async (req) => {
+    const r = range(req.query);
+    return fromHistory('deliveries', (h) => h.deliveries({ ...r, limit: req.query.limit, status: req.query.status }));
   });
 
-  app.get('/api/alerts/silences', (_req, reply) => {
-    if (!opts.actions) return unavailable(reply, 'alert actions are not available on this dashboard');
+  app.get('/api/alerts/silences', () => {
+    if (!opts.actions) throw noActions();
     const now = opts.clock.now();
     return opts.actions.actions.silences().filter((s) => s.until > now);
   });
 
   app.post<{ Body: AckBody }>('/api/alerts/ack', { preHandler: guard, schema: { body: ackBody } }, async (req, reply) => {
-    if (!opts.actions) return unavailable(reply, 'alert actions are not available on this dashboard');
+    const actions = opts.actions;
+    if (!actions) throw noActions();
     const b = req.body;
     let firingSince = b.firingSince;
     if (firingSince === undefined) {
-      if (!opts.history) return unavailable(reply, 'no alert history store is configured for this dashboard');
-      try {
-        const row = (await opts.history.latest()).find((r) => r.ruleId === b.ruleId && r.deviceId === b.deviceId && r.ifIndex === b.ifIndex);
-        if (!row || row.state !== 'firing' || row.firingSince === null) return bad(reply, 'body/ruleId', `no firing alert of rule ${b.ruleId} on ${b.deviceId}${b.ifIndex === null ? '' : ` ifIndex ${b.ifIndex}`}`);
-        firingSince = row.firingSince;
-      } catch (err) {
-        errors.inc({ what: 'ack' });
-        limited('ack', 'warn', { err: errorMessage(err) }, 'active alert lookup failed');
-        return unavailable(reply, 'the alert history (InfluxDB) is unavailable; try again later');
-      }
+      const row = (await fromHistory('ack', (h) => h.latest())).find((r) => r.ruleId === b.ruleId && r.deviceId === b.deviceId && r.ifIndex === b.ifIndex);
+      if (!row || row.state !== 'firing' || row.firingSince === null) throw invalid('body', 'ruleId', `no firing alert of rule ${b.ruleId} on ${b.deviceId}${b.ifIndex === null ? '' : ` ifIndex ${b.ifIndex}`}`);
+      firingSince = row.firingSince;
     }
     const ack = { kind: 'ack' as const, ruleId: b.ruleId, deviceId: b.deviceId, ifIndex: b.ifIndex, firingSince, note: b.note, by: b.by ?? '', at: opts.clock.now() };
-    try {
-      await opts.actions.publish(ack);
-    } catch (err) {
-      errors.inc({ what: 'ack' });
-      limited('ack-publish', 'warn', { err: errorMessage(err) }, 'acknowledgement not stored');
-      return reply.code(503).send({ statusCode: 503, code: ErrorCodes.KAFKA, error: 'Service Unavailable', message: 'the acknowledgement could not be stored (Kafka); try again' });
-    }
+    await storeAction('ack', 'the acknowledgement could not be stored', () => actions.publish(ack));
     return reply.code(201).send(ack);
   });
 
   app.post<{ Body: SilenceBody }>('/api/alerts/silences', { preHandler: guard, schema: { body: silenceBody } }, async (req, reply) => {
-    if (!opts.actions) return unavailable(reply, 'alert actions are not available on this dashboard');
+    const actions = opts.actions;
+    if (!actions) throw noActions();
     const b = req.body;
     const now = opts.clock.now();
     const silence: Silence = { kind: 'silence', id: `s-${now.toString(36)}-${randomBytes(3).toString('hex')}`, until: now + b.minutes * 60_000, note: b.note, by: b.by ?? '', at: now };
     if (b.ruleId !== undefined) silence.ruleId = b.ruleId;
     if (b.deviceId !== undefined) silence.deviceId = b.deviceId;
     if (b.ifIndex !== undefined) silence.ifIndex = b.ifIndex;
-    try {
-      await opts.actions.publish(silence);
-    } catch (err) {
-      errors.inc({ what: 'silence' });
-      limited('silence-publish', 'warn', { err: errorMessage(err) }, 'silence not stored');
-      return reply.code(503).send({ statusCode: 503, code: ErrorCodes.KAFKA, error: 'Service Unavailable', message: 'the silence could not be stored (Kafka); try again' });
-    }
+    await storeAction('silence', 'the silence could not be stored', () => actions.publish(silence));
     return reply.code(201).send(silence);
   });
 
   app.delete<{ Params: { id: string } }>('/api/alerts/silences/:id', { preHandler: guard, schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' } } } } }, async (req, reply) => {
-    if (!opts.actions) return unavailable(reply, 'alert actions are not available on this dashboard');
-    if (!opts.actions.actions.silences().some((s) => s.id === req.params.id)) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no silence ${req.params.id}` });
-    try {
-      await opts.actions.remove(`${SILENCE_KEY_PREFIX}${req.params.id}`);
-    } catch (err) {
-      errors.inc({ what: 'silence' });
-      limited('silence-remove', 'warn', { err: errorMessage(err) }, 'silence not removed');
-      return reply.code(503).send({ statusCode: 503, code: ErrorCodes.KAFKA, error: 'Service Unavailable', message: 'the silence could not be removed (Kafka); try again' });
-    }
+    const actions = opts.actions;
+    if (!actions) throw noActions();
+    if (!actions.actions.silences().some((s) => s.id === req.params.id)) throw new NotFoundError(`no silence ${req.params.id}`);
+    await storeAction('silence', 'the silence could not be removed', () => actions.remove(`${SILENCE_KEY_PREFIX}${req.params.id}`));
     return reply.code(204).send();
   });
 }
@@ -274,40 +220,16 @@ export function registerAlertRoutes(app: FastifyInstance, opts: AlertRoutesOptio
 const ruleIdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' } } } as const;
 const ruleBody = { type: 'object' } as const;
 
-function ruleError(reply: FastifyReply, err: unknown) {
-  if (err instanceof RuleInputError) return bad(reply, `body/${err.field}:`, err.problem);
-  if (err instanceof RuleNotFoundError) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: err.message });
-  if (err instanceof RuleConflictError || err instanceof RulesFileBrokenError) return reply.code(409).send({ statusCode: 409, code: err.code, error: 'Conflict', message: err.message });
-  if (err instanceof RulePublishPendingError) return reply.code(503).send({ statusCode: 503, code: ErrorCodes.KAFKA, error: 'Service Unavailable', message: err.message });
-  throw err;
-}
-
-function registerRuleWrites(app: FastifyInstance, store: RuleStore | null, guard: preHandlerAsyncHookHandler | preHandlerHookHandler): void {
-  const none = (reply: FastifyReply) => reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'alert rules are read-only here: no rules file (run with a config file, and alerts.rulesFile not "")' });
-  app.post<{ Body: unknown }>('/api/alerts/rules', { preHandler: guard, schema: { body: ruleBody } }, async (req, reply) => {
-    if (!store) return none(reply);
-    try {
-      return reply.code(201).send(await store.create(req.body));
-    } catch (err) {
-      return ruleError(reply, err);
-    }
-  });
-  app.put<{ Params: { id: string }; Body: unknown }>('/api/alerts/rules/:id', { preHandler: guard, schema: { params: ruleIdParams, body: ruleBody } }, async (req, reply) => {
-    if (!store) return none(reply);
-    try {
-      return await store.replace(req.params.id, req.body);
-    } catch (err) {
-      return ruleError(reply, err);
-    }
-  });
+function registerRuleWrites(app: FastifyInstance, rules: RuleStore | null, guard: preHandlerAsyncHookHandler | preHandlerHookHandler): void {
+  const storeOf = (): RuleStore => {
+    if (!rules) throw new NetmonError(ErrorCodes.UNAVAILABLE, 'alert rules are read-only here: no rules file (run with a config file, and alerts.rulesFile not "")');
+    return rules;
+  };
+  app.post<{ Body: unknown }>('/api/alerts/rules', { preHandler: guard, schema: { body: ruleBody } }, async (req, reply) => reply.code(201).send(await storeOf().create(req.body).catch(throwInBody)));
+  app.put<{ Params: { id: string }; Body: unknown }>('/api/alerts/rules/:id', { preHandler: guard, schema: { params: ruleIdParams, body: ruleBody } }, async (req) => storeOf().replace(req.params.id, req.body).catch(throwInBody));
   app.delete<{ Params: { id: string } }>('/api/alerts/rules/:id', { preHandler: guard, schema: { params: ruleIdParams } }, async (req, reply) => {
-    if (!store) return none(reply);
-    try {
-      await store.remove(req.params.id);
-      return reply.code(204).send();
-    } catch (err) {
-      return ruleError(reply, err);
-    }
+    await storeOf().remove(req.params.id);
+    return reply.code(204).send();
   });
 }
 

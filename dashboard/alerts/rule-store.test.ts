@@ -11,9 +11,11 @@ import Fastify from 'fastify';
 import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
 import type { AlertRule } from '../../common/config/alerts-schema.js';
+import { registerErrorHandler } from '../http-errors.js';
 import { registerAlertRoutes } from './alert-routes.js';
 import { createRuleStore } from './rule-store.js';
 import type { RuleTopic } from './rule-topic.js';
+import { loopbackWriteGuard } from './write-guard.fixture.js';
 
 function fakeTopic(onTopic: string[] = []): RuleTopic & { sent: string[]; failNext: boolean } {
   const t = {
@@ -42,7 +44,8 @@ async function setup(initial?: string, onTopic: string[] = []) {
   const store = createRuleStore(silentLogger, { file, channelNames: ['ops'] }, { topic, clock: { now: () => 1 }, registry: createRegistry({ defaultMetrics: false }) });
   await store.start();
   const app = Fastify();
-  registerAlertRoutes(app, { rules: [], history: null, actions: null, clock: { now: () => 1 }, registry: createRegistry({ defaultMetrics: false }), log: silentLogger, ruleStore: store });
+  registerErrorHandler(app);
+  registerAlertRoutes(app, { rules: [], history: null, actions: null, clock: { now: () => 1 }, registry: createRegistry({ defaultMetrics: false }), log: silentLogger, ruleStore: store, preHandler: loopbackWriteGuard });
   await app.ready();
   return { file, topic, store, app };
 }

@@ -8,45 +8,18 @@
 import { readFile } from 'node:fs/promises';
 import { Document } from 'yaml';
 import type { Clock } from '../../common/clock.js';
-import { parseRulesText, removeRuleIn, RuleInputError, setRuleIn, validateRule, type RulesDocument } from '../../common/config/alerts-file.js';
+import { parseRulesText, removeRuleIn, setRuleIn, validateRule, type RulesDocument } from '../../common/config/alerts-file.js';
 import type { AlertRule } from '../../common/config/alerts-schema.js';
 import { writeFileAtomic } from '../../common/config/devices-file.js';
-import { ConfigError, ErrorCodes, NetmonError, errorMessage } from '../../common/errors.js';
+import { ConfigError, ConflictError, FileBrokenError, InputError, NotFoundError, PublishPendingError, asNetmonError, errorMessage } from '../../common/errors.js';
 import type { Component } from '../../common/lifecycle.js';
 import type { Logger } from '../../common/log.js';
 import { Counter, type Registry } from '../../common/metrics.js';
 import type { RuleTopic } from './rule-topic.js';
 import { createSerial } from '../../common/serial.js';
 
-export class RuleNotFoundError extends NetmonError {
-  constructor(readonly id: string) {
-    super(ErrorCodes.USAGE, `no alert rule with id "${id}"`);
-    this.name = 'RuleNotFoundError';
-  }
-}
-
-export class RuleConflictError extends NetmonError {
-  constructor(readonly id: string) {
-    super(ErrorCodes.USAGE, `an alert rule with id "${id}" already exists`);
-    this.name = 'RuleConflictError';
-  }
-}
-
 /** The rules file on disk cannot be read as rules: API changes wait until it is fixed, so it is not overwritten. */
-export class RulesFileBrokenError extends NetmonError {
-  constructor(problem: string) {
-    super(ErrorCodes.CONFIG_INVALID, `the alert rules file cannot be used; fix or revert it first (changes from here would overwrite it): ${problem}`);
-    this.name = 'RulesFileBrokenError';
-  }
-}
-
-/** Saved to the file, but Kafka did not take it; it is sent again with the next change. */
-export class RulePublishPendingError extends NetmonError {
-  constructor(cause: unknown) {
-    super(ErrorCodes.KAFKA, `saved to the alert rules file, but netmon.config could not be written (${errorMessage(cause)}); it will be retried with the next change`, { cause, retriable: true });
-    this.name = 'RulePublishPendingError';
-  }
-}
+const fileBroken = (problem: string) => new FileBrokenError('the alert rules file cannot be used', problem);
 
 export interface RuleStore extends Component {
   readonly file: string;
@@ -68,7 +41,13 @@ export function createRuleStore(log: Logger, opts: { file: string; channelNames:
   const unpublished = new Set<string>();
   const queue = createSerial();
   const serial = queue.run;
-
+  /** An API change, one at a time; a failure nobody foresaw (the file cannot be written, ...) says the change was not saved. */
+  const change = <T>(fn: () => Promise<T>): Promise<T> =>
+    serial(fn).catch((err: unknown) => {
+      const failed = asNetmonError(err, 'the change was not saved');
+      if (failed !== err) log.error({ err: errorMessage(err) }, 'alert rule change failed');
+      throw failed;
+    });
 
   async function readState(): Promise<RulesDocument> {
     let text: string;
@@ -80,12 +59,12 @@ export function createRuleStore(log: Logger, opts: { file: string; channelNames:
         doc.commentBefore = NEW_FILE_HEADER;
         return { doc, rules: [] };
       }
-      throw new RulesFileBrokenError(`cannot read ${file}: ${errorMessage(err)}`);
+      throw fileBroken(`cannot read ${file}: ${errorMessage(err)}`);
     }
     try {
       return parseRulesText(text, file, channelNames);
     } catch (err) {
-      if (err instanceof ConfigError) throw new RulesFileBrokenError(err.message);
+      if (err instanceof ConfigError) throw fileBroken(err.message);
       throw err;
     }
   }
@@ -105,7 +84,7 @@ export function createRuleStore(log: Logger, opts: { file: string; channelNames:
       await deps.topic.publish(batch, deps.clock.now());
     } catch (err) {
       publishErrors.inc();
-      throw new RulePublishPendingError(err);
+      throw new PublishPendingError('alert rules file', err);
     }
     for (const c of batch) unpublished.delete(c.id);
     log.info({ changes: batch.map((c) => `${c.rule ? 'set' : 'delete'} ${c.id}`) }, 'alert rule changes published to the config topic');
@@ -122,7 +101,7 @@ export function createRuleStore(log: Logger, opts: { file: string; channelNames:
       next = parseRulesText(text, file, channelNames);
     } catch (err) {
       // Input is validated before it gets here; this guards the file against anything that slipped through.
-      if (err instanceof ConfigError) throw new RuleInputError(err.path.slice(file.length + 2).replace(/^rules\[\d+\]\.?/, '').replace(/[.[\]]+/g, '/').replace(/\/$/, '') || '(rule)', err.message.slice(err.path.length + 2));
+      if (err instanceof ConfigError) throw new InputError(err.path.slice(file.length + 2).replace(/^rules\[\d+\]\.?/, '').replace(/[.[\]]+/g, '/').replace(/\/$/, '') || '(rule)', err.message.slice(err.path.length + 2));
       throw err;
     }
     await writeFileAtomic(file, text);
@@ -134,7 +113,7 @@ export function createRuleStore(log: Logger, opts: { file: string; channelNames:
 
   function mustGet(id: string): AlertRule {
     const r = state.rules.find((x) => x.id === id);
-    if (!r) throw new RuleNotFoundError(id);
+    if (!r) throw new NotFoundError(`no alert rule with id "${id}"`);
     return r;
   }
 
@@ -157,24 +136,24 @@ export function createRuleStore(log: Logger, opts: { file: string; channelNames:
     list: () => state.rules,
     get: (id) => state.rules.find((r) => r.id === id),
     create: (input) =>
-      serial(async () => {
+      change(async () => {
         const rule = validateRule(input, channelNames);
         await refresh();
-        if (state.rules.some((r) => r.id === rule.id)) throw new RuleConflictError(rule.id);
+        if (state.rules.some((r) => r.id === rule.id)) throw new ConflictError(`an alert rule with id "${rule.id}" already exists`, 'id');
         await commit(rule.id, (doc) => setRuleIn(doc, rule, undefined));
         return mustGet(rule.id);
       }),
     replace: (id, input) =>
-      serial(async () => {
+      change(async () => {
         const rule = validateRule(input, channelNames);
-        if (rule.id !== id) throw new RuleInputError('id', `must be "${id}" (the id in the URL); to rename, create the new rule and delete the old one`);
+        if (rule.id !== id) throw new InputError('id', `must be "${id}" (the id in the URL); to rename, create the new rule and delete the old one`);
         await refresh();
         const old = mustGet(id);
         await commit(id, (doc) => setRuleIn(doc, rule, old));
         return mustGet(id);
       }),
     remove: (id) =>
-      serial(async () => {
+      change(async () => {
         await refresh();
         mustGet(id);
         await commit(id, (doc) => removeRuleIn(doc, id));

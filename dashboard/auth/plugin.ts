@@ -3,6 +3,7 @@
 // per session, the rate limit on login (@fastify/rate-limit) and the write guard for every changing
 // route. (/live checks the Origin in the live hub: own origin, plus dashboard.auth.allowedOrigins
 // which server.ts lets through.) The decisions themselves are in policy.ts; this file only wires them into fastify. Sessions live in memory: a restart logs out.
+// Refusals (401, 403, 429) are catalogue errors, answered by dashboard/http-errors.ts.
 import { randomBytes } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
@@ -10,9 +11,11 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import type { NetmonConfig } from '../../common/config/schema.js';
 import type { Clock } from '../../common/clock.js';
+import { ErrorCodes, NetmonError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { Counter, type Registry } from '../../common/metrics.js';
-import { checkListenSafety, decideWrite, hasCredentials, isLoopbackHost, originAllowed, secretMatches, type Credentials } from './policy.js';
+import { errorReplySchema } from '../http-errors.js';
+import { checkListenSafety, decideWrite, hasCredentials, isLoopbackHost, originAllowed, secretMatches, type Credentials, type WriteDecision } from './policy.js';
 
 export const SESSION_COOKIE = 'netmon_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -51,6 +54,14 @@ export function assertSafeListen(dashboard: NetmonConfig['dashboard']): void {
   checkListenSafety(dashboard.host, credentialsOf(dashboard.auth));
 }
 
+/** A refused write as the catalogue error of its status. */
+function refusal(decision: Extract<WriteDecision, { ok: false }>): NetmonError {
+  return new NetmonError(decision.status === 401 ? ErrorCodes.UNAUTHORIZED : ErrorCodes.FORBIDDEN, decision.message);
+}
+
+const unauthorized = (message: string) => new NetmonError(ErrorCodes.UNAUTHORIZED, message);
+const forbidden = (message: string) => new NetmonError(ErrorCodes.FORBIDDEN, message);
+
 function remoteIsLoopback(req: FastifyRequest): boolean {
   const ip = req.socket.remoteAddress ?? '';
   return isLoopbackHost(ip);
@@ -69,7 +80,7 @@ export function registerSecurity(app: FastifyInstance, log: Logger, dashboard: N
     // Served over plain HTTP on a LAN as often as not: no HSTS, no upgrade-insecure-requests.
     strictTransportSecurity: false,
   });
-  void app.register(rateLimit, { global: false });
+  void app.register(rateLimit, { global: false, errorResponseBuilder: (_req, ctx) => new NetmonError(ErrorCodes.RATE_LIMITED, `Rate limit exceeded, retry in ${ctx.after}`) });
 
   function sessionOf(req: FastifyRequest): Session | null {
     const sid = req.cookies[SESSION_COOKIE];
@@ -99,7 +110,7 @@ export function registerSecurity(app: FastifyInstance, log: Logger, dashboard: N
     );
     if (decision.ok) return done();
     denied.inc({ status: String(decision.status) });
-    void reply.code(decision.status).send({ statusCode: decision.status, error: decision.status === 401 ? 'Unauthorized' : 'Forbidden', message: decision.message });
+    done(refusal(decision));
   };
 
   // Routes in their own plugin, registered after cookie and rate-limit so their hooks see them.
@@ -134,22 +145,20 @@ export function registerSecurity(app: FastifyInstance, log: Logger, dashboard: N
         tags,
         summary: 'Log in with the admin password (or token): sets the session cookie, returns the CSRF token',
         body: { type: 'object', required: ['password'], additionalProperties: false, properties: { password: { type: 'string', minLength: 1, maxLength: 1024 } } },
-        response: { 200: sessionReply, 401: { type: 'object', properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } } } },
+        response: { 200: sessionReply, 401: errorReplySchema },
       },
     },
     (req, reply) => {
-      if (!originAllowed(req.headers.origin, req.headers.host, auth.allowedOrigins)) {
-        return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: 'this request comes from a page of another origin' });
-      }
+      if (!originAllowed(req.headers.origin, req.headers.host, auth.allowedOrigins)) throw forbidden('this request comes from a page of another origin');
       const pw = req.body.password;
       if (!hasCredentials(credentials)) {
         logins.inc({ result: 'disabled' });
-        return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'no admin credential is configured (dashboard.auth.adminPassword); writes are allowed from this machine without login' });
+        throw unauthorized('no admin credential is configured (dashboard.auth.adminPassword); writes are allowed from this machine without login');
       }
       if (!secretMatches(pw, credentials.password) && !secretMatches(pw, credentials.token)) {
         logins.inc({ result: 'failed' });
         log.warn({ remote: req.socket.remoteAddress }, 'failed dashboard login');
-        return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'wrong password' });
+        throw unauthorized('wrong password');
       }
       logins.inc({ result: 'ok' });
       if (sessions.size >= MAX_SESSIONS) {

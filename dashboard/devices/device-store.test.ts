@@ -3,16 +3,16 @@
 // retried with the next change, and bulk import.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deviceSchema } from '../../common/config/schema.js';
 import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
-import { createDeviceStore, DeviceConflictError, DeviceNotFoundError, DevicesFileBrokenError, PublishPendingError } from './device-store.js';
+import { ConflictError, ErrorCodes, FileBrokenError, InputError, NetmonError, NotFoundError, PublishPendingError } from '../../common/errors.js';
+import { createDeviceStore } from './device-store.js';
 import { createFakeConfigTopic } from './config-topic.fixture.js';
 import { parseImport } from './import.js';
-import { DeviceInputError } from './validate.js';
 
 const FILE = `# my devices\ndevices:\n  - id: r1 # core\n    host: 10.0.0.1\n    snmp: { version: "2c", community: one }\n`;
 
@@ -41,11 +41,11 @@ void test('API changes are validated, written to the file (comments kept) and pu
   topic.published.length = 0;
 
   await store.create({ id: 'sw2', host: 'sw2.example', snmp: { version: '2c', community: 'two' } });
-  await assert.rejects(store.create({ id: 'sw2', host: 'x', snmp: { version: '2c', community: 'two' } }), DeviceConflictError);
-  await assert.rejects(store.create({ id: 'sw3', host: 'bad host', snmp: { version: '2c', community: 'two' } }), (e: unknown) => e instanceof DeviceInputError && e.field === 'host');
+  await assert.rejects(store.create({ id: 'sw2', host: 'x', snmp: { version: '2c', community: 'two' } }), (e: unknown) => e instanceof ConflictError && e.message === 'a device with id "sw2" already exists');
+  await assert.rejects(store.create({ id: 'sw3', host: 'bad host', snmp: { version: '2c', community: 'two' } }), (e: unknown) => e instanceof InputError && e.field === 'host');
   await store.patch('r1', { host: '10.0.0.9' });
   await store.setEnabled('sw2', false);
-  await assert.rejects(store.replace('nope', {}), DeviceNotFoundError);
+  await assert.rejects(store.replace('nope', {}), (e: unknown) => e instanceof NotFoundError && e.message === 'no device with id "nope"');
   await store.remove('r1');
 
   const text = readFileSync(file, 'utf8');
@@ -66,7 +66,7 @@ void test('a failed publish keeps the file change and goes out with the next cha
   await store.start();
   t.after(() => store.stop());
   topic.failNext = new Error('broker down');
-  await assert.rejects(store.create({ id: 'a', host: 'h', snmp: { version: '2c', community: 'x' } }), PublishPendingError);
+  await assert.rejects(store.create({ id: 'a', host: 'h', snmp: { version: '2c', community: 'x' } }), (e: unknown) => e instanceof PublishPendingError && /^saved to the devices file, but netmon\.config could not be written \(broker down\)/.test(e.message));
   assert.match(readFileSync(file, 'utf8'), /id: a/);
   assert.equal(topic.held.has('a'), false);
   await store.create({ id: 'b', host: 'h', snmp: { version: '2c', community: 'x' } });
@@ -103,7 +103,7 @@ void test('an API change never overwrites a hand edit: a fresh one is merged, a 
 
   const broken = `${text}  - id: [oops\n`;
   writeFileSync(file, broken);
-  await assert.rejects(store.create({ id: 'api2', host: 'h', snmp: { version: '2c', community: 'x' } }), (e: unknown) => e instanceof DevicesFileBrokenError && /devices\.yaml:\d+/.test(e.message));
+  await assert.rejects(store.create({ id: 'api2', host: 'h', snmp: { version: '2c', community: 'x' } }), (e: unknown) => e instanceof FileBrokenError && /^the devices file has a hand edit that cannot be used; .*devices\.yaml:\d+/.test(e.message));
   assert.equal(readFileSync(file, 'utf8'), broken, 'the broken hand edit is left as it is');
   assert.equal(topic.held.has('api2'), false);
   writeFileSync(file, text);
@@ -153,4 +153,16 @@ void test('import applies valid rows, reports invalid ones with row, id and fiel
   assert.equal(r1?.snmp.version === '2c' && r1.snmp.community.reveal(), 'one');
   assert.equal(topic.held.has('new1'), true);
   assert.equal(topic.held.has('bad'), false);
+});
+
+void test('a change that fails for a reason nobody foresaw (the directory is gone) says it was not saved', async (t) => {
+  const { store, file } = setup(null);
+  await store.start();
+  t.after(() => store.stop());
+  rmSync(join(file, '..'), { recursive: true });
+  await assert.rejects(
+    store.create({ id: 'a', host: 'h', snmp: { version: '2c', community: 'x' } }),
+    (e: unknown) => e instanceof NetmonError && e.code === ErrorCodes.INTERNAL && /^the change was not saved: ENOENT/.test(e.message) && (e.cause as { code?: string }).code === 'ENOENT',
+  );
+  assert.deepEqual(store.list(), []);
 });

@@ -12,44 +12,17 @@ import type { Clock } from '../../common/clock.js';
 import type { DeviceConfig } from '../../common/config/schema.js';
 import { parseDevicesText, removeDeviceIn, setDeviceIn, writeFileAtomic, type DevicesDocument } from '../../common/config/devices-file.js';
 import type { Env } from '../../common/config/load.js';
-import { ConfigError, ErrorCodes, NetmonError, errorMessage } from '../../common/errors.js';
+import { ConfigError, ConflictError, FileBrokenError, InputError, NotFoundError, PublishPendingError, asNetmonError, errorMessage } from '../../common/errors.js';
 import type { Component } from '../../common/lifecycle.js';
 import type { Logger } from '../../common/log.js';
 import { Counter, type Registry } from '../../common/metrics.js';
 import type { ConfigTopic } from './config-topic.js';
 import type { ImportRow } from './import.js';
-import { DeviceInputError, diffDevices, mergePatch, patchBase, validateDevice } from './validate.js';
+import { deviceInputError, diffDevices, mergePatch, patchBase, validateDevice } from './validate.js';
 import { createSerial } from '../../common/serial.js';
 
-export class DeviceNotFoundError extends NetmonError {
-  constructor(readonly id: string) {
-    super(ErrorCodes.USAGE, `no device with id "${id}"`);
-    this.name = 'DeviceNotFoundError';
-  }
-}
-
-export class DeviceConflictError extends NetmonError {
-  constructor(readonly id: string) {
-    super(ErrorCodes.USAGE, `a device with id "${id}" already exists`);
-    this.name = 'DeviceConflictError';
-  }
-}
-
 /** The file on disk holds a hand edit that cannot be used: API changes wait until it is fixed, so it is not overwritten. */
-export class DevicesFileBrokenError extends NetmonError {
-  constructor(problem: string) {
-    super(ErrorCodes.CONFIG_INVALID, `the devices file has a hand edit that cannot be used; fix or revert it first (changes from here would overwrite it): ${problem}`);
-    this.name = 'DevicesFileBrokenError';
-  }
-}
-
-/** The file was written but Kafka did not take the change; it is sent again with the next change or at the next start. */
-export class PublishPendingError extends NetmonError {
-  constructor(cause: unknown) {
-    super(ErrorCodes.KAFKA, `saved to the devices file, but netmon.config could not be written (${errorMessage(cause)}); it will be retried with the next change`, { cause, retriable: true });
-    this.name = 'PublishPendingError';
-  }
-}
+const fileBroken = (problem: string) => new FileBrokenError('the devices file has a hand edit that cannot be used', problem);
 
 export interface ImportResult {
   row: number;
@@ -109,6 +82,13 @@ export function createDeviceStore(log: Logger, opts: DeviceStoreOptions, deps: {
   /** Runs `fn` after every earlier change has finished: one change at a time. */
   const queue = createSerial();
   const serial = queue.run;
+  /** An API change, one at a time; a failure nobody foresaw (the file cannot be written, ...) says the change was not saved. */
+  const change = <T>(fn: () => Promise<T>): Promise<T> =>
+    serial(fn).catch((err: unknown) => {
+      const failed = asNetmonError(err, 'the change was not saved');
+      if (failed !== err) log.error({ err: errorMessage(err) }, 'device change failed');
+      throw failed;
+    });
   let watcher: FSWatcher | null = null;
   let debounce: NodeJS.Timeout | null = null;
   let running = false;
@@ -120,7 +100,7 @@ export function createDeviceStore(log: Logger, opts: DeviceStoreOptions, deps: {
       await deps.topic.publish(diff, deps.clock.now());
     } catch (err) {
       publishErrors.inc();
-      throw new PublishPendingError(err);
+      throw new PublishPendingError('devices file', err);
     }
     published.inc(diff.length);
     for (const c of diff) {
@@ -139,7 +119,7 @@ export function createDeviceStore(log: Logger, opts: DeviceStoreOptions, deps: {
       // The file's own change could not be published: it goes out with this change's sync.
       if (!(err instanceof PublishPendingError)) throw err;
     }
-    if (problem) throw new DevicesFileBrokenError(problem.message);
+    if (problem) throw fileBroken(problem.message);
     const doc = state.doc.clone();
     edit(doc, state.devices);
     const text = doc.toString();
@@ -148,7 +128,7 @@ export function createDeviceStore(log: Logger, opts: DeviceStoreOptions, deps: {
       next = parseDevicesText(text, file, env);
     } catch (err) {
       // Input is validated before it gets here; this guards the file against anything that slipped through.
-      if (err instanceof ConfigError) throw new DeviceInputError(err.path.replace(/^.*?: /, ''), err.message);
+      if (err instanceof ConfigError) throw deviceInputError(err.path.replace(/^.*?: /, ''), err.message);
       throw err;
     }
     await writeFileAtomic(file, text);
@@ -161,7 +141,7 @@ export function createDeviceStore(log: Logger, opts: DeviceStoreOptions, deps: {
 
   function mustGet(id: string): DeviceConfig {
     const d = state.devices.find((x) => x.id === id);
-    if (!d) throw new DeviceNotFoundError(id);
+    if (!d) throw new NotFoundError(`no device with id "${id}"`);
     return d;
   }
 
@@ -182,7 +162,7 @@ export function createDeviceStore(log: Logger, opts: DeviceStoreOptions, deps: {
       throw new ConfigError(file, `cannot read the devices file: ${errorMessage(err)}`, err);
     }
     if (running && text === lastText) return false;
-    if (text === brokenText && problem) throw new DevicesFileBrokenError(problem.message);
+    if (text === brokenText && problem) throw fileBroken(problem.message);
     try {
       state = parseDevicesText(text, file, env);
     } catch (err) {
@@ -200,7 +180,7 @@ export function createDeviceStore(log: Logger, opts: DeviceStoreOptions, deps: {
       changed = await readFileState();
       problem = null;
     } catch (err) {
-      if (err instanceof DevicesFileBrokenError) return; // the same broken text, already reported
+      if (err instanceof FileBrokenError) return; // the same broken text, already reported
       fileErrors.inc();
       problem = { message: errorMessage(err), at: deps.clock.now() };
       log.warn({ err: problem.message }, 'devices file changed but cannot be used; keeping the current device list');
@@ -249,41 +229,41 @@ export function createDeviceStore(log: Logger, opts: DeviceStoreOptions, deps: {
     list: () => state.devices,
     get: (id) => state.devices.find((d) => d.id === id),
     create: (input) =>
-      serial(async () => {
+      change(async () => {
         const device = validateDevice(input);
-        if (state.devices.some((d) => d.id === device.id)) throw new DeviceConflictError(device.id);
+        if (state.devices.some((d) => d.id === device.id)) throw new ConflictError(`a device with id "${device.id}" already exists`, 'id');
         await commit('api', (doc) => setDeviceIn(doc, device, undefined));
         return mustGet(device.id);
       }),
     replace: (id, input) =>
-      serial(async () => {
+      change(async () => {
         const old = mustGet(id);
         const device = validateDevice(input, old);
-        if (device.id !== id) throw new DeviceInputError('id', `must be "${id}" (the id in the URL); to rename, create the new device and delete the old one`);
+        if (device.id !== id) throw deviceInputError('id', `must be "${id}" (the id in the URL); to rename, create the new device and delete the old one`);
         await commit('api', (doc) => setDeviceIn(doc, device, old));
         return mustGet(id);
       }),
     patch: (id, patch) =>
-      serial(async () => {
+      change(async () => {
         const old = mustGet(id);
         const device = validateDevice(mergePatch(patchBase(old), patch), old);
-        if (device.id !== id) throw new DeviceInputError('id', `must be "${id}" (the id in the URL)`);
+        if (device.id !== id) throw deviceInputError('id', `must be "${id}" (the id in the URL)`);
         await commit('api', (doc) => setDeviceIn(doc, device, old));
         return mustGet(id);
       }),
     setEnabled: (id, enabled) =>
-      serial(async () => {
+      change(async () => {
         const old = mustGet(id);
         if (old.enabled !== enabled) await commit('api', (doc) => setDeviceIn(doc, { ...old, enabled }, old));
         return mustGet(id);
       }),
     remove: (id) =>
-      serial(async () => {
+      change(async () => {
         mustGet(id);
         await commit('api', (doc) => removeDeviceIn(doc, id));
       }),
     importRows: (rows) =>
-      serial(async () => {
+      change(async () => {
         const results: ImportResult[] = [];
         const accepted: { device: DeviceConfig; old?: DeviceConfig }[] = [];
         const seen = new Map<string, number>();
@@ -294,15 +274,15 @@ export function createDeviceStore(log: Logger, opts: DeviceStoreOptions, deps: {
           }
           const id = typeof r.input.id === 'string' ? r.input.id : undefined;
           try {
-            if (id !== undefined && seen.has(id)) throw new DeviceInputError('id', `duplicate id "${id}" (also row ${seen.get(id)})`);
+            if (id !== undefined && seen.has(id)) throw deviceInputError('id', `duplicate id "${id}" (also row ${seen.get(id)})`);
             const old = id !== undefined ? state.devices.find((d) => d.id === id) : undefined;
             const device = validateDevice(r.input, old);
             seen.set(device.id, r.row);
             accepted.push({ device, old });
             results.push({ row: r.row, line: r.line, id: device.id, ok: true, action: old ? 'updated' : 'created' });
           } catch (err) {
-            if (!(err instanceof DeviceInputError)) throw err;
-            results.push({ row: r.row, line: r.line, id, ok: false, field: err.field, error: err.message.replace(/^[^:]*: /, '') });
+            if (!(err instanceof InputError)) throw err;
+            results.push({ row: r.row, line: r.line, id, ok: false, field: err.field, error: err.problem });
           }
         }
         if (accepted.length > 0) {

@@ -2,7 +2,8 @@
 // with their lines; format detection.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectFormat, ImportFormatError, parseCsv, parseImport } from './import.js';
+import { InputError } from '../../common/errors.js';
+import { detectFormat, parseCsv, parseImport } from './import.js';
 
 void test('parseCsv: RFC 4180 quoting, CRLF, blank lines, line numbers', () => {
   const recs = parseCsv('a,b,c\r\n"x, y","say ""hi""",3\n\n"multi\nline",2,\n');
@@ -11,7 +12,7 @@ void test('parseCsv: RFC 4180 quoting, CRLF, blank lines, line numbers', () => {
     { line: 2, fields: ['x, y', 'say "hi"', '3'] },
     { line: 4, fields: ['multi\nline', '2', ''] },
   ]);
-  assert.throws(() => parseCsv('a\n"open'), ImportFormatError);
+  assert.throws(() => parseCsv('a\n"open'), (e: unknown) => e instanceof InputError && e.field === 'line 2');
 });
 
 void test('parseImport csv: rows become device input; unreadable rows are reported with the field', () => {

@@ -3,8 +3,10 @@
 // row naming the columns (IMPORT_COLUMNS; unknown ones are an error naming the column), RFC 4180
 // quoting, tags separated by ";". YAML: a `devices:` list as in config/devices.yaml, or a bare list.
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import { InputError } from '../../common/errors.js';
 
 export const IMPORT_COLUMNS = ['id', 'host', 'port', 'enabled', 'tags', 'version', 'community', 'username', 'level', 'authProtocol', 'authKey', 'privProtocol', 'privKey', 'context', 'timeoutMs', 'retries'] as const;
+const REQUIRED_COLUMNS = ['id', 'host'] as const;
 const SNMP_COLUMNS = new Set(['version', 'community', 'username', 'level', 'authProtocol', 'authKey', 'privProtocol', 'privKey', 'context']);
 export const MAX_IMPORT_ROWS = 10_000;
 
@@ -18,11 +20,9 @@ export interface ImportRow {
   error?: { field: string; message: string };
 }
 
-export class ImportFormatError extends Error {
-  constructor(readonly line: number, message: string) {
-    super(`line ${line}: ${message}`);
-    this.name = 'ImportFormatError';
-  }
+/** The text as a whole cannot be read: the InputError's field is the line (`line 3`). */
+function unreadable(line: number, problem: string): InputError {
+  return new InputError(`line ${line}`, problem);
 }
 
 /** csv for text/csv, yaml for *yaml*; otherwise guessed from the text. */
@@ -81,19 +81,19 @@ export function parseCsv(text: string): { line: number; fields: string[] }[] {
       fieldStarted = true;
     }
   }
-  if (quoted) throw new ImportFormatError(start, 'a quoted field is not closed');
+  if (quoted) throw unreadable(start, 'a quoted field is not closed');
   if (field !== '' || fields.length > 0) endRecord();
   return records;
 }
 
 function csvRows(text: string): ImportRow[] {
   const records = parseCsv(text).filter((r) => !r.fields[0].trimStart().startsWith('#'));
-  if (records.length === 0) throw new ImportFormatError(1, `empty: expected a header row with columns from ${IMPORT_COLUMNS.join(', ')}`);
+  if (records.length === 0) throw unreadable(1, `empty: expected a header row with columns from ${IMPORT_COLUMNS.join(', ')}`);
   const header = records[0].fields.map((h) => h.trim());
   header.forEach((h) => {
-    if (!(IMPORT_COLUMNS as readonly string[]).includes(h)) throw new ImportFormatError(records[0].line, `unknown column "${h}"; allowed: ${IMPORT_COLUMNS.join(', ')}`);
+    if (!(IMPORT_COLUMNS as readonly string[]).includes(h)) throw unreadable(records[0].line, `unknown column "${h}"; allowed: ${IMPORT_COLUMNS.join(', ')}`);
   });
-  if (!header.includes('id') || !header.includes('host')) throw new ImportFormatError(records[0].line, 'the header must name at least the columns id and host');
+  if (!REQUIRED_COLUMNS.every((c) => header.includes(c))) throw unreadable(records[0].line, `the header must name at least the columns ${REQUIRED_COLUMNS.join(' and ')}`);
   return records.slice(1).map((rec, i): ImportRow => {
     const row = i + 1;
     if (rec.fields.length !== header.length) {
@@ -120,10 +120,10 @@ function csvRows(text: string): ImportRow[] {
 function yamlRows(text: string): ImportRow[] {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
-  if (doc.errors.length > 0) throw new ImportFormatError(doc.errors[0].linePos?.[0]?.line ?? 1, `not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
+  if (doc.errors.length > 0) throw unreadable(doc.errors[0].linePos?.[0]?.line ?? 1, `not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
   const contents = doc.contents;
   const seq = isSeq(contents) ? contents : isMap(contents) ? contents.get('devices', true) : undefined;
-  if (!isSeq(seq)) throw new ImportFormatError(1, 'expected a list of devices (a `devices:` list, as in devices.yaml, or a bare list)');
+  if (!isSeq(seq)) throw unreadable(1, 'expected a list of devices (a `devices:` list, as in devices.yaml, or a bare list)');
   return seq.items.map((item, i): ImportRow => {
     const range = (item as { range?: readonly number[] } | null)?.range;
     const line = range ? lines.linePos(range[0]).line : 1;
@@ -132,9 +132,9 @@ function yamlRows(text: string): ImportRow[] {
   });
 }
 
-/** Reads the rows of an import; throws ImportFormatError when the text as a whole cannot be read. */
+/** Reads the rows of an import; throws an InputError naming the line when the text as a whole cannot be read. */
 export function parseImport(text: string, format: ImportFormat): ImportRow[] {
   const rows = format === 'csv' ? csvRows(text) : yamlRows(text);
-  if (rows.length > MAX_IMPORT_ROWS) throw new ImportFormatError(1, `at most ${MAX_IMPORT_ROWS} devices per import (got ${rows.length})`);
+  if (rows.length > MAX_IMPORT_ROWS) throw unreadable(1, `at most ${MAX_IMPORT_ROWS} devices per import (got ${rows.length})`);
   return rows;
 }

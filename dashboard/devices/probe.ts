@@ -108,8 +108,13 @@ export async function probeDevice(device: DeviceConfig, opts: SessionDefaults & 
   }
 }
 
-/** An error as the probe endpoint reports it: the catalogue code (timeout, auth, ...) and the message. */
+/** A failed probe as a catalogue error: the session's own (timeout, auth, ...), anything else an SNMP_PROTOCOL error with its message. */
+export function probeError(err: unknown): NetmonError {
+  return err instanceof NetmonError ? err : new NetmonError(ErrorCodes.SNMP_PROTOCOL, errorMessage(err), { cause: err });
+}
+
+/** An error as the test-connection endpoint reports it: the catalogue code and the message. */
 export function probeFailure(err: unknown): ProbeFailure {
-  if (err instanceof NetmonError) return { code: err.code, message: err.message };
-  return { code: ErrorCodes.SNMP_PROTOCOL, message: errorMessage(err) };
+  const e = probeError(err);
+  return { code: e.code, message: e.message };
 }

@@ -3,16 +3,17 @@
 // document is generated from them), and the device itself is checked by the config schema (zod)
 // so there is one definition of a valid device; bad input is a 400 whose message starts with
 // `body/<field path>`. Devices leave only through redactDevice (secrets read "(set)"). Writes run
-// behind the auth guard.
-import type { FastifyInstance, FastifyReply, preHandlerHookHandler } from 'fastify';
+// behind the auth guard. Handlers throw catalogue errors; dashboard/http-errors.ts answers them.
+import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN, deviceSchema, type DeviceConfig } from '../../common/config/schema.js';
-import { errorMessage } from '../../common/errors.js';
+import { InputError, NotFoundError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
-import { DeviceConflictError, DeviceNotFoundError, DevicesFileBrokenError, PublishPendingError, type DeviceStore } from './device-store.js';
-import { detectFormat, ImportFormatError, parseImport, IMPORT_COLUMNS } from './import.js';
-import { probeFailure, type ProbeResult } from './probe.js';
-import { DeviceInputError, redactDevice, validateDevice } from './validate.js';
+import { errorReplySchema as errorReply, throwInBody } from '../http-errors.js';
+import type { DeviceStore } from './device-store.js';
+import { detectFormat, parseImport, IMPORT_COLUMNS } from './import.js';
+import { probeError, probeFailure, type ProbeResult } from './probe.js';
+import { redactDevice, validateDevice } from './validate.js';
 
 export interface DeviceRoutesDeps {
   store: DeviceStore;
@@ -43,11 +44,6 @@ const idParams = {
 const deviceBody = { type: 'object', description: 'A device, as in devices.yaml. Secrets may be "(set)" or left out on updates to keep the stored value.' } as const;
 
 const redactedDevice = { type: 'object', additionalProperties: true, description: 'The device; every SNMP secret reads "(set)"' } as const;
-
-const errorReply = {
-  type: 'object',
-  properties: { statusCode: { type: 'integer' }, code: { type: 'string' }, error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } },
-} as const;
 
 const probeReply = {
   type: 'object',
@@ -119,79 +115,40 @@ function withStatus(d: DeviceConfig, statusOf?: (id: string) => unknown): Record
   return out;
 }
 
-/** Maps store errors to HTTP: 400 naming the field, 404, 409, 503 (saved but not yet published). */
-function sendError(reply: FastifyReply, err: unknown, log: Logger) {
-  if (err instanceof DeviceInputError) {
-    return reply.code(400).send({ statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request', field: err.field, message: `body/${err.field || '(device)'}: ${err.message.replace(/^[^:]*: /, '')}` });
-  }
-  if (err instanceof DeviceNotFoundError) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: err.message });
-  if (err instanceof DeviceConflictError) return reply.code(409).send({ statusCode: 409, error: 'Conflict', field: 'id', message: err.message });
-  if (err instanceof DevicesFileBrokenError) return reply.code(409).send({ statusCode: 409, code: err.code, error: 'Conflict', message: err.message });
-  if (err instanceof PublishPendingError) return reply.code(503).send({ statusCode: 503, code: err.code, error: 'Service Unavailable', message: err.message });
-  log.error({ err: errorMessage(err) }, 'device change failed');
-  return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: `the change was not saved: ${errorMessage(err)}` });
-}
-
-export function registerDeviceRoutes(app: FastifyInstance, log: Logger, deps: DeviceRoutesDeps): void {
+export function registerDeviceRoutes(app: FastifyInstance, _log: Logger, deps: DeviceRoutesDeps): void {
   const { store, guard } = deps;
   const tags = ['devices'];
+  const mustGet = (id: string): DeviceConfig => {
+    const d = store.get(id);
+    if (!d) throw new NotFoundError(`no device with id "${id}"`);
+    return d;
+  };
 
   // Import bodies arrive as text.
   app.addContentTypeParser(['text/csv', 'application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string', bodyLimit: 8 * 1024 * 1024 }, (_req, body, done) => done(null, body));
 
-  app.get<{ Params: { id: string } }>('/api/devices/:id', { schema: { tags, summary: 'One device (secrets read "(set)")', params: idParams, response: { 200: redactedDevice, 404: errorReply } } }, (req, reply) => {
-    const d = store.get(req.params.id);
-    if (!d) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no device with id "${req.params.id}"` });
-    return withStatus(d, deps.statusOf);
-  });
+  app.get<{ Params: { id: string } }>('/api/devices/:id', { schema: { tags, summary: 'One device (secrets read "(set)")', params: idParams, response: { 200: redactedDevice, 404: errorReply } } }, (req) => withStatus(mustGet(req.params.id), deps.statusOf));
 
   app.post('/api/devices', { preHandler: guard, config: { docsBody: deviceJsonSchema }, schema: { tags, summary: 'Add a device', body: deviceBody, response: { 201: redactedDevice, 400: errorReply, 409: errorReply } } }, async (req, reply) => {
-    try {
-      const d = await store.create(req.body);
-      return reply.code(201).send(withStatus(d, deps.statusOf));
-    } catch (err) {
-      return sendError(reply, err, log);
-    }
+    const d = await store.create(req.body).catch(throwInBody);
+    return reply.code(201).send(withStatus(d, deps.statusOf));
   });
 
-  app.put<{ Params: { id: string } }>('/api/devices/:id', { preHandler: guard, config: { docsBody: deviceJsonSchema }, schema: { tags, summary: 'Replace a device (omitted secrets are kept)', params: idParams, body: deviceBody, response: { 200: redactedDevice, 400: errorReply, 404: errorReply } } }, async (req, reply) => {
-    try {
-      return withStatus(await store.replace(req.params.id, req.body), deps.statusOf);
-    } catch (err) {
-      return sendError(reply, err, log);
-    }
-  });
+  app.put<{ Params: { id: string } }>('/api/devices/:id', { preHandler: guard, config: { docsBody: deviceJsonSchema }, schema: { tags, summary: 'Replace a device (omitted secrets are kept)', params: idParams, body: deviceBody, response: { 200: redactedDevice, 400: errorReply, 404: errorReply } } }, async (req) => withStatus(await store.replace(req.params.id, req.body).catch(throwInBody), deps.statusOf));
 
-  app.patch<{ Params: { id: string } }>('/api/devices/:id', { preHandler: guard, schema: { tags, summary: 'Change some fields of a device (JSON merge patch; null removes a field)', params: idParams, body: deviceBody, response: { 200: redactedDevice, 400: errorReply, 404: errorReply } } }, async (req, reply) => {
-    try {
-      return withStatus(await store.patch(req.params.id, req.body), deps.statusOf);
-    } catch (err) {
-      return sendError(reply, err, log);
-    }
-  });
+  app.patch<{ Params: { id: string } }>('/api/devices/:id', { preHandler: guard, schema: { tags, summary: 'Change some fields of a device (JSON merge patch; null removes a field)', params: idParams, body: deviceBody, response: { 200: redactedDevice, 400: errorReply, 404: errorReply } } }, async (req) => withStatus(await store.patch(req.params.id, req.body).catch(throwInBody), deps.statusOf));
 
   app.delete<{ Params: { id: string } }>('/api/devices/:id', { preHandler: guard, schema: { tags, summary: 'Remove a device (tombstone on netmon.config)', params: idParams, response: { 404: errorReply } } }, async (req, reply) => {
-    try {
-      await store.remove(req.params.id);
-      return reply.code(204).send();
-    } catch (err) {
-      return sendError(reply, err, log);
-    }
+    await store.remove(req.params.id);
+    return reply.code(204).send();
   });
 
   for (const action of ['enable', 'disable'] as const) {
-    app.post<{ Params: { id: string } }>(`/api/devices/:id/${action}`, { preHandler: guard, schema: { tags, summary: `${action === 'enable' ? 'Start' : 'Stop'} polling a device`, params: idParams, response: { 200: redactedDevice, 404: errorReply } } }, async (req, reply) => {
-      try {
-        return withStatus(await store.setEnabled(req.params.id, action === 'enable'), deps.statusOf);
-      } catch (err) {
-        return sendError(reply, err, log);
-      }
-    });
+    app.post<{ Params: { id: string } }>(`/api/devices/:id/${action}`, { preHandler: guard, schema: { tags, summary: `${action === 'enable' ? 'Start' : 'Stop'} polling a device`, params: idParams, response: { 200: redactedDevice, 404: errorReply } } }, async (req) => withStatus(await store.setEnabled(req.params.id, action === 'enable'), deps.statusOf));
   }
 
-  app.get<{ Params: { id: string } }>('/api/devices/:id/status', { schema: { tags, summary: 'Poll status of a device', params: idParams, response: { 200: { type: 'object', properties: { id: { type: 'string' }, enabled: { type: 'boolean' }, status: {} } }, 404: errorReply } } }, (req, reply) => {
-    const d = store.get(req.params.id);
-    if (!d) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no device with id "${req.params.id}"` });
+  app.get<{ Params: { id: string } }>('/api/devices/:id/status', { schema: { tags, summary: 'Poll status of a device', params: idParams, response: { 200: { type: 'object', properties: { id: { type: 'string' }, enabled: { type: 'boolean' }, status: {} } }, 404: errorReply } } }, (req) => {
+    const d = mustGet(req.params.id);
     return { id: d.id, enabled: d.enabled, status: deps.statusOf?.(d.id) ?? null };
   });
 
@@ -206,9 +163,8 @@ export function registerDeviceRoutes(app: FastifyInstance, log: Logger, deps: De
         response: { 200: interfacesReply, 404: errorReply, 502: errorReply },
       },
     },
-    async (req, reply) => {
-      const d = store.get(req.params.id);
-      if (!d) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no device with id "${req.params.id}"` });
+    async (req) => {
+      const d = mustGet(req.params.id);
       if (req.query.source === 'recent') {
         const seen = deps.recentInterfaces?.(d.id) ?? [];
         return { id: d.id, source: 'recent', interfaces: seen.map((i) => ({ ifIndex: i.ifIndex, ifName: i.ifName, speed: i.speed })) };
@@ -217,20 +173,19 @@ export function registerDeviceRoutes(app: FastifyInstance, log: Logger, deps: De
         const r = await deps.probe(d);
         return { id: d.id, source: 'live', sysName: r.sysName, interfaces: r.interfaces };
       } catch (err) {
-        const f = probeFailure(err);
-        return reply.code(502).send({ statusCode: 502, code: f.code, error: 'Bad Gateway', message: f.message });
+        throw probeError(err);
       }
     },
   );
 
-  app.post('/api/devices/test-connection', { preHandler: guard, config: { docsBody: deviceJsonSchema }, schema: { tags, summary: 'Probe a device (saved or not) over SNMP: sysName, sysDescr, interface count, or the error', body: deviceBody, response: { 200: probeReply, 400: errorReply } } }, async (req, reply) => {
+  app.post('/api/devices/test-connection', { preHandler: guard, config: { docsBody: deviceJsonSchema }, schema: { tags, summary: 'Probe a device (saved or not) over SNMP: sysName, sysDescr, interface count, or the error', body: deviceBody, response: { 200: probeReply, 400: errorReply } } }, async (req) => {
     let device: DeviceConfig;
     try {
       const body = req.body as Record<string, unknown>;
       const existing = typeof body.id === 'string' ? store.get(body.id) : undefined;
       device = validateDevice(body, existing);
     } catch (err) {
-      return sendError(reply, err, log);
+      throwInBody(err);
     }
     try {
       const r = await deps.probe(device);
@@ -252,21 +207,18 @@ export function registerDeviceRoutes(app: FastifyInstance, log: Logger, deps: De
         response: { 200: importReply, 400: errorReply },
       },
     },
-    async (req, reply) => {
+    async (req) => {
       const text = req.body as string;
       let rows;
       try {
         rows = parseImport(text, req.query.format ?? detectFormat(req.headers['content-type'], text));
       } catch (err) {
-        if (err instanceof ImportFormatError) return reply.code(400).send({ statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request', field: `line ${err.line}`, message: `body: ${err.message}` });
+        // The body as a whole cannot be read: its field is the line (`line 3`), not a path.
+        if (err instanceof InputError) throw new InputError(err.field, err.problem, { message: `body: ${err.message}`, cause: err });
         throw err;
       }
-      try {
-        const results = await store.importRows(rows);
-        return { applied: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length, rows: results };
-      } catch (err) {
-        return sendError(reply, err, log);
-      }
+      const results = await store.importRows(rows);
+      return { applied: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length, rows: results };
     },
   );
 

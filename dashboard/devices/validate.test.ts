@@ -3,12 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deviceSchema } from '../../common/config/schema.js';
-import { DeviceInputError, diffDevices, mergePatch, patchBase, redactDevice, SECRET_SET, validateDevice } from './validate.js';
+import { InputError } from '../../common/errors.js';
+import { diffDevices, mergePatch, patchBase, redactDevice, SECRET_SET, validateDevice } from './validate.js';
 
 const v2 = deviceSchema.parse({ id: 'r1', host: '10.0.0.1', snmp: { version: '2c', community: 'c0mm-s3cret' } });
 const v3 = deviceSchema.parse({ id: 'sw2', host: 'sw2.example', snmp: { version: '3', username: 'u1', authProtocol: 'sha', authKey: 'auth-s3cret', privProtocol: 'aes', privKey: 'priv-s3cret' } });
 
-void test('validateDevice: bad input is a DeviceInputError naming the field path', () => {
+void test('validateDevice: bad input is an InputError naming the field path', () => {
   const cases: { name: string; input: unknown; field: string; message: RegExp }[] = [
     { name: 'not an object', input: [1], field: '', message: /must be an object/ },
     { name: 'bad host', input: { id: 'a', host: 'bad host!', snmp: { version: '2c', community: 'x' } }, field: 'host', message: /hostname or an IP/ },
@@ -25,7 +26,7 @@ void test('validateDevice: bad input is a DeviceInputError naming the field path
     assert.throws(
       () => validateDevice(c.input),
       (err: unknown) => {
-        assert.ok(err instanceof DeviceInputError, c.name);
+        assert.ok(err instanceof InputError, c.name);
         assert.equal(err.field, c.field, c.name);
         assert.match(err.message, c.message, c.name);
         return true;

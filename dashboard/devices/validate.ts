@@ -6,19 +6,15 @@
 import { deviceSchema, type DeviceConfig } from '../../common/config/schema.js';
 import { devicePlain } from '../../common/config/devices-file.js';
 import { formatPath } from '../../common/contracts/codec.js';
+import { InputError } from '../../common/errors.js';
 
 /** What the API shows instead of a stored secret. */
 export const SECRET_SET = '(set)';
 export const SECRET_FIELDS = ['community', 'authKey', 'privKey'] as const;
 
-/** Bad device input: `field` is the path inside the device, e.g. "snmp.authKey". */
-export class DeviceInputError extends Error {
-  readonly field: string;
-  constructor(field: string, message: string) {
-    super(`${field || '(device)'}: ${message}`);
-    this.name = 'DeviceInputError';
-    this.field = field;
-  }
+/** Bad device input: `field` is the path inside the device, e.g. "snmp.authKey" ('' for the device as a whole). */
+export function deviceInputError(field: string, problem: string): InputError {
+  return new InputError(field, problem, { message: `${field || '(device)'}: ${problem}` });
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -28,7 +24,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v =
  * or sends as "(set)" are taken from it, as long as the SNMP version (and, for v3, the user) is the same.
  */
 export function validateDevice(input: unknown, existing?: DeviceConfig): DeviceConfig {
-  if (!isObject(input)) throw new DeviceInputError('', 'must be an object');
+  if (!isObject(input)) throw deviceInputError('', 'must be an object');
   const candidate: Record<string, unknown> = { ...input };
   if (isObject(candidate.snmp)) {
     const snmp: Record<string, unknown> = { ...candidate.snmp };
@@ -37,7 +33,7 @@ export function validateDevice(input: unknown, existing?: DeviceConfig): DeviceC
     for (const k of SECRET_FIELDS) {
       if (snmp[k] === SECRET_SET || snmp[k] === undefined) {
         if (sameIdentity && typeof old[k] === 'string') snmp[k] = old[k];
-        else if (snmp[k] === SECRET_SET) throw new DeviceInputError(`snmp.${k}`, 'no stored value to keep: enter it');
+        else if (snmp[k] === SECRET_SET) throw deviceInputError(`snmp.${k}`, 'no stored value to keep: enter it');
       }
     }
     candidate.snmp = snmp;
@@ -46,13 +42,9 @@ export function validateDevice(input: unknown, existing?: DeviceConfig): DeviceC
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   if (issue.code === 'unrecognized_keys') {
-    throw new DeviceInputError(formatPath([...issue.path, issue.keys[0]]), `unknown key "${issue.keys[0]}"`);
+    throw deviceInputError(formatPath([...issue.path, issue.keys[0]]), `unknown key "${issue.keys[0]}"`);
   }
-  return badField(formatPath(issue.path), issue.message);
-}
-
-function badField(field: string, message: string): never {
-  throw new DeviceInputError(field, message);
+  throw deviceInputError(formatPath(issue.path), issue.message);
 }
 
 /** The device as a browser may see it: every secret replaced by "(set)". */

@@ -18,6 +18,8 @@ import { createSupervisor } from '../../common/lifecycle.js';
 import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
 import { registerAlertRoutes } from '../../dashboard/alerts/alert-routes.js';
+import { loopbackWriteGuard } from '../../dashboard/alerts/write-guard.fixture.js';
+import { registerErrorHandler } from '../../dashboard/http-errors.js';
 import { createRuleStore } from '../../dashboard/alerts/rule-store.js';
 import { createKafkaRuleTopic } from '../../dashboard/alerts/rule-topic.js';
 import { createProcessorService } from '../../processor/main.js';
@@ -47,7 +49,8 @@ test('alert rules: created through the API, stored in the file and on netmon.con
   const store = createRuleStore(silentLogger, { file, channelNames: [] }, { topic: createKafkaRuleTopic(silentLogger, config.kafka), clock: systemClock, registry: createRegistry({ defaultMetrics: false }) });
   await store.start();
   const app = Fastify();
-  registerAlertRoutes(app, { rules: [], history: null, actions: null, clock: systemClock, registry: createRegistry({ defaultMetrics: false }), log: silentLogger, ruleStore: store });
+  registerErrorHandler(app);
+  registerAlertRoutes(app, { rules: [], history: null, actions: null, clock: systemClock, registry: createRegistry({ defaultMetrics: false }), log: silentLogger, ruleStore: store, preHandler: loopbackWriteGuard });
   await app.ready();
 
   let events: AlertEvent[] = [];

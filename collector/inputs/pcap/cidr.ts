@@ -4,6 +4,7 @@
 // prefixes match only IPv4 packets and IPv6 prefixes only IPv6 packets (an IPv4-mapped
 // ::ffff:a.b.c.d is an IPv6 address here, as it is on the wire). Matching reads the address in
 // place in the frame, so classifying a packet allocates nothing.
+import { InputError } from '../../../common/errors.js';
 
 export type IpFamily = 4 | 6;
 
@@ -16,12 +17,9 @@ export interface Cidr {
   text: string;
 }
 
-/** Thrown for text that is not an address or a CIDR; the message says what is wrong. */
-export class CidrSyntaxError extends Error {
-  constructor(text: string, reason: string) {
-    super(`${JSON.stringify(text)} is not a CIDR (${reason}); expected e.g. 192.168.1.0/24, 10.0.0.1, 2001:db8::/32 or ::1`);
-    this.name = 'CidrSyntaxError';
-  }
+/** Text that is not an address or a CIDR: an InputError (no field: the caller knows where the text came from) saying what is wrong. */
+function notCidr(text: string, reason: string): InputError {
+  return new InputError('', reason, { message: `${JSON.stringify(text)} is not a CIDR (${reason}); expected e.g. 192.168.1.0/24, 10.0.0.1, 2001:db8::/32 or ::1` });
 }
 
 const DEC_OCTET = /^(0|[1-9][0-9]{0,2})$/;
@@ -78,16 +76,16 @@ export function parseIpv6(text: string): Uint8Array | null {
   return out;
 }
 
-/** An IPv4 or IPv6 address in text form -> its bytes and family; throws CidrSyntaxError. */
+/** An IPv4 or IPv6 address in text form -> its bytes and family; throws an InputError. */
 export function parseAddress(text: string): { family: IpFamily; bytes: Uint8Array } {
   const v4 = parseIpv4(text);
   if (v4 !== null) return { family: 4, bytes: v4 };
   const v6 = text.includes(':') ? parseIpv6(text) : null;
   if (v6 !== null) return { family: 6, bytes: v6 };
-  throw new CidrSyntaxError(text, 'not an IPv4 or IPv6 address');
+  throw notCidr(text, 'not an IPv4 or IPv6 address');
 }
 
-/** "addr" or "addr/len" -> Cidr; throws CidrSyntaxError naming the text. */
+/** "addr" or "addr/len" -> Cidr; throws an InputError naming the text. */
 export function parseCidr(text: string): Cidr {
   const t = text.trim();
   const slash = t.indexOf('/');
@@ -97,13 +95,13 @@ export function parseCidr(text: string): Cidr {
   try {
     ({ family, bytes } = parseAddress(addrText));
   } catch {
-    throw new CidrSyntaxError(text, addrText === '' ? 'no address' : `${JSON.stringify(addrText)} is not an IPv4 or IPv6 address`);
+    throw notCidr(text, addrText === '' ? 'no address' : `${JSON.stringify(addrText)} is not an IPv4 or IPv6 address`);
   }
   const max = family === 4 ? 32 : 128;
   let prefix = max;
   if (slash !== -1) {
     const p = t.slice(slash + 1);
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p) || Number(p) > max) throw new CidrSyntaxError(text, `prefix length must be 0..${max}`);
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(p) || Number(p) > max) throw notCidr(text, `prefix length must be 0..${max}`);
     prefix = Number(p);
   }
   return { family, bytes: maskTo(bytes, prefix), prefix, text };

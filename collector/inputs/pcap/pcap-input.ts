@@ -19,7 +19,8 @@ import type { Input, SampleSink } from '../input.js';
 import { createBucketer, type BucketStats } from './bucketer.js';
 import { createNetMatcher, type Cidr } from './cidr.js';
 import { LINK_TYPES, linkTypeName, supportedLinkTypes } from './link-layer.js';
-import { PcapError, readPcap, type PcapFileHeader, type PcapReader } from './pcap-reader.js';
+import { PcapError } from '../../../common/errors.js';
+import { readPcap, type PcapFileHeader, type PcapReader } from './pcap-reader.js';
 
 /** The sink the pcap input needs: the Kafka publisher (its queue depth and flush give backpressure). */
 export interface PcapSink extends SampleSink {

@@ -6,7 +6,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { repoRoot } from '../../../common/package-root.js';
 import type { CapturedPacket } from './bucketer.js';
 import { chunked, ethernet, ipv4, ipv6, pcapFile, pcapGlobalHeader, pcapngSectionHeader, pcapRecord, recordOffsets, sll, type FileSpec, type RecordSpec } from './pcap.fixture.js';
-import { PcapError, readPcap, type PcapFileHeader, type PcapReadResult } from './pcap-reader.js';
+import { PcapError } from '../../../common/errors.js';
+import { readPcap, type PcapFileHeader, type PcapReadResult } from './pcap-reader.js';
 
 interface Got {
   result: PcapReadResult;

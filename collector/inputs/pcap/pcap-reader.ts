@@ -10,7 +10,7 @@
 // the byte offset and the packet number. Everything before a truncation has been delivered.
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import pcapParser from 'pcap-parser';
-import { ErrorCodes, NetmonError, errorMessage } from '../../../common/errors.js';
+import { PcapError, errorMessage } from '../../../common/errors.js';
 import type { CapturedPacket } from './bucketer.js';
 import { linkTypeOf } from './link-layer.js';
 
@@ -22,22 +22,6 @@ const MAX_CAPLEN = 256 * 1024 * 1024;
 const USUAL_MAX_SNAPLEN = 262_144;
 
 export const CONVERT_HINT = 'convert it to classic pcap with `editcap -F pcap in.pcapng out.pcap` (Wireshark) or `tcpdump -r in.pcapng -w out.pcap`';
-
-export type PcapErrorKind = 'pcapng' | 'not-pcap' | 'empty' | 'truncated' | 'corrupt' | 'unsupported' | 'io';
-
-/** A pcap input problem; `offset` and `packet` (1-based) say where, when it is about a place in the file. */
-export class PcapError extends NetmonError {
-  readonly kind: PcapErrorKind;
-  readonly offset: number | null;
-  readonly packet: number | null;
-  constructor(kind: PcapErrorKind, message: string, where: { offset?: number; packet?: number; cause?: unknown } = {}) {
-    super(ErrorCodes.PCAP, message, { cause: where.cause });
-    this.name = 'PcapError';
-    this.kind = kind;
-    this.offset = where.offset ?? null;
-    this.packet = where.packet ?? null;
-  }
-}
 
 export interface PcapFileHeader {
   byteOrder: 'big-endian' | 'little-endian';
