@@ -13,17 +13,14 @@ import { registerApiRoutes, type ApiDeps } from './api-routes.js';
 import { registerHistoryRoutes } from './history-routes.js';
 import { registerErrorHandler } from './http-errors.js';
 import { createLiveHub, parseViewQuery, type LiveHubOptions } from './live-hub.js';
-import { ASSET_URLS, loadAssets, type Assets } from './static-assets.js';
+import { registerStaticAssets } from './static-assets.js';
 import { assertSafeListen, registerSecurity } from './auth/plugin.js';
 import { originAllowed as originInAllowList } from './auth/policy.js';
 import type { DeviceAdmin } from './devices/admin.js';
-import { registerAdminPages } from './devices/pages.js';
 import { interfacesInWindows, registerDeviceRoutes } from './devices/routes.js';
 import { registerOpenApi } from './openapi.js';
 
 import { alertRoutesPlugin, type AlertRoutesOptions } from './alerts/alert-routes.js';
-
-export const CONTENT_SECURITY_POLICY = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /** What the routes need, with the clock optional (the system clock by default). */
 export type DashboardDeps = Omit<ApiDeps, 'clock'> & {
@@ -54,13 +51,8 @@ export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboa
   // Before any plugin or route, so every one of them answers its errors through it.
   registerErrorHandler(app);
   const hub = createLiveHub(log, { feed: deps.feed, registry: deps.registry }, { ...DEFAULT_LIVE, ...live });
-  let assets: Assets | null = null;
   let listening: string | null = null;
 
-  // Read when the app gets ready (listen() or the first inject()), so a missing file fails early.
-  app.addHook('onReady', async () => {
-    assets = await loadAssets();
-  });
   // Browsers get nothing but what they asked for from here; pages of other sites cannot frame or sniff it.
   app.addHook('onSend', (_req, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -77,19 +69,10 @@ export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboa
   if (deps.alerts) void app.register(alertRoutesPlugin, { ...deps.alerts, preHandler: security.guard, registry: deps.registry, log, clock: deps.clock ?? systemClock });
   void app.register((scoped, _opts, done) => {
     registerApiRoutes(scoped, log, { ...deps, ...(admin ? { devices: () => admin.store.list() } : {}), clock: deps.clock ?? systemClock });
-    if (admin) registerDeviceRoutes(scoped, log, { store: admin.store, probe: admin.probe, guard: security.guard, statusOf: deps.statusOf, recentInterfaces: (id) => interfacesInWindows(deps.feed.recent(), id) });
-    registerAdminPages(scoped);
+    if (admin) registerDeviceRoutes(scoped, { store: admin.store, probe: admin.probe, guard: security.guard, statusOf: deps.statusOf, recentInterfaces: (id) => interfacesInWindows(deps.feed.recent(), id) });
     registerHistoryRoutes(scoped, log, { store: deps.store, clock: deps.clock ?? systemClock, registry: deps.registry, windowSeconds: deps.windowSeconds });
-
-    for (const path of ASSET_URLS) {
-      scoped.get(path, (_req, reply) => {
-        const asset = assets?.get(path);
-        if (!asset) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `${path} is not loaded` });
-        if (path === '/') reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
-        // Revalidate each load: after an upgrade the page must not mix old and new files.
-        return reply.header('cache-control', 'no-cache').type(asset.contentType).send(asset.body);
-      });
-    }
+    // Every page and browser file, the alerts page only with the alerts API.
+    registerStaticAssets(scoped, { alerts: Boolean(deps.alerts) });
 
     scoped.get('/live', { websocket: true }, (socket, req) => {
       // An origin listed in dashboard.auth.allowedOrigins is trusted; for any other the hub requires the page's own origin.

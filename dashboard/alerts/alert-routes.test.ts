@@ -66,17 +66,7 @@ async function app(over: Partial<AlertRoutesOptions> = {}): Promise<FastifyInsta
   return a;
 }
 
-test('alerts page and its files are served, the page under a self-only CSP', async (t) => {
-  const a = await app();
-  t.after(() => a.close());
-  const page = await a.inject({ url: '/alerts' });
-  assert.equal(page.statusCode, 200);
-  assert.match(String(page.headers['content-security-policy']), /default-src 'self'/);
-  assert.match(page.body, /src="\/alerts\.js"/);
-  assert.doesNotMatch(page.body, /<script>|style=/, 'no inline script or style');
-  assert.match((await a.inject({ url: '/alerts.js' })).body, /\/api\/alerts\/active/);
-  assert.equal((await a.inject({ url: '/alerts.css' })).statusCode, 200);
-});
+// The alerts page itself is served by the static-asset registry (dashboard/static-assets.test.ts).
 
 test('active alerts: only pending/firing, with the acknowledgement of the current episode', async (t) => {
   const actions = fakeActions();

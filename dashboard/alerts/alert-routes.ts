@@ -1,13 +1,10 @@
-// The dashboard's alerts API and page, as one fastify plugin: active alerts (the newest event per
+// The alerts API (its page is in static-assets.ts), one fastify plugin: active alerts (the newest event per
 // rule and scope, from the InfluxDB alert history, with its acknowledgement and silences), history,
 // delivery failures, the rules (read-only, from config/alerts.yaml), acknowledge with a note, and
 // silences. Rules: every input has a JSON schema (a 400 names the field); the history store or the
 // actions topic being unavailable is a 503 that says so. Writes run the `preHandler` they are given
 // (the auth plugin's write guard). Handlers throw catalogue errors; dashboard/http-errors.ts answers them.
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, preHandlerAsyncHookHandler, preHandlerHookHandler } from 'fastify';
 import type { Clock } from '../../common/clock.js';
 import type { AlertRule } from '../../common/config/alerts-schema.js';
@@ -16,7 +13,6 @@ import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import { Counter, type Registry } from '../../common/metrics.js';
 import { silenceMatches, type AlertAction, type AlertActions, type Silence, SILENCE_KEY_PREFIX } from '../../common/alerts/actions.js';
 import type { AlertHistoryRow, AlertHistoryStore } from '../../common/store/alert-history.js';
-import { findPackageRoot } from '../static-assets.js';
 import { invalid, throwInBody } from '../http-errors.js';
 import type { RuleStore } from './rule-store.js';
 
@@ -42,7 +38,6 @@ export interface AlertRoutesOptions {
   preHandler: preHandlerAsyncHookHandler | preHandlerHookHandler;
 }
 
-export const ALERTS_PAGE_CSP = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 const MAX_RANGE_MS = 31 * 86_400_000;
 const ACTIVE_STATES = new Set(['pending', 'firing']);
 
@@ -89,30 +84,10 @@ const noActions = () => new NetmonError(ErrorCodes.UNAVAILABLE, 'alert actions a
 /** The cause stays in the log: it names internal addresses a browser has no use for. */
 const historyDown = (cause: unknown) => new NetmonError(ErrorCodes.INFLUX, 'the alert history (InfluxDB) is unavailable; try again later', { cause });
 
-const PAGE_FILES = [
-  ['/alerts', 'alerts.html', 'text/html; charset=utf-8'],
-  ['/alerts.js', 'alerts.js', 'text/javascript; charset=utf-8'],
-  ['/alerts.css', 'alerts.css', 'text/css; charset=utf-8'],
-] as const;
-
 export function registerAlertRoutes(app: FastifyInstance, opts: AlertRoutesOptions): void {
   const limited = createRateLimitedLog(opts.log, 30_000);
   const errors = new Counter({ name: 'netmon_dashboard_alert_errors_total', help: 'Alert API requests that failed on the history store or the actions topic', labelNames: ['what'], registers: [opts.registry] });
   const guard = opts.preHandler;
-  const publicDir = join(findPackageRoot(dirname(fileURLToPath(import.meta.url))), 'dashboard', 'public');
-  const files = new Map<string, Buffer>();
-  app.addHook('onReady', async () => {
-    for (const [url, file] of PAGE_FILES) files.set(url, await readFile(join(publicDir, file)));
-  });
-
-  for (const [url, , type] of PAGE_FILES) {
-    app.get(url, (_req, reply) => {
-      const body = files.get(url);
-      if (!body) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `${url} is not loaded` });
-      if (url === '/alerts') reply.header('content-security-policy', ALERTS_PAGE_CSP);
-      return reply.header('cache-control', 'no-cache').type(type).send(body);
-    });
-  }
 
   function range(q: RangeQuery): { fromMs: number; toMs: number } {
     const toMs = q.to === undefined ? opts.clock.now() : Date.parse(q.to);

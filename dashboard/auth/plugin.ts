@@ -15,24 +15,12 @@ import { ErrorCodes, NetmonError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { Counter, type Registry } from '../../common/metrics.js';
 import { errorReplySchema } from '../http-errors.js';
+import { CSP_DIRECTIVES } from '../static-assets.js';
 import { checkListenSafety, decideWrite, hasCredentials, isLoopbackHost, originAllowed, secretMatches, type Credentials, type WriteDecision } from './policy.js';
 
 export const SESSION_COOKIE = 'netmon_session';
 export const CSRF_HEADER = 'x-csrf-token';
 const MAX_SESSIONS = 1000;
-
-/** The CSP of every response (the page's own header says the same): only this origin, no inline script. */
-export const CSP_DIRECTIVES = {
-  defaultSrc: ["'self'"],
-  scriptSrc: ["'self'"],
-  styleSrc: ["'self'"],
-  connectSrc: ["'self'", 'ws:', 'wss:'],
-  imgSrc: ["'self'", 'data:'],
-  objectSrc: ["'none'"],
-  baseUri: ["'none'"],
-  frameAncestors: ["'none'"],
-  formAction: ["'self'"],
-};
 
 export interface Security {
   /** preHandler for routes that change something. */
@@ -76,6 +64,7 @@ export function registerSecurity(app: FastifyInstance, log: Logger, dashboard: N
 
   void app.register(cookie);
   void app.register(helmet, {
+    // The pages' one policy (static-assets.ts) on every response; /docs widens it for Swagger UI (openapi.ts).
     contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
     // Served over plain HTTP on a LAN as often as not: no HSTS, no upgrade-insecure-requests.
     strictTransportSecurity: false,

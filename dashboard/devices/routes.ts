@@ -8,7 +8,6 @@ import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN, deviceSchema, type DeviceConfig } from '../../common/config/schema.js';
 import { InputError, NotFoundError } from '../../common/errors.js';
-import type { Logger } from '../../common/log.js';
 import { errorReplySchema as errorReply, throwInBody } from '../http-errors.js';
 import type { DeviceStore } from './device-store.js';
 import { detectFormat, parseImport, IMPORT_COLUMNS } from './import.js';
@@ -115,7 +114,7 @@ function withStatus(d: DeviceConfig, statusOf?: (id: string) => unknown): Record
   return out;
 }
 
-export function registerDeviceRoutes(app: FastifyInstance, _log: Logger, deps: DeviceRoutesDeps): void {
+export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRoutesDeps): void {
   const { store, guard } = deps;
   const tags = ['devices'];
   const mustGet = (id: string): DeviceConfig => {

@@ -1,7 +1,12 @@
-// Browser code of the alerts page: plain JS, no build step. Reads /api/alerts/*, acknowledges with a
-// note, silences for a period, and adds/edits/deletes rules (JSON; the server decides who may).
-// Refreshes every 15 s.
-const $ = (sel) => document.querySelector(sel);
+// The alerts page (alerts.html): active alerts (acknowledge with a note), silences (add, lift),
+// rules (add, edit, delete), delivery failures and history, read from /api/alerts/*; refreshed
+// every 15 s. Rules: writes go through utils/http.js (the session's CSRF token; the server decides
+// who may); a rejected rule's 400 names the field (`body/scope/target: ...`) and the message is shown
+// next to that field.
+import { createApi } from './utils/http.js';
+import { $, el } from './utils/dom.js';
+
+const api = createApi();
 const status = $('[data-testid="alerts-status"]');
 
 function setStatus(text, state) {
@@ -9,70 +14,29 @@ function setStatus(text, state) {
   status.dataset.state = state;
 }
 
-function cell(text, cls) {
-  const td = document.createElement('td');
-  td.textContent = text === null || text === undefined ? '' : String(text);
-  if (cls) td.className = cls;
-  return td;
-}
-
+const cell = (text, cls) => el('td', { text: text === null || text === undefined ? '' : String(text), className: cls });
 const time = (ms) => (ms === null || ms === undefined ? '' : new Date(ms).toLocaleString());
 const where = (a) => (a.ifIndex === null ? `${a.deviceId} (device)` : `${a.deviceId} ${a.ifName ?? `#${a.ifIndex}`}`);
 const num = (v) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : 'n/a');
-
-async function getJson(url) {
-  const res = await fetch(url, { headers: { accept: 'application/json' } });
-  const body = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(body?.message ?? `${url}: ${res.status}`);
-  return body;
-}
-
-/** The login session's CSRF token (null without a session: loopback writes need none). */
-let csrf;
-async function csrfToken() {
-  if (csrf === undefined) csrf = (await getJson('/api/auth/session').catch(() => null))?.csrfToken ?? null;
-  return csrf;
-}
-
-async function send(method, url, body) {
-  const headers = body ? { 'content-type': 'application/json' } : {};
-  const token = await csrfToken();
-  if (token) headers['x-csrf-token'] = token;
-  const res = await fetch(url, { method, headers, body: body ? JSON.stringify(body) : undefined });
-  if (!res.ok) {
-    const err = await res.json().catch(() => null);
-    throw new Error(err?.message ?? `${res.status}`);
-  }
-}
 
 function fill(tbody, rows) {
   tbody.replaceChildren(...rows);
 }
 
 function activeRow(a) {
-  const tr = document.createElement('tr');
-  tr.className = a.severity;
-  tr.dataset.alert = `${a.ruleId}|${a.deviceId}|${a.ifIndex ?? '-'}`;
+  const tr = el('tr', { className: a.severity, 'data-alert': `${a.ruleId}|${a.deviceId}|${a.ifIndex ?? '-'}` });
   tr.append(cell(time(a.firingSince ?? a.windowStart)), cell(a.severity), cell(a.ruleId), cell(where(a)), cell(num(a.value)),
     cell(`${a.state}${a.flapping ? ' (flapping)' : ''}${a.silencedBy.length ? ' (silenced)' : ''}`));
-  const actions = document.createElement('td');
+  const actions = el('td');
   if (a.acknowledged) {
     actions.className = 'acked';
     actions.textContent = `acknowledged: ${a.acknowledged.note}`;
   } else if (a.state === 'firing') {
-    const form = document.createElement('form');
-    form.className = 'inline';
-    const note = document.createElement('input');
-    note.name = 'note';
-    note.placeholder = 'note';
-    note.required = true;
-    const button = document.createElement('button');
-    button.type = 'submit';
-    button.textContent = 'Acknowledge';
-    form.append(note, button);
+    const note = el('input', { name: 'note', placeholder: 'note', required: '' });
+    const form = el('form', { className: 'inline' }, [note, el('button', { type: 'submit', text: 'Acknowledge' })]);
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
-      send('POST', '/api/alerts/ack', { ruleId: a.ruleId, deviceId: a.deviceId, ifIndex: a.ifIndex, note: note.value, firingSince: a.firingSince })
+      api.send('POST', '/api/alerts/ack', { ruleId: a.ruleId, deviceId: a.deviceId, ifIndex: a.ifIndex, note: note.value, firingSince: a.firingSince })
         .then(refresh, (err) => setStatus(`acknowledge failed: ${err.message}`, 'error'));
     });
     actions.append(form);
@@ -82,39 +46,27 @@ function activeRow(a) {
 }
 
 function silenceRow(s) {
-  const tr = document.createElement('tr');
-  const lift = document.createElement('button');
-  lift.type = 'button';
-  lift.textContent = 'Lift';
-  lift.addEventListener('click', () => send('DELETE', `/api/alerts/silences/${encodeURIComponent(s.id)}`).then(refresh, (err) => setStatus(`lift failed: ${err.message}`, 'error')));
-  const td = document.createElement('td');
-  td.append(lift);
-  tr.append(cell(time(s.until)), cell(s.ruleId ?? 'any'), cell(s.deviceId ?? 'any'), cell(s.note), td);
+  const tr = el('tr');
+  const lift = el('button', { type: 'button', text: 'Lift' });
+  lift.addEventListener('click', () => api.send('DELETE', `/api/alerts/silences/${encodeURIComponent(s.id)}`).then(refresh, (err) => setStatus(`lift failed: ${err.message}`, 'error')));
+  tr.append(cell(time(s.until)), cell(s.ruleId ?? 'any'), cell(s.deviceId ?? 'any'), cell(s.note), el('td', {}, [lift]));
   return tr;
 }
 
 async function refresh() {
   try {
     const [active, silences, failures, history] = await Promise.all([
-      getJson('/api/alerts/active'),
-      getJson('/api/alerts/silences'),
-      getJson('/api/alerts/deliveries?status=failed&limit=200'),
-      getJson('/api/alerts/history?limit=300'),
+      api.getJson('/api/alerts/active'),
+      api.getJson('/api/alerts/silences'),
+      api.getJson('/api/alerts/deliveries?status=failed&limit=200'),
+      api.getJson('/api/alerts/history?limit=300'),
     ]);
     fill($('[data-testid="active"] tbody'), active.map(activeRow));
     $('[data-testid="active-empty"]').hidden = active.length > 0;
     fill($('[data-testid="silences"] tbody'), silences.map(silenceRow));
-    fill($('[data-testid="failures"] tbody'), failures.map((f) => {
-      const tr = document.createElement('tr');
-      tr.append(cell(time(f.at)), cell(f.channel), cell(f.ruleId), cell(f.deviceId), cell(f.attempts), cell(f.error));
-      return tr;
-    }));
-    fill($('[data-testid="history"] tbody'), history.map((h) => {
-      const tr = document.createElement('tr');
-      tr.className = h.severity;
-      tr.append(cell(time(h.windowStart)), cell(h.transition), cell(h.severity), cell(h.ruleId), cell(where(h)), cell(num(h.value)), cell(h.message, 'muted'));
-      return tr;
-    }));
+    fill($('[data-testid="failures"] tbody'), failures.map((f) => el('tr', {}, [cell(time(f.at)), cell(f.channel), cell(f.ruleId), cell(f.deviceId), cell(f.attempts), cell(f.error)])));
+    fill($('[data-testid="history"] tbody'), history.map((h) =>
+      el('tr', { className: h.severity }, [cell(time(h.windowStart)), cell(h.transition), cell(h.severity), cell(h.ruleId), cell(where(h)), cell(num(h.value)), cell(h.message, 'muted')])));
     setStatus(`updated ${new Date().toLocaleTimeString()}`, 'ok');
   } catch (err) {
     setStatus(`cannot load alerts: ${err.message}`, 'error');
@@ -128,14 +80,13 @@ $('[data-testid="silence-form"]').addEventListener('submit', (ev) => {
   const body = { minutes: Number(value('minutes')), note: value('note') };
   if (value('ruleId')) body.ruleId = value('ruleId');
   if (value('deviceId')) body.deviceId = value('deviceId');
-  send('POST', '/api/alerts/silences', body).then(() => {
+  api.send('POST', '/api/alerts/silences', body).then(() => {
     form.reset();
     return refresh();
   }, (err) => setStatus(`silence failed: ${err.message}`, 'error'));
 });
 
-// Rules: add, edit and delete through /api/alerts/rules; a 400 names the field
-// (`body/scope/target: ...`) and the message is shown next to that field.
+// Rules: add, edit and delete through /api/alerts/rules.
 const ruleForm = $('[data-testid="rule-form"]');
 const LIST_FIELDS = ['devices', 'tags', 'interfaces', 'channels'];
 const SCOPE_FIELDS = ['devices', 'tags', 'interfaces', 'target'];
@@ -197,35 +148,28 @@ function editRule(r) {
 }
 
 function ruleRow(r) {
-  const tr = document.createElement('tr');
-  tr.dataset.rule = r.id;
+  const tr = el('tr', { 'data-rule': r.id });
   const sc = r.scope;
   const scope = [sc.devices.length ? `devices ${sc.devices.join(',')}` : '', sc.tags.length ? `tags ${sc.tags.join(',')}` : '', sc.interfaces.length ? `if ${sc.interfaces.join(',')}` : '', sc.target].filter(Boolean).join('; ');
   const cond = `${r.comparator} ${r.threshold}${r.clearThreshold === undefined ? '' : ` (clear ${r.clearThreshold})`}`;
   tr.append(cell(r.id), cell(r.metric), cell(scope), cell(cond), cell(`${r.forWindows} win`), cell(r.severity), cell(r.channels.join(', ')), cell(r.enabled ? 'yes' : 'no'));
-  const td = document.createElement('td');
-  const edit = document.createElement('button');
-  edit.type = 'button';
-  edit.textContent = 'Edit';
+  const edit = el('button', { type: 'button', text: 'Edit' });
   edit.addEventListener('click', () => editRule(r));
-  const del = document.createElement('button');
-  del.type = 'button';
-  del.textContent = 'Delete';
+  const del = el('button', { type: 'button', text: 'Delete' });
   del.addEventListener('click', () => {
     if (!window.confirm(`Delete rule ${r.id}?`)) return;
-    send('DELETE', `/api/alerts/rules/${encodeURIComponent(r.id)}`).then(() => {
+    api.send('DELETE', `/api/alerts/rules/${encodeURIComponent(r.id)}`).then(() => {
       if (editing === r.id) resetRuleForm();
       return refreshRules();
     }, (err) => setStatus(`delete failed: ${err.message}`, 'error'));
   });
-  td.append(edit, ' ', del);
-  tr.append(td);
+  tr.append(el('td', {}, [edit, ' ', del]));
   return tr;
 }
 
 async function refreshRules() {
   try {
-    const rules = await getJson('/api/alerts/rules');
+    const rules = await api.getJson('/api/alerts/rules');
     rulesById = new Map(rules.map((r) => [r.id, r]));
     fill($('[data-testid="rules"] tbody'), rules.map(ruleRow));
   } catch (err) {
@@ -237,7 +181,7 @@ ruleForm.addEventListener('submit', (ev) => {
   ev.preventDefault();
   clearRuleErrors();
   const body = ruleBody();
-  const req = editing ? send('PUT', `/api/alerts/rules/${encodeURIComponent(editing)}`, body) : send('POST', '/api/alerts/rules', body);
+  const req = editing ? api.send('PUT', `/api/alerts/rules/${encodeURIComponent(editing)}`, body) : api.send('POST', '/api/alerts/rules', body);
   req.then(() => {
     resetRuleForm();
     setStatus(`rule ${body.id} saved`, 'ok');

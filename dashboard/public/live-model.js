@@ -1,7 +1,9 @@
-// netmon dashboard, the page's pure model: unit scaling, live rows -> windows, the per-series window
-// store (highest revision wins, duplicates dropped, bounded), timelines with gaps as null, top-N,
-// and the reconnect backoff. Plain ES module with no DOM access, so Node's unit tests import it as
-// it is (dashboard/live-model.test.ts) and the browser loads it from app.js.
+// netmon dashboard, the page's pure model: unit and time formatting, live rows -> windows, the
+// per-series window store (highest revision wins, duplicates dropped, bounded), the live state the
+// views draw from (windows, device statuses, the device list, recent alerts, the server's top lists)
+// and how each /live message changes it, timelines with gaps as null, top-N, and the reconnect
+// backoff. Plain ES module with no DOM access and no clock of its own (the time is passed in), so
+// Node's unit tests import it as it is (dashboard/live-model.test.ts) and the browser loads it from app.js.
 
 /** SI steps (1000), as network rates are quoted. */
 export const BPS_UNITS = ['b/s', 'kb/s', 'Mb/s', 'Gb/s', 'Tb/s'];
@@ -28,6 +30,19 @@ export function scaled(value, units, step) {
 export const formatBps = (v) => scaled(v, BPS_UNITS, 1000);
 export const formatPps = (v) => scaled(v, ['pkt/s', 'kpkt/s', 'Mpkt/s'], 1000);
 export const formatPercent = (v) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${v.toFixed(v >= 10 ? 0 : 1)} %`);
+
+/** A time as the page shows it: hours and minutes, with the day when `long`. */
+export function formatTime(ms, long) {
+  const d = new Date(ms);
+  return long ? d.toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }) : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+/** How long before `now` the time `ms` was: seconds up to two minutes, then minutes; "never" without a time. */
+export function ago(ms, now) {
+  if (!ms) return 'never';
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  return s < 120 ? `${s} s ago` : `${Math.round(s / 60)} min ago`;
+}
 
 /** The series a window belongs to: "device" for the device total, "device/ifIndex" for an interface. */
 export function seriesKey(w) {
@@ -79,6 +94,63 @@ export function createWindowStore(perSeries = 180) {
     keys: () => [...series.keys()],
     clear: () => series.clear(),
   };
+}
+
+/**
+ * What the dashboard page's views draw from, filled from REST and the live socket: the windows
+ * (`perSeries` per series), deviceId -> DeviceStatus, deviceId -> device of /api/devices, the recent
+ * alerts, the overview's top lists as the server last sent them ({utilization, bps} of windows, or
+ * null), and the hello's field order for live rows.
+ */
+export function createLiveState(perSeries) {
+  return { store: createWindowStore(perSeries), statuses: new Map(), devices: new Map(), alerts: [], top: null, fields: null };
+}
+
+/** Keeps a device status unless the one kept is of a later poll (REST and the socket can cross). */
+export function applyStatus(state, s) {
+  const prev = state.statuses.get(s.deviceId);
+  if (prev && (prev.lastPollAt ?? -1) > (s.lastPollAt ?? -1)) return;
+  state.statuses.set(s.deviceId, s);
+}
+
+const MAX_ALERTS = 100;
+
+/** One /live message into the state: hello, windows, status and alert (anything else changes nothing). */
+export function applyLiveMessage(state, msg) {
+  const top = (t) => ({ utilization: t.utilization.map((r) => rowToWindow(state.fields, r)), bps: t.bps.map((r) => rowToWindow(state.fields, r)) });
+  if (msg.type === 'hello') {
+    state.fields = msg.fields;
+    for (const row of msg.windows) state.store.add(rowToWindow(state.fields, row));
+    for (const s of msg.status) applyStatus(state, s);
+    if (msg.alerts.length) state.alerts = msg.alerts;
+    if (msg.top) state.top = top(msg.top);
+  } else if (msg.type === 'windows' && state.fields) {
+    for (const row of msg.rows) state.store.add(rowToWindow(state.fields, row));
+    if (msg.top) {
+      state.top = top(msg.top);
+      for (const w of [...state.top.utilization, ...state.top.bps]) state.store.add(w);
+    }
+  } else if (msg.type === 'status') {
+    applyStatus(state, msg.status);
+  } else if (msg.type === 'alert') {
+    state.alerts.push(msg.alert);
+    if (state.alerts.length > MAX_ALERTS) state.alerts.shift();
+  }
+}
+
+/** Every device the page knows of (listed, with a status, or with windows), sorted. */
+export function deviceIds(state) {
+  const ids = new Set([...state.devices.keys(), ...state.statuses.keys()]);
+  for (const k of state.store.keys()) ids.add(k.split('/')[0]);
+  return [...ids].sort();
+}
+
+/** The interface series of a device, by ifIndex. */
+export function interfaceKeys(store, id) {
+  return store
+    .keys()
+    .filter((k) => k.startsWith(`${id}/`))
+    .sort((a, b) => Number(a.split('/')[1]) - Number(b.split('/')[1]));
 }
 
 /**
