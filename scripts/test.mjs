@@ -4,7 +4,7 @@
 // run, and tears the stack down again if this run started it. `--unit` runs only the unit tests,
 // without the stack. Integration tests fail, never skip, when the stack is missing.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -52,6 +52,9 @@ function stackRunning() {
 }
 
 console.log('== build (tsc)');
+// From scratch: tsc never deletes the output of a source that moved or went, and a stale test left
+// in dist/ would run against stale modules.
+rmSync(join(root, 'dist'), { recursive: true, force: true });
 if (run('npx', ['tsc', '-p', 'tsconfig.json']) !== 0) process.exit(1);
 
 const all = findTests(join(root, 'dist'));
