@@ -251,6 +251,6 @@ export type SnmpConfig = z.output<typeof snmpSchema>;
 export type DevicesFile = z.output<typeof devicesFileSchema>;
 
 /** Defaults derived from other fields (kept out of the schema so the file stays what the user wrote). */
-export function outOfOrdernessMs(c: Pick<NetmonConfig, 'processor' | 'collector'>): number {
+export function outOfOrdernessMs(c: { processor: Pick<NetmonConfig['processor'], 'outOfOrdernessSeconds'>; collector: Pick<NetmonConfig['collector'], 'pollIntervalSeconds'> }): number {
   return Math.round((c.processor.outOfOrdernessSeconds ?? 2 * c.collector.pollIntervalSeconds) * 1000);
 }

@@ -1,6 +1,7 @@
 // The window engine's state: per interface, per device and per partition, and the watermark
 // buckets that index open windows by start. Plain data plus the bookkeeping that keeps the
-// indexes consistent; the engine (window-engine.ts) decides what happens to windows.
+// indexes consistent; the engine (window-engine.ts, emission.ts) decides what happens to windows,
+// checkpoint.ts where a replay starts.
 import type { Baseline } from './baseline.js';
 import type { DeviceWindow, InterfaceWindow } from './window-state.js';
 
@@ -25,7 +26,7 @@ export interface DeviceState {
   closedThrough: number;
   /** A dropped window's members array, for the next window opened. */
   spareMembers: InterfaceWindow[] | null;
-  /** Data for windows before the partition floor is dropped: the device was seen in a replay (see restorePartition). */
+  /** Data for windows before the partition floor is dropped: the device was seen in a replay (see checkpoint.ts). */
   floored: boolean;
   /** Offsets and positions (newest interface ts) of the device's counter samples a replay may need. */
   readonly counterRecs: OffsetLog;
@@ -62,6 +63,24 @@ export interface PartitionState {
   replayUpto: number;
   /** Where maxEventTs rose: (offset, new max) in offset order, for maxEventTsBefore of a checkpoint. */
   readonly maxLog: OffsetLog;
+}
+
+/** Everything the engine holds; a device belongs to exactly one partition (its `part`). */
+export interface EngineState {
+  readonly devices: Map<string, DeviceState>;
+  readonly partitions: Map<number, PartitionState>;
+}
+
+export function newEngineState(): EngineState {
+  return { devices: new Map(), partitions: new Map() };
+}
+
+/** Forgets a partition with its devices and their windows (nothing is emitted). */
+export function forgetPartition(state: EngineState, partition: number): void {
+  const part = state.partitions.get(partition);
+  if (part === undefined) return;
+  for (const dev of part.devices) state.devices.delete(dev.deviceId);
+  state.partitions.delete(partition);
 }
 
 export function newInterfaceState(ifIndex: number, ifName: string): InterfaceState {
@@ -132,10 +151,4 @@ export function leaveBucket(dev: DeviceState, start: number): void {
   if (bucket === undefined) return;
   bucket.devices.delete(dev);
   if (bucket.devices.size === 0) dev.part.buckets.delete(start);
-}
-
-export function oldestBucket(part: PartitionState): number | null {
-  let oldest: number | null = null;
-  for (const start of part.buckets.keys()) if (oldest === null || start < oldest) oldest = start;
-  return oldest;
 }

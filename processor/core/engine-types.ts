@@ -44,21 +44,6 @@ export interface EngineOutput {
   events: EngineEvent[];
 }
 
-export interface EngineSize {
-  partitions: number;
-  devices: number;
-  interfaces: number;
-  deviceWindows: number;
-  interfaceWindows: number;
-}
-
-export interface PartitionInfo {
-  watermark: number;
-  maxEventTs: number;
-  /** Start of the oldest window still held for this partition; null when none. */
-  oldestOpenWindowStart: number | null;
-}
-
 /**
  * Where a partition's replay must start so that a fresh engine rebuilds the same state (Kafka
  * offset commit). Windows before `floor` are final for every device the partition had: no more
@@ -72,6 +57,9 @@ export interface PartitionCheckpoint {
   maxEventTsBefore: number;
 }
 
+/** What a partition restarts from: its checkpoint's floor and watermark start, and `upto`, the end of what was processed before. */
+export type RestorePoint = Omit<PartitionCheckpoint, 'offset'> & { upto: number };
+
 export interface WindowEngine {
   /**
    * `offset` (the record's position in its partition) enables checkpoints: without it the engine
@@ -80,8 +68,6 @@ export interface WindowEngine {
   ingest(record: SampleRecord, partition: number, processingTimeMs: number, offset?: number): EngineOutput;
   /** Advances idle partitions' watermarks and emits what became due. */
   tick(processingTimeMs: number): EngineOutput;
-  /** Closes (emits if needed, then drops) every open window of a device: end of a pcap import. */
-  finishSource(deviceId: string): EngineOutput;
   /** Forgets a partition's devices and watermark (rebalance: another instance owns it now). */
   revokePartition(partition: number): void;
   /**
@@ -94,14 +80,15 @@ export interface WindowEngine {
    * Starts a partition from a checkpoint (forgetting what it held): the replay from `offset` follows.
    * `upto`: the end of what was processed before; devices first seen before it get the floor.
    */
-  restorePartition(partition: number, from: Omit<PartitionCheckpoint, 'offset'> & { upto: number }, processingTimeMs: number): void;
-  partitionInfo(partition: number): PartitionInfo | undefined;
-  snapshotSize(): EngineSize;
+  restorePartition(partition: number, from: RestorePoint, processingTimeMs: number): void;
 }
 
+/** The options with every default filled in. */
+export type ResolvedOptions = Required<WindowEngineOptions>;
+
 /** Fills in defaults and validates; throws RangeError naming the bad field. */
-export function resolveOptions(options: WindowEngineOptions): Required<WindowEngineOptions> {
-  const o: Required<WindowEngineOptions> = {
+export function resolveOptions(options: WindowEngineOptions): ResolvedOptions {
+  const o: ResolvedOptions = {
     windowMs: options.windowMs ?? ENGINE_DEFAULTS.windowMs,
     outOfOrdernessMs: options.outOfOrdernessMs,
     allowedLatenessMs: options.allowedLatenessMs ?? ENGINE_DEFAULTS.allowedLatenessMs,

@@ -1,18 +1,77 @@
-// Test support for the window engine tests: builders for records and a recorder of outputs.
+// Test support for the window engine tests: an engine whose state the tests can see, builders
+// for records and a recorder of outputs.
 // Rules: records are built exactly as the decoder would output them (bigint counters); times are
-// written in seconds after BASE, a window start, so expectations read as window arithmetic.
+// written in seconds after BASE, a window start, so expectations read as window arithmetic. What
+// only tests look at (sizes, watermarks, closing one device) is read or done here, on the engine's
+// state, not by the engine.
 import assert from 'node:assert/strict';
 import type { CounterSample, InterfaceCounters, TrafficDelta, WindowResultInput } from '../../common/contracts/index.js';
-import type { EngineEvent, EngineOutput, WindowEngine, WindowEngineOptions } from './engine-types.js';
-import { createWindowEngine } from './window-engine.js';
+import { createEmission } from './emission.js';
+import { newEngineState, type EngineState } from './engine-state.js';
+import { resolveOptions, type EngineEvent, type EngineOutput, type WindowEngine, type WindowEngineOptions } from './engine-types.js';
+import { createEngineOver } from './window-engine.js';
 
 export const W = 60_000;
 /** 2023-11-14T22:13:00Z, a multiple of 60 s. */
 export const BASE = 1_699_999_980_000;
 export const at = (sec: number): number => BASE + sec * 1000;
 
-export function engine(over: Partial<WindowEngineOptions> = {}): WindowEngine {
-  return createWindowEngine({ outOfOrdernessMs: 120_000, maxGapMs: 300_000, idleTimeoutMs: 30_000, ...over });
+export interface EngineSize {
+  partitions: number;
+  devices: number;
+  interfaces: number;
+  deviceWindows: number;
+  interfaceWindows: number;
+}
+
+export interface PartitionInfo {
+  watermark: number;
+  maxEventTs: number;
+  /** Start of the oldest window still held for this partition; null when none. */
+  oldestOpenWindowStart: number | null;
+}
+
+/** A window engine plus what only tests ask of it. */
+export interface TestEngine extends WindowEngine {
+  /** Closes (emits if needed, then drops) every open window of a device. */
+  finishSource(deviceId: string): EngineOutput;
+  partitionInfo(partition: number): PartitionInfo | undefined;
+  /** What the engine holds: partitions, devices, interfaces, open device and interface windows. */
+  snapshotSize(): EngineSize;
+}
+
+/** The engine as createWindowEngine makes it, over a state and emission this fixture keeps a hand on. */
+export function engine(over: Partial<WindowEngineOptions> = {}): TestEngine {
+  const o = resolveOptions({ outOfOrdernessMs: 120_000, maxGapMs: 300_000, idleTimeoutMs: 30_000, ...over });
+  const state = newEngineState();
+  const emission = createEmission(o.windowMs, o.allowedLatenessMs);
+  return {
+    ...createEngineOver(o, state, emission),
+    finishSource(deviceId) {
+      emission.begin();
+      const dev = state.devices.get(deviceId);
+      if (dev !== undefined) emission.closeAll(dev);
+      return emission.finish();
+    },
+    partitionInfo(partition) {
+      const part = state.partitions.get(partition);
+      if (part === undefined) return undefined;
+      let oldest: number | null = null;
+      for (const start of part.buckets.keys()) if (oldest === null || start < oldest) oldest = start;
+      return { watermark: part.watermark, maxEventTs: part.maxEventTs, oldestOpenWindowStart: oldest };
+    },
+    snapshotSize: () => sizeOf(state),
+  };
+}
+
+function sizeOf(state: EngineState): EngineSize {
+  const size = { partitions: state.partitions.size, devices: state.devices.size, interfaces: 0, deviceWindows: 0, interfaceWindows: 0 };
+  for (const dev of state.devices.values()) {
+    size.interfaces += dev.ifaces.size;
+    size.deviceWindows += dev.windows.size;
+    for (const dw of dev.windows.values()) size.interfaceWindows += dw.memberCount;
+  }
+  return size;
 }
 
 export interface Rates {

@@ -37,9 +37,8 @@ export {
   type EngineOutput,
   type EngineEvent,
   type EngineEventKind,
-  type EngineSize,
   type LateReason,
-  type PartitionInfo,
   type PartitionCheckpoint,
+  type RestorePoint,
 } from './engine-types.js';
 export { createWindowEngine } from './window-engine.js';

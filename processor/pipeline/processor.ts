@@ -9,23 +9,30 @@
 // that gets a partition (restart, rebalance) restores the engine from that metadata and replays
 // from the committed offset: windows from records before `upto` were written already and are
 // not written again, nor their dead letters; from `upto` on it writes what the lost member would have.
+// Rooms: partitions.ts (assignment, restore, checkpoint policy), metrics.ts, commit-meta.ts (what a
+// commit carries), write-behind.ts (the write queue), window-sink.ts (InfluxDB and the windows
+// topic); this file is the component and its batch loop.
 import { batches, KAFKA_MAX_BATCH_BYTES, messageBytes } from '../../common/batching.js';
 import type { Clock } from '../../common/clock.js';
 import { createSerial } from '../../common/serial.js';
-import { createKafka, defaultPartitioner, prepareTopics, type Admin, type Consumer, type KafkaMessage, type Producer } from '../../common/bus/kafka.js';
+import { createKafka, defaultPartitioner, prepareTopics, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from '../../common/bus/kafka.js';
 import { decodeSampleRecord } from '../../common/contracts/index.js';
 import type { WindowResultInput } from '../../common/contracts/window-result.js';
 import { DecodeError, errorMessage } from '../../common/errors.js';
 import { outOfOrdernessMs, type NetmonConfig } from '../../common/config/schema.js';
 import type { Component } from '../../common/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
-import { Counter, Gauge, type Registry } from '../../common/metrics.js';
+import type { Registry } from '../../common/metrics.js';
 import type { WindowStore } from '../../common/store/influx.js';
-import { createWindowEngine, type EngineOutput } from '../core/index.js';
-import { CHECKPOINT_EVERY_MS, decodeCommitMeta, encodeCommitMeta, type CommitMeta } from './commit-meta.js';
+import { createWindowEngine, type EngineOutput, type WindowEngineOptions } from '../core/index.js';
+import { createProcessorMetrics } from './metrics.js';
+import { createPartitions, readCommitMetas, type OffsetCommit } from './partitions.js';
 import { createWindowSink, type WindowSink } from './window-sink.js';
 import { createWriteBehind } from './write-behind.js';
 import type { AlertStage } from '../alerts/alert-stage.js';
+
+/** The part of the configuration the processor uses. */
+export type PipelineConfig = Pick<NetmonConfig, 'kafka' | 'processor'> & { collector: Pick<NetmonConfig['collector'], 'pollIntervalSeconds'> };
 
 export interface Processor extends Component {
   /** Resolves when the consumer has joined its group (partitions assigned). */
@@ -44,13 +51,6 @@ export interface DeadLetter {
 
 type RecordRef = Omit<DeadLetter, 'reason' | 'field'>;
 
-interface OffsetCommit {
-  topic: string;
-  partition: number;
-  offset: string;
-  metadata: string;
-}
-
 /** One batch's (or idle flush's) output for the write-behind queue. */
 interface WriteJob {
   windows: WindowResultInput[];
@@ -63,42 +63,37 @@ function refOf(topic: string, partition: number, m: KafkaMessage): RecordRef {
   return { topic, partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value?.toString('utf8').slice(0, 65536) ?? null };
 }
 
-export function createProcessor(log: Logger, config: Pick<NetmonConfig, 'kafka' | 'processor' | 'collector'>, deps: { registry: Registry; clock: Clock; store: WindowStore; alerts?: AlertStage }): Processor {
-  const plog = log;
-  const limited = createRateLimitedLog(plog, 30_000);
-  const reg = [deps.registry];
-  const records = new Counter({ name: 'netmon_processor_records_total', help: 'Records consumed from the samples topic', registers: reg });
-  const deadLetters = new Counter({ name: 'netmon_processor_dead_letters_total', help: 'Records sent to the dead-letter topic', labelNames: ['reason'], registers: reg });
-  const windowsEmitted = new Counter({ name: 'netmon_processor_windows_emitted_total', help: 'Window results emitted', labelNames: ['kind'], registers: reg });
-  const windowsWritten = new Counter({ name: 'netmon_processor_windows_written_total', help: 'Window results written to InfluxDB and the windows topic (emitted minus written: the write-behind backlog)', registers: reg });
-  const revisions = new Counter({ name: 'netmon_processor_window_revisions_total', help: 'Window results re-emitted as a new revision', registers: reg });
-  const events = new Counter({ name: 'netmon_processor_events_total', help: 'Counter events: resets (discontinuities), gaps, implausible rates, out-of-order and late data', labelNames: ['kind'], registers: reg });
-  const replayed = new Counter({ name: 'netmon_processor_replayed_records_total', help: 'Records replayed after a restart or rebalance to rebuild state (their output was written before)', registers: reg });
-  const lag = new Gauge({ name: 'netmon_processor_consumer_lag', help: 'Records in the samples topic not yet consumed, per partition', labelNames: ['partition'], registers: reg });
-  const replaySpan = new Gauge({ name: 'netmon_processor_checkpoint_replay_records', help: 'Records a restart would replay (batch end minus committed offset), per partition', labelNames: ['partition'], registers: reg });
-
-  const topics = config.kafka.topics;
-  const windowMs = config.processor.windowSeconds * 1000;
+/** The window engine's options: the poll interval sets the default out-of-orderness, the gap limit and the idle timeout. */
+function engineOptions(config: PipelineConfig): WindowEngineOptions {
   const pollMs = config.collector.pollIntervalSeconds * 1000;
-  const engine = createWindowEngine({
-    windowMs,
+  return {
+    windowMs: config.processor.windowSeconds * 1000,
     outOfOrdernessMs: outOfOrdernessMs(config),
     allowedLatenessMs: config.processor.allowedLatenessSeconds * 1000,
     maxGapMs: Math.round(config.processor.maxGapPolls * pollMs),
     maxRateFactor: config.processor.maxRateFactor,
     idleTimeoutMs: Math.max(2 * pollMs, 10_000),
-  });
+  };
+}
+
+export function createProcessor(log: Logger, config: PipelineConfig, deps: { registry: Registry; clock: Clock; store: WindowStore; alerts?: AlertStage }): Processor {
+  const plog = log;
+  const limited = createRateLimitedLog(plog, 30_000);
+  const metrics = createProcessorMetrics(deps.registry);
+  const topics = config.kafka.topics;
+  const engine = createWindowEngine(engineOptions(config));
 
   const kafka = createKafka(plog, config.kafka, 'processor');
   let consumer: Consumer | null = null;
   let producer: Producer | null = null;
   let admin: Admin | null = null;
-  /** Partitions this member owns and has restored: the next offset to ingest (older ones are skipped). */
-  const position = new Map<number, number>();
-  /** Per owned partition: records before this offset are a replay (output written already). */
-  const replayUpto = new Map<number, number>();
-  /** Committed offsets' metadata for partitions assigned but not yet restored. */
-  let pendingMeta: Promise<Map<number, CommitMeta | null>> | null = null;
+  const partitions = createPartitions(plog, {
+    engine,
+    clock: deps.clock,
+    metrics,
+    topic: topics.samples,
+    fetchCommitMetas: () => readCommitMetas(admin!, config.processor.groupId, topics.samples),
+  });
   let running = false;
   let tickTimer: NodeJS.Timeout | null = null;
   let joined!: () => void;
@@ -118,12 +113,12 @@ export function createProcessor(log: Logger, config: Pick<NetmonConfig, 'kafka' 
         if (w.revision > 0) revised++;
         into.push(w);
       }
-      if (devicesN > 0) windowsEmitted.inc({ kind: 'device' }, devicesN);
-      if (out.windows.length > devicesN) windowsEmitted.inc({ kind: 'interface' }, out.windows.length - devicesN);
-      if (revised > 0) revisions.inc(revised);
+      if (devicesN > 0) metrics.windowsEmitted.inc({ kind: 'device' }, devicesN);
+      if (out.windows.length > devicesN) metrics.windowsEmitted.inc({ kind: 'interface' }, out.windows.length - devicesN);
+      if (revised > 0) metrics.revisions.inc(revised);
     }
     for (const e of out.events) {
-      events.inc({ kind: e.kind });
+      metrics.events.inc({ kind: e.kind });
       if (e.kind === 'reset' || e.kind === 'implausible' || e.kind === 'gap') {
         limited(`${e.kind}:${e.deviceId}`, 'info', { device: e.deviceId, ifIndex: e.ifIndex, reason: e.reason }, `counter ${e.kind}`);
       }
@@ -135,76 +130,18 @@ export function createProcessor(log: Logger, config: Pick<NetmonConfig, 'kafka' 
 
   async function publishDeadLetters(dead: DeadLetter[]): Promise<void> {
     if (dead.length === 0 || !producer) return;
-    for (const d of dead) deadLetters.inc({ reason: d.reason.split(':')[0] ?? 'invalid' });
+    for (const d of dead) metrics.deadLetters.inc({ reason: d.reason.split(':')[0] ?? 'invalid' });
     const messages = dead.map((d) => ({ key: d.key, value: JSON.stringify(d) }));
     for (const chunk of batches(messages, messageBytes, { maxBytes: KAFKA_MAX_BATCH_BYTES })) await producer.send({ topic: topics.deadletter, messages: chunk });
   }
 
   const sink = () => createWindowSink(plog, { store: deps.store, producer: producer!, topic: topics.windows });
 
-  async function fetchCommitMeta(): Promise<Map<number, CommitMeta | null>> {
-    const res = await admin!.fetchOffsets({ groupId: config.processor.groupId, topics: [topics.samples] });
-    const m = new Map<number, CommitMeta | null>();
-    for (const t of res) for (const p of t.partitions) m.set(p.partition, p.offset === '-1' ? null : decodeCommitMeta(p.metadata));
-    return m;
-  }
-
-  /** A new assignment: forget partitions that went elsewhere; the new ones restore on their first batch. */
-  function onAssignment(assigned: number[]): void {
-    const keep = new Set(assigned);
-    for (const p of [...position.keys()]) {
-      if (keep.has(p)) continue;
-      engine.revokePartition(p);
-      lastCheckpoint.delete(p);
-      position.delete(p);
-      replayUpto.delete(p);
-      lag.remove({ partition: String(p) });
-      replaySpan.remove({ partition: String(p) });
-    }
-    pendingMeta = assigned.some((p) => !position.has(p)) ? fetchCommitMeta() : null;
-    // A failed fetch is retried by the batch that needs it.
-    pendingMeta?.catch(() => undefined);
-  }
-
-  /** Restores a newly assigned partition from its commit metadata (or starts it fresh). */
-  async function restore(partition: number): Promise<void> {
-    let metas: Map<number, CommitMeta | null>;
-    try {
-      metas = await (pendingMeta ?? fetchCommitMeta());
-    } catch {
-      metas = await fetchCommitMeta();
-    }
-    const meta = metas.get(partition) ?? null;
-    if (meta) {
-      engine.restorePartition(partition, { floor: meta.floor ?? -Infinity, maxEventTsBefore: meta.maxTs ?? -Infinity, upto: meta.upto }, deps.clock.now());
-      replayUpto.set(partition, meta.upto);
-    } else {
-      engine.revokePartition(partition);
-    }
-    position.set(partition, -1);
-    plog.info({ partition, replayUpto: meta?.upto ?? null }, meta ? 'partition restored from its checkpoint; replaying' : 'partition starts fresh');
-  }
-
-  /** Per partition: the `upto` of its last checkpoint commit and when it was taken (processing time). */
-  const lastCheckpoint = new Map<number, { upto: number; at: number }>();
-  const checkpointDue = (partition: number, upto: number, now: number): boolean => {
-    const last = lastCheckpoint.get(partition);
-    return last === undefined || (last.upto !== upto && now - last.at >= CHECKPOINT_EVERY_MS);
-  };
-
-  /** The offset commit for a partition whose records before `upto` are ingested: its checkpoint. */
-  function checkpointCommit(partition: number, upto: number): OffsetCommit {
-    lastCheckpoint.set(partition, { upto, at: deps.clock.now() });
-    const cp = engine.checkpoint(partition, upto);
-    replaySpan.set({ partition: String(partition) }, upto - cp.offset);
-    return { topic: topics.samples, partition, offset: String(cp.offset), metadata: encodeCommitMeta(cp, upto) };
-  }
-
   /** Writes queued output in order: windows, then dead letters, then the commits that cover them. */
   async function flush(jobs: WriteJob[]): Promise<void> {
     const windows = jobs.flatMap((j) => j.windows);
     if (!windowSink || !(await windowSink.write(windows, isRunning))) return;
-    windowsWritten.inc(windows.length);
+    metrics.windowsWritten.inc(windows.length);
     // Alert rules on the written windows: events and states are stored before the commit.
     if (deps.alerts && !(await deps.alerts.handle(windows, isRunning))) return;
     await publishDeadLetters(jobs.flatMap((j) => j.dead));
@@ -220,6 +157,61 @@ export function createProcessor(log: Logger, config: Pick<NetmonConfig, 'kafka' 
   }
   let windowSink: WindowSink | null = null;
   const writer = createWriteBehind(flush, 4);
+
+  /** One batch of one partition: decoded and ingested (a replayed record only rebuilds state), its output and checkpoint queued. */
+  async function processBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const p = batch.partition;
+    const { from, upto } = await partitions.open(p);
+    const out: WindowResultInput[] = [];
+    const dead: DeadLetter[] = [];
+    let replayedN = 0;
+    let recordsN = 0;
+    for (const m of batch.messages) {
+      const offset = Number(m.offset);
+      // Kafka redelivers from the committed offset after a rebalance; this member has those already.
+      if (offset < from) continue;
+      const replay = offset < upto;
+      if (replay) replayedN++;
+      else recordsN++;
+      let rec;
+      try {
+        rec = decodeSampleRecord(m.value);
+      } catch (err) {
+        if (replay) continue;
+        const field = err instanceof DecodeError ? err.field : null;
+        dead.push({ ...refOf(batch.topic, p, m), reason: `invalid: ${errorMessage(err)}`, field });
+        limited('decode', 'warn', { partition: p, offset: m.offset, err: errorMessage(err) }, 'bad record dead-lettered');
+        continue;
+      }
+      // The alert stage takes every record's oper status (oper_down), replayed ones too: they feed windows still to come.
+      deps.alerts?.observe(rec);
+      const result = engine.ingest(rec, p, deps.clock.now(), offset);
+      if (!replay) account(result, out, dead, () => refOf(batch.topic, p, m));
+    }
+    if (replayedN > 0) metrics.replayed.inc(replayedN);
+    if (recordsN > 0) metrics.records.inc(recordsN);
+    const last = batch.messages[batch.messages.length - 1];
+    const commits: OffsetCommit[] = [];
+    if (last) {
+      const commit = partitions.advance(p, Number(last.offset) + 1, Number(batch.highWatermark));
+      if (commit) commits.push(commit);
+    }
+    // Written (and committed) behind: the next batch is decoded meanwhile.
+    await writer.push({ windows: out, dead, commits });
+    if (last) payload.resolveOffset(last.offset);
+    await payload.heartbeat();
+  }
+
+  /** Idle partitions' watermarks follow processing time; what that closes is queued with the checkpoints it moved. */
+  async function idleTick(): Promise<void> {
+    const out: WindowResultInput[] = [];
+    const now = deps.clock.now();
+    account(engine.tick(now), out, null);
+    // Checkpoints the batches skipped, and those closed windows moved on.
+    const commits = partitions.idleCommits(now, out.length > 0);
+    if (out.length > 0 || commits.length > 0) await writer.push({ windows: out, dead: [], commits });
+  }
 
   return {
     name: 'processor',
@@ -238,7 +230,7 @@ export function createProcessor(log: Logger, config: Pick<NetmonConfig, 'kafka' 
       consumer.on(consumer.events.GROUP_JOIN, (e) => {
         const assigned = e.payload.memberAssignment[topics.samples] ?? [];
         void serial(async () => {
-          onAssignment(assigned);
+          partitions.assign(assigned);
           // After a (re)assignment the alert states are reloaded, once what is queued is evaluated.
           if (alerts) {
             await writer.drain();
@@ -255,68 +247,9 @@ export function createProcessor(log: Logger, config: Pick<NetmonConfig, 'kafka' 
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: async (payload) =>
-          serial(async () => {
-            const { batch } = payload;
-            const p = batch.partition;
-            if (!position.has(p)) await restore(p);
-            const from = position.get(p) ?? -1;
-            const upto = replayUpto.get(p) ?? -1;
-            const out: WindowResultInput[] = [];
-            const dead: DeadLetter[] = [];
-            let replayedN = 0;
-            let recordsN = 0;
-            for (const m of batch.messages) {
-              const offset = Number(m.offset);
-              // Kafka redelivers from the committed offset after a rebalance; this member has those already.
-              if (offset < from) continue;
-              const replay = offset < upto;
-              if (replay) replayedN++;
-              else recordsN++;
-              let rec;
-              try {
-                rec = decodeSampleRecord(m.value);
-              } catch (err) {
-                if (replay) continue;
-                const field = err instanceof DecodeError ? err.field : null;
-                dead.push({ ...refOf(batch.topic, p, m), reason: `invalid: ${errorMessage(err)}`, field });
-                limited('decode', 'warn', { partition: p, offset: m.offset, err: errorMessage(err) }, 'bad record dead-lettered');
-                continue;
-              }
-              // The alert stage takes every record's oper status (oper_down), replayed ones too: they feed windows still to come.
-              deps.alerts?.observe(rec);
-              const result = engine.ingest(rec, p, deps.clock.now(), offset);
-              if (!replay) account(result, out, dead, () => refOf(batch.topic, p, m));
-            }
-            if (replayedN > 0) replayed.inc(replayedN);
-            if (recordsN > 0) records.inc(recordsN);
-            const last = batch.messages[batch.messages.length - 1];
-            const commits: OffsetCommit[] = [];
-            if (last) {
-              const next = Number(last.offset) + 1;
-              position.set(p, next);
-              if (next >= upto) replayUpto.delete(p);
-              lag.set({ partition: String(p) }, Math.max(0, Number(batch.highWatermark) - next));
-              if (checkpointDue(p, next, deps.clock.now())) commits.push(checkpointCommit(p, next));
-            }
-            // Written (and committed) behind: the next batch is decoded meanwhile.
-            await writer.push({ windows: out, dead, commits });
-            if (last) payload.resolveOffset(last.offset);
-            await payload.heartbeat();
-          }),
+        eachBatch: (payload) => serial(() => processBatch(payload)),
       });
-      tickTimer = setInterval(() => {
-        void serial(async () => {
-          const out: WindowResultInput[] = [];
-          const now = deps.clock.now();
-          account(engine.tick(now), out, null);
-          // Checkpoints the batches skipped, and those closed windows moved on.
-          const commits = [...position]
-            .filter(([p, next]) => next >= 0 && !replayUpto.has(p) && (out.length > 0 || checkpointDue(p, next, now)))
-            .map(([p, next]) => checkpointCommit(p, next));
-          if (out.length > 0 || commits.length > 0) await writer.push({ windows: out, dead: [], commits });
-        });
-      }, 1000);
+      tickTimer = setInterval(() => void serial(idleTick), 1000);
     },
     async stop() {
       running = false;
@@ -332,9 +265,7 @@ export function createProcessor(log: Logger, config: Pick<NetmonConfig, 'kafka' 
       consumer = null;
       producer = null;
       admin = null;
-      position.clear();
-      replayUpto.clear();
-      lastCheckpoint.clear();
+      partitions.clear();
     },
     ready: () => joinedP,
   };
