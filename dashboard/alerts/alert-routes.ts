@@ -13,6 +13,7 @@ import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import { Counter, type Registry } from '../../common/metrics.js';
 import { silenceMatches, type AlertAction, type AlertActions, type Silence, SILENCE_KEY_PREFIX } from '../../common/alerts/actions.js';
 import type { AlertHistoryRow, AlertHistoryStore } from '../../common/store/alert-history.js';
+import { queryRange } from '../api-routes.js';
 import { invalid, throwInBody } from '../http-errors.js';
 import type { RuleStore } from './rule-store.js';
 
@@ -89,14 +90,7 @@ export function registerAlertRoutes(app: FastifyInstance, opts: AlertRoutesOptio
   const errors = new Counter({ name: 'netmon_dashboard_alert_errors_total', help: 'Alert API requests that failed on the history store or the actions topic', labelNames: ['what'], registers: [opts.registry] });
   const guard = opts.preHandler;
 
-  function range(q: RangeQuery): { fromMs: number; toMs: number } {
-    const toMs = q.to === undefined ? opts.clock.now() : Date.parse(q.to);
-    const fromMs = q.from === undefined ? toMs - 86_400_000 : Date.parse(q.from);
-    if (Number.isNaN(toMs) || Number.isNaN(fromMs)) throw invalid('querystring', Number.isNaN(toMs) ? 'to' : 'from', 'is not a time this server can read');
-    if (fromMs >= toMs) throw invalid('querystring', 'to', 'must be after from');
-    if (toMs - fromMs > MAX_RANGE_MS) throw invalid('querystring', 'from', `must be at most ${MAX_RANGE_MS / 86_400_000} days before to`);
-    return { fromMs, toMs };
-  }
+  const range = (q: RangeQuery) => queryRange(q, opts.clock.now(), 86_400_000, MAX_RANGE_MS, `${MAX_RANGE_MS / 86_400_000} days`);
 
   function decorate(row: AlertHistoryRow, now: number) {
     const ack = opts.actions?.actions.ackOf(row) ?? null;
