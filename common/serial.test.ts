@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createSerial } from './serial.js';
+import { ErrorCodes, NotFoundError } from './errors.js';
+import type { Logger } from './log.js';
+import { createSerial, runChange } from './serial.js';
 
 test('serial runs in call order, one at a time, and goes on after a failure', async () => {
   const s = createSerial();
@@ -27,4 +29,19 @@ test('serial runs in call order, one at a time, and goes on after a failure', as
   const d = s.run(job('d', 5, true));
   await s.idle();
   await assert.rejects(d);
+});
+
+test('runChange: a catalogue error passes as it is; an unforeseen one is logged and says the change was not saved', async () => {
+  const s = createSerial();
+  const logged: string[] = [];
+  const log = { error: (_o: unknown, msg: string) => logged.push(msg) } as unknown as Logger;
+  const notFound = new NotFoundError('no device with id "x"');
+  await assert.rejects(runChange(s, log, 'device change failed', () => Promise.reject(notFound)), (e) => e === notFound);
+  assert.deepEqual(logged, []);
+  await assert.rejects(runChange(s, log, 'device change failed', () => Promise.reject(new Error('EACCES: permission denied'))), {
+    code: ErrorCodes.INTERNAL,
+    message: 'the change was not saved: EACCES: permission denied',
+  });
+  assert.deepEqual(logged, ['device change failed']);
+  assert.equal(await runChange(s, log, 'device change failed', () => Promise.resolve(7)), 7);
 });

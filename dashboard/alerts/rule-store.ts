@@ -11,12 +11,12 @@ import type { Clock } from '../../common/clock.js';
 import { parseRulesText, removeRuleIn, setRuleIn, validateRule, type RulesDocument } from '../../common/config/alerts-file.js';
 import type { AlertRule } from '../../common/config/alerts-schema.js';
 import { writeFileAtomic } from '../../common/config/devices-file.js';
-import { ConfigError, ConflictError, FileBrokenError, InputError, NotFoundError, PublishPendingError, asNetmonError, errorMessage } from '../../common/errors.js';
+import { ConfigError, ConflictError, FileBrokenError, InputError, NotFoundError, PublishPendingError, errorMessage } from '../../common/errors.js';
 import type { Component } from '../../common/lifecycle.js';
 import type { Logger } from '../../common/log.js';
 import { Counter, type Registry } from '../../common/metrics.js';
 import type { RuleTopic } from './rule-topic.js';
-import { createSerial } from '../../common/serial.js';
+import { createSerial, runChange } from '../../common/serial.js';
 
 /** The rules file on disk cannot be read as rules: API changes wait until it is fixed, so it is not overwritten. */
 const fileBroken = (problem: string) => new FileBrokenError('the alert rules file cannot be used', problem);
@@ -40,14 +40,8 @@ export function createRuleStore(log: Logger, opts: { file: string; channelNames:
   /** Rule ids changed in the file but not yet on the topic. */
   const unpublished = new Set<string>();
   const queue = createSerial();
-  const serial = queue.run;
-  /** An API change, one at a time; a failure nobody foresaw (the file cannot be written, ...) says the change was not saved. */
-  const change = <T>(fn: () => Promise<T>): Promise<T> =>
-    serial(fn).catch((err: unknown) => {
-      const failed = asNetmonError(err, 'the change was not saved');
-      if (failed !== err) log.error({ err: errorMessage(err) }, 'alert rule change failed');
-      throw failed;
-    });
+  /** An API change, one at a time; a failure nobody foresaw says the change was not saved. */
+  const change = <T>(fn: () => Promise<T>): Promise<T> => runChange(queue, log, 'alert rule change failed', fn);
 
   async function readState(): Promise<RulesDocument> {
     let text: string;

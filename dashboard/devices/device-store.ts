@@ -12,14 +12,14 @@ import type { Clock } from '../../common/clock.js';
 import type { DeviceConfig } from '../../common/config/schema.js';
 import { parseDevicesText, removeDeviceIn, setDeviceIn, writeFileAtomic, type DevicesDocument } from '../../common/config/devices-file.js';
 import type { Env } from '../../common/config/load.js';
-import { ConfigError, ConflictError, FileBrokenError, InputError, NotFoundError, PublishPendingError, asNetmonError, errorMessage } from '../../common/errors.js';
+import { ConfigError, ConflictError, FileBrokenError, InputError, NotFoundError, PublishPendingError, errorMessage } from '../../common/errors.js';
 import type { Component } from '../../common/lifecycle.js';
 import type { Logger } from '../../common/log.js';
 import { Counter, type Registry } from '../../common/metrics.js';
 import type { ConfigTopic } from './config-topic.js';
 import type { ImportRow } from './import.js';
 import { deviceInputError, diffDevices, mergePatch, patchBase, validateDevice } from './validate.js';
-import { createSerial } from '../../common/serial.js';
+import { createSerial, runChange } from '../../common/serial.js';
 
 /** The file on disk holds a hand edit that cannot be used: API changes wait until it is fixed, so it is not overwritten. */
 const fileBroken = (problem: string) => new FileBrokenError('the devices file has a hand edit that cannot be used', problem);
@@ -82,13 +82,8 @@ export function createDeviceStore(log: Logger, opts: DeviceStoreOptions, deps: {
   /** Runs `fn` after every earlier change has finished: one change at a time. */
   const queue = createSerial();
   const serial = queue.run;
-  /** An API change, one at a time; a failure nobody foresaw (the file cannot be written, ...) says the change was not saved. */
-  const change = <T>(fn: () => Promise<T>): Promise<T> =>
-    serial(fn).catch((err: unknown) => {
-      const failed = asNetmonError(err, 'the change was not saved');
-      if (failed !== err) log.error({ err: errorMessage(err) }, 'device change failed');
-      throw failed;
-    });
+  /** An API change, one at a time; a failure nobody foresaw says the change was not saved. */
+  const change = <T>(fn: () => Promise<T>): Promise<T> => runChange(queue, log, 'device change failed', fn);
   let watcher: FSWatcher | null = null;
   let debounce: NodeJS.Timeout | null = null;
   let running = false;
