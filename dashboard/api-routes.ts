@@ -29,7 +29,7 @@ export interface ApiDeps {
   store: WindowStore | null;
   /** The current device list (read per request, so a reloaded list shows up). */
   devices: () => readonly DeviceConfig[];
-  /** Collector-side status of a device (last poll etc.), when the collector runs in this process. */
+  /** The latest poll status of a device (netmon.status, through the dashboard's feed). */
   statusOf?: (deviceId: string) => unknown;
   clock: Clock;
 }

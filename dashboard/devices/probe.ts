@@ -1,5 +1,6 @@
 // "Test connection" and live interface discovery: one SNMP exchange with a (possibly unsaved)
-// device through the collector's own session code, so the answer is what the collector would get.
+// device through the session code the collector polls with (common/snmp), so the answer is what
+// the collector would get.
 // Reads sysName, sysDescr and the interface table's names/types/speeds/status. Bounded: the
 // session's timeout and retries, and a cap on walk requests.
 import type { DeviceConfig } from '../../common/config/schema.js';

@@ -18,7 +18,7 @@ export interface DeviceRoutesDeps {
   store: DeviceStore;
   /** Write guard (authentication + CSRF), from the auth plugin. */
   guard: preHandlerHookHandler;
-  /** Live SNMP probe of a device, with the collector's session code. */
+  /** Live SNMP probe of a device, with the session code the collector polls with (common/snmp). */
   probe: (device: DeviceConfig) => Promise<ProbeResult>;
   statusOf?: (deviceId: string) => unknown;
   /** The device's interfaces as seen in its latest windows (no SNMP traffic). */
