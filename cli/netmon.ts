@@ -12,6 +12,7 @@ import { loadEnvWithStack } from './stack-env.js';
 import type { ServiceName } from './services.js';
 import { LAB_FLAGS, LAB_USAGE } from '../collector/lab/flags.js';
 import { configReference } from './config-reference.js';
+import { versionLine } from '../common/version.js';
 
 interface CommandSpec {
   summary: string;
@@ -35,9 +36,10 @@ const common = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function defaultConfigPath(env: Context['env']): string | null {
+/** Where the configuration is looked up without --config: $NETMON_CONFIG, ./config, the package's config, then /etc/netmon (an installed service). */
+export function defaultConfigPath(env: Context['env'], exists: (p: string) => boolean = existsSync): string | null {
   if (env.NETMON_CONFIG) return resolve(env.NETMON_CONFIG);
-  for (const p of [resolve('config/netmon.yaml'), join(repoRoot(), 'config/netmon.yaml')]) if (existsSync(p)) return p;
+  for (const p of [resolve('config/netmon.yaml'), join(repoRoot(), 'config/netmon.yaml'), '/etc/netmon/netmon.yaml']) if (exists(p)) return p;
   return null;
 }
 
@@ -137,8 +139,9 @@ function helpText(): string {
     'Commands:',
     ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(width)}  ${c.summary}`),
     '',
-    'Every command reads --config FILE (default: $NETMON_CONFIG or config/netmon.yaml) and, when present,',
-    'the local stack settings in .stack/env (written by `npm run stack:up`).',
+    'Every command reads --config FILE (default: $NETMON_CONFIG, else the first of ./config/netmon.yaml,',
+    'the package\'s config/netmon.yaml and /etc/netmon/netmon.yaml) and, when present, the local stack',
+    'settings in .stack/env (written by `npm run stack:up`).  netmon --version prints the version.',
   ].join('\n');
 }
 
@@ -146,6 +149,10 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
   const out = io.out ?? ((s: string) => process.stdout.write(`${s}\n`));
   const err = io.err ?? ((s: string) => process.stderr.write(`${s}\n`));
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    out(versionLine());
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     out(helpText());
     return name ? 0 : 2;

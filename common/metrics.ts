@@ -2,15 +2,19 @@
 // Prometheus text format on /metrics (by the dashboard, or by a small HTTP component for services
 // that run without it). Everything that moves gets a counter.
 import { createServer, type Server } from 'node:http';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Component } from './lifecycle.js';
 import type { Logger } from './log.js';
+import { buildInfo } from './version.js';
 
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export function createRegistry(opts: { defaultMetrics?: boolean } = {}): Registry {
   const registry = new Registry();
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'netmon_' });
+  // Which build answers: 1, labelled with the version and runtime (the Prometheus *_build_info idiom).
+  const b = buildInfo();
+  new Gauge({ name: 'netmon_build_info', help: 'netmon build: always 1, labelled with the version and the Node.js runtime', labelNames: ['version', 'node'], registers: [registry] }).set({ version: b.version, node: b.node }, 1);
   return registry;
 }
 
