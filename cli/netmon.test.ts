@@ -85,11 +85,11 @@ test('--version prints the package version and the runtime, and exits 0', () => 
   }
 });
 
-test('without --config the configuration is looked up in $NETMON_CONFIG, ./config, the package, then /etc/netmon', () => {
+test('without --config the configuration is looked up in $NETMON_CONFIG, ./config, /etc/netmon, then the package', () => {
   const seen: string[] = [];
   const none = (p: string) => (seen.push(p), false);
   assert.equal(defaultConfigPath({}, none), null);
-  assert.deepEqual(seen, [resolve('config/netmon.yaml'), join(repoRoot(), 'config/netmon.yaml'), '/etc/netmon/netmon.yaml']);
+  assert.deepEqual(seen, [resolve('config/netmon.yaml'), '/etc/netmon/netmon.yaml', join(repoRoot(), 'config/netmon.yaml')]);
   assert.equal(defaultConfigPath({}, (p) => p === '/etc/netmon/netmon.yaml'), '/etc/netmon/netmon.yaml');
   assert.equal(defaultConfigPath({ NETMON_CONFIG: 'x/y.yaml' }, () => true), resolve('x/y.yaml'));
 });

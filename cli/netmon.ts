@@ -36,10 +36,10 @@ const common = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** Where the configuration is looked up without --config: $NETMON_CONFIG, ./config, the package's config, then /etc/netmon (an installed service). */
+/** Where the configuration is looked up without --config: $NETMON_CONFIG, ./config, /etc/netmon (an installed service), then the package's sample. */
 export function defaultConfigPath(env: Context['env'], exists: (p: string) => boolean = existsSync): string | null {
   if (env.NETMON_CONFIG) return resolve(env.NETMON_CONFIG);
-  for (const p of [resolve('config/netmon.yaml'), join(repoRoot(), 'config/netmon.yaml'), '/etc/netmon/netmon.yaml']) if (exists(p)) return p;
+  for (const p of [resolve('config/netmon.yaml'), '/etc/netmon/netmon.yaml', join(repoRoot(), 'config/netmon.yaml')]) if (exists(p)) return p;
   return null;
 }
 
@@ -140,7 +140,7 @@ function helpText(): string {
     ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(width)}  ${c.summary}`),
     '',
     'Every command reads --config FILE (default: $NETMON_CONFIG, else the first of ./config/netmon.yaml,',
-    'the package\'s config/netmon.yaml and /etc/netmon/netmon.yaml) and, when present, the local stack',
+    '/etc/netmon/netmon.yaml and the package\'s sample config/netmon.yaml) and, when present, the local stack',
     'settings in .stack/env (written by `npm run stack:up`).  netmon --version prints the version.',
   ].join('\n');
 }
