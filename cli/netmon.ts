@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, loadDevicesFile, looksLikeDevicesFile, type LoadedConfig } from '../common/config/load.js';
 import { ErrorCodes, NetmonError, UsageError, errorMessage } from '../common/errors.js';
-import { createLogger, type Logger } from '../common/log.js';
+import { createLogger, type LogFormat, type Logger } from '../common/log.js';
 import { repoRoot } from '../common/package-root.js';
 import { loadEnvWithStack } from './stack-env.js';
 import type { ServiceName } from './services.js';
@@ -28,7 +28,7 @@ interface Context {
   stackEnvFile: string | null;
   out: (line: string) => void;
   err: (line: string) => void;
-  logger(level?: string): Logger;
+  logger(level?: string, format?: LogFormat): Logger;
 }
 
 const common = {
@@ -54,7 +54,7 @@ const serviceCommand = (name: ServiceName, summary: string): CommandSpec => ({
   options: common,
   async run(values, ctx) {
     const loaded = load(values, ctx);
-    const log = ctx.logger(loaded.config.log.level);
+    const log = ctx.logger(loaded.config.log.level, loaded.config.log.format);
     if (ctx.stackEnvFile) log.info({ file: ctx.stackEnvFile }, 'using the local stack settings');
     log.info({ config: loaded.configPath ?? '(built-in defaults)', devices: loaded.devices.length }, 'configuration loaded');
     // Loaded lazily: tools like check-config should not pay for Kafka, InfluxDB and fastify.
@@ -163,7 +163,7 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     return 2;
   }
   const { env, stackEnvFile } = loadEnvWithStack();
-  const ctx: Context = { env, stackEnvFile, out, err, logger: (level) => createLogger({ level: level ?? 'info' }) };
+  const ctx: Context = { env, stackEnvFile, out, err, logger: (level, format) => createLogger({ level: level ?? 'info', format }) };
   try {
     let values: Record<string, unknown>;
     let positionals: string[];

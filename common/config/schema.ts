@@ -8,6 +8,7 @@ const secret = z.string().min(1, 'must not be empty').transform((s) => new Secre
 const port = z.number().int().min(1).max(65535);
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 export const SNMP_VERSIONS = ['1', '2c', '3'] as const;
 export const SNMP_V3_LEVELS = ['noAuthNoPriv', 'authNoPriv', 'authPriv'] as const;
 export const SNMP_AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
@@ -133,6 +134,7 @@ export const netmonConfigSchema = z
     log: z
       .strictObject({
         level: z.enum(LOG_LEVELS).default('info').describe('Log level'),
+        format: z.enum(LOG_FORMATS).default('auto').describe('Log lines: json (one object per line), pretty (readable), auto (pretty on a terminal, else json)'),
       })
       .prefault({})
       .describe('Logging'),
