@@ -43,6 +43,7 @@ test('decide: which output may be written when', () => {
     { name: 'a lapsed lease while stopping drops (the next owner replays it)', events: [], now: 9_000, running: false, want: 'drop' },
     { name: 'a valid lease while stopping writes', events: [], now: 3_000, running: false, want: 'write' },
     { name: 'closed: nothing', events: [{ type: 'closed' }], now: 3_000, want: 'drop' },
+    { name: 'reopened after a close: nothing before the next join', events: [{ type: 'closed' }, { type: 'opened' }], now: 3_000, want: 'wait' },
   ];
   for (const c of cases) {
     const s = member(c.events);

@@ -67,7 +67,9 @@ export type FenceEvent =
   | { type: 'rebalancing' }
   /** Join and sync succeeded (the last SyncGroup answered is the proof); `at` is now. */
   | { type: 'joined'; at: number; assigned: readonly number[] }
-  | { type: 'closed' };
+  | { type: 'closed' }
+  /** The component starts (again): writes may follow a join. */
+  | { type: 'opened' };
 
 /** When the lease ends (fence clock). */
 export const leaseEnd = (s: FenceState, t: FenceTimes): number => s.basis + t.leaseMs;
@@ -99,6 +101,12 @@ export function applyFenceEvent(s: FenceState, e: FenceEvent, t: FenceTimes): vo
     }
     case 'closed':
       s.closed = true;
+      return;
+    case 'opened':
+      // The old membership's lease means nothing once it left the group: writes wait for a join.
+      s.closed = false;
+      s.basis = -Infinity;
+      s.owned = new Set();
       return;
   }
 }
@@ -144,6 +152,8 @@ export interface Fence {
   watch(consumer: Consumer, topic: string): void;
   /** No write from now on (before the consumer leaves its group). */
   close(): void;
+  /** The component starts (again), before its consumer joins. */
+  open(): void;
   /** Counts output dropped because its epoch ended. */
   dropped(kind: 'windows' | 'dead_letters' | 'commits', n: number): void;
 }
@@ -218,6 +228,7 @@ export function createFence(log: Logger, opts: { times: FenceTimes; registry: Re
       consumer.on(GROUP_JOIN, (e) => on({ type: 'joined', at: now(), assigned: e.payload.memberAssignment[topic] ?? [] }));
     },
     close: () => on({ type: 'closed' }),
+    open: () => on({ type: 'opened' }),
     dropped(kind, n) {
       if (n > 0) droppedTotal.inc({ kind }, n);
     },
