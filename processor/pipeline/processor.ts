@@ -9,9 +9,13 @@
 // that gets a partition (restart, rebalance) restores the engine from that metadata and replays
 // from the committed offset: windows from records before `upto` were written already and are
 // not written again, nor their dead letters; from `upto` on it writes what the lost member would have.
+// Fencing (fence.ts): every write asks the fence first; output is stamped with the assignment epoch
+// it was made in and dropped once that epoch ends, and every group join restarts every partition
+// from its committed checkpoint (as Kafka's eager rebalance revokes them all), so what a stalled or
+// moved member had queued is made again by the partition's owner, never written by the old one.
 // Rooms: partitions.ts (assignment, restore, checkpoint policy), metrics.ts, commit-meta.ts (what a
 // commit carries), write-behind.ts (the write queue), window-sink.ts (InfluxDB and the windows
-// topic); this file is the component and its batch loop.
+// topic), fence.ts (the write lease and epochs); this file is the component and its batch loop.
 import { batches, KAFKA_MAX_BATCH_BYTES, messageBytes } from '../../common/batching.js';
 import type { Clock } from '../../common/clock.js';
 import { createSerial } from '../../common/serial.js';
@@ -27,8 +31,9 @@ import type { WindowStore } from '../../common/store/influx.js';
 import { createWindowEngine, type EngineOutput, type WindowEngineOptions } from '../core/index.js';
 import { createProcessorMetrics } from './metrics.js';
 import { createPartitions, readCommitMetas, type OffsetCommit } from './partitions.js';
+import { createFence, fenceTimes } from './fence.js';
 import { createWindowSink, type WindowSink } from './window-sink.js';
-import { createWriteBehind } from './write-behind.js';
+import { createWriteBehind, type WriteBehind } from './write-behind.js';
 import type { AlertStage } from '../alerts/alert-stage.js';
 
 /** The part of the configuration the processor uses. */
@@ -75,6 +80,9 @@ function engineOptions(config: PipelineConfig): WindowEngineOptions {
     idleTimeoutMs: Math.max(2 * pollMs, 10_000),
   };
 }
+
+/** kafkajs's default, stated: the fence's lease must end before the coordinator can drop the member either way. */
+const REBALANCE_TIMEOUT_MS = 60_000;
 
 export function createProcessor(log: Logger, config: PipelineConfig, deps: { registry: Registry; clock: Clock; store: WindowStore; alerts?: AlertStage }): Processor {
   const plog = log;
@@ -136,27 +144,50 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
   }
 
   const sink = () => createWindowSink(plog, { store: deps.store, producer: producer!, topic: topics.windows });
+  const sessionTimeoutMs = config.processor.sessionTimeoutSeconds * 1000;
+  const fence = createFence(plog, { times: fenceTimes(sessionTimeoutMs, REBALANCE_TIMEOUT_MS), registry: deps.registry });
+  /** The epoch the engine's partitions were restored in: output is stamped with it. */
+  let engineEpoch = 0;
 
-  /** Writes queued output in order: windows, then dead letters, then the commits that cover them. */
-  async function flush(jobs: WriteJob[]): Promise<void> {
+  /** Writes queued output in order: windows, then dead letters, then the commits that cover them; each write through the fence. */
+  async function flush(stamped: Array<WriteJob & { epoch: number }>): Promise<void> {
+    // Output of an ended assignment is dropped: the partition's owner replays it from the last commit.
+    const jobs = stamped.filter((j) => fence.current(j.epoch));
+    for (const j of stamped) {
+      if (fence.current(j.epoch)) continue;
+      fence.dropped('windows', j.windows.length);
+      fence.dropped('dead_letters', j.dead.length);
+      fence.dropped('commits', j.commits.length);
+    }
+    if (jobs.length === 0) return;
+    const gate = fence.gate(jobs[0].epoch, isRunning);
     const windows = jobs.flatMap((j) => j.windows);
-    if (!windowSink || !(await windowSink.write(windows, isRunning))) return;
+    if (!windowSink || !(await windowSink.write(windows, isRunning, gate))) return;
     metrics.windowsWritten.inc(windows.length);
     // Alert rules on the written windows: events and states are stored before the commit.
-    if (deps.alerts && !(await deps.alerts.handle(windows, isRunning))) return;
-    await publishDeadLetters(jobs.flatMap((j) => j.dead));
+    if (deps.alerts && !(await deps.alerts.handle(windows, isRunning, undefined, gate))) return;
+    const dead = jobs.flatMap((j) => j.dead);
+    if (dead.length > 0 && !(await gate.write(() => publishDeadLetters(dead)))) return;
     const commits = new Map<number, OffsetCommit>();
     for (const j of jobs) for (const c of j.commits) commits.set(c.partition, c);
     if (commits.size === 0 || !consumer) return;
+    const c = consumer;
     try {
-      await consumer.commitOffsets([...commits.values()]);
+      // The broker checks the generation too, but not which member owns a partition: the fence does.
+      await gate.write(() => c.commitOffsets([...commits.values()]));
     } catch (err) {
       // A later commit covers it; until then a restart replays a little more.
       limited('commit', 'warn', { err: errorMessage(err) }, 'offset commit failed');
     }
   }
   let windowSink: WindowSink | null = null;
-  const writer = createWriteBehind(flush, 4);
+  const stampedWriter = createWriteBehind(flush, 4);
+  /** The write queue as the batch loop sees it: each job stamped with the epoch of the engine state that made it. */
+  const writer: WriteBehind<WriteJob> = {
+    push: (job) => stampedWriter.push({ ...job, epoch: engineEpoch }),
+    drain: () => stampedWriter.drain(),
+    pending: () => stampedWriter.pending(),
+  };
 
   /** One batch of one partition: decoded and ingested (a replayed record only rebuilds state), its output and checkpoint queued. */
   async function processBatch(payload: EachBatchPayload): Promise<void> {
@@ -224,18 +255,31 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
       await admin.connect();
       // Alert states persisted by earlier runs, before the first batch.
       await deps.alerts?.start(kafka);
-      const sessionTimeout = config.processor.sessionTimeoutSeconds * 1000;
-      consumer = kafka.consumer({ groupId: config.processor.groupId, sessionTimeout, heartbeatInterval: Math.min(3_000, sessionTimeout / 3) });
+      const heartbeatInterval = Math.min(3_000, sessionTimeoutMs / 3);
+      consumer = kafka.consumer({
+        groupId: config.processor.groupId,
+        sessionTimeout: sessionTimeoutMs,
+        rebalanceTimeout: REBALANCE_TIMEOUT_MS,
+        heartbeatInterval,
+        // kafkajs heartbeats between fetches: an idle fetch shorter than the interval keeps the write lease fresh.
+        maxWaitTimeInMs: Math.min(1_000, heartbeatInterval),
+      });
       const alerts = deps.alerts;
+      fence.open();
+      // Registered before the processor's own GROUP_JOIN listener: the epoch moves on before anything else sees the join.
+      fence.watch(consumer, topics.samples);
       consumer.on(consumer.events.GROUP_JOIN, (e) => {
         const assigned = e.payload.memberAssignment[topics.samples] ?? [];
+        const epoch = fence.epoch();
         void serial(async () => {
+          // Queued output of the ended epoch is dropped by the writer; then every partition restarts
+          // from its committed checkpoint, kept ones too (a stalled member's state may be stale).
+          await writer.drain();
+          partitions.assign([]);
           partitions.assign(assigned);
-          // After a (re)assignment the alert states are reloaded, once what is queued is evaluated.
-          if (alerts) {
-            await writer.drain();
-            await alerts.reload().catch((err: unknown) => limited('alert-reload', 'error', { err: errorMessage(err) }, 'alert state reload failed'));
-          }
+          engineEpoch = epoch;
+          // After a (re)assignment the alert states are reloaded (the last owner's).
+          await alerts?.reload().catch((err: unknown) => limited('alert-reload', 'error', { err: errorMessage(err) }, 'alert state reload failed'));
         });
         joined();
       });
@@ -254,8 +298,10 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
     async stop() {
       running = false;
       if (tickTimer) clearInterval(tickTimer);
-      // Write (and commit) what is queued while the consumer can still commit, then stop it.
+      // Write (and commit) what is queued while the consumer can still commit, then stop it. Leaving
+      // the group hands the partitions over at once: nothing is written after that.
       await serial(() => writer.drain());
+      fence.close();
       await consumer?.disconnect();
       await queue.idle();
       await writer.drain();
