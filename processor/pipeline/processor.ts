@@ -20,7 +20,7 @@ import { decodeSampleRecord } from '../../common/contracts/index.js';
 import type { WindowResultInput } from '../../common/contracts/window-result.js';
 import { DecodeError, errorMessage } from '../../common/errors.js';
 import { outOfOrdernessMs, type NetmonConfig } from '../../common/config/schema.js';
-import type { Component } from '../../common/lifecycle.js';
+import type { Component, FailureSink } from '../../common/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import type { Registry } from '../../common/metrics.js';
 import type { WindowStore } from '../../common/store/influx.js';
@@ -76,7 +76,7 @@ function engineOptions(config: PipelineConfig): WindowEngineOptions {
   };
 }
 
-export function createProcessor(log: Logger, config: PipelineConfig, deps: { registry: Registry; clock: Clock; store: WindowStore; alerts?: AlertStage }): Processor {
+export function createProcessor(log: Logger, config: PipelineConfig, deps: { registry: Registry; clock: Clock; store: WindowStore; alerts?: AlertStage; failures?: FailureSink }): Processor {
   const plog = log;
   const limited = createRateLimitedLog(plog, 30_000);
   const metrics = createProcessorMetrics(deps.registry);
@@ -156,7 +156,12 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
     }
   }
   let windowSink: WindowSink | null = null;
-  const writer = createWriteBehind(flush, 4);
+  // A write that throws stops the queue (nothing after it is committed); the supervisor restarts
+  // this component, which replays from the last commit.
+  const writer = createWriteBehind(flush, 4, (err) => {
+    plog.error({ err: errorMessage(err) }, 'writing a batch failed; output held back until the processor restarts');
+    deps.failures?.fail('processor', err);
+  });
 
   /** One batch of one partition: decoded and ingested (a replayed record only rebuilds state), its output and checkpoint queued. */
   async function processBatch(payload: EachBatchPayload): Promise<void> {
@@ -216,6 +221,7 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
   return {
     name: 'processor',
     async start() {
+      writer.reset();
       await deps.store.ensureDatabase();
       await prepareTopics(kafka, config.kafka);
       producer = kafka.producer({ createPartitioner: defaultPartitioner, allowAutoTopicCreation: false });
