@@ -1,12 +1,18 @@
 // The `netmon` command: one entry point for every service and tool. Each command parses its own
 // flags, loads and validates the configuration once, wires components and hands them to the
 // supervisor. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad configuration.
+// Process-level policy: an async failure nobody handled (unhandledRejection, uncaughtException)
+// leaves the process in an unknown state, so it never goes on running: with services running, their
+// supervisor stops every component in order and the command ends with exit code 1 and the reason
+// (common/lifecycle.ts); without (a tool command), the process ends at once. Either way a line on
+// stderr names the reason, and a stop that hangs is cut short by a deadline.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, loadDevicesFile, looksLikeDevicesFile, type LoadedConfig } from '../common/config/load.js';
 import { ErrorCodes, NetmonError, UsageError, errorMessage } from '../common/errors.js';
 import { createLogger, type LogFormat, type Logger } from '../common/log.js';
+import { processFault } from '../common/lifecycle.js';
 import { repoRoot } from '../common/package-root.js';
 import { loadEnvWithStack } from './stack-env.js';
 import type { ServiceName } from './services.js';
@@ -145,6 +151,32 @@ function helpText(): string {
   ].join('\n');
 }
 
+/** How long components get to stop after a process fault before the process exits regardless. */
+const FAULT_EXIT_DEADLINE_MS = 60_000;
+
+/** Installs the process-level policy for one command; returns its removal. */
+function guardProcess(name: string, err: (line: string) => void): () => void {
+  const handler = (reason: 'unhandled-rejection' | 'uncaught-exception') => (e: unknown) => {
+    if (processFault(reason, e)) {
+      setTimeout(() => {
+        err(`netmon ${name}: components did not stop within ${FAULT_EXIT_DEADLINE_MS / 1000} s after ${reason}; exiting`);
+        process.exit(1);
+      }, FAULT_EXIT_DEADLINE_MS).unref();
+      return;
+    }
+    err(`netmon ${name}: ${reason}: ${errorMessage(e)}; exiting`);
+    process.exit(1);
+  };
+  const onRejection = handler('unhandled-rejection');
+  const onException = handler('uncaught-exception');
+  process.on('unhandledRejection', onRejection);
+  process.on('uncaughtException', onException);
+  return () => {
+    process.off('unhandledRejection', onRejection);
+    process.off('uncaughtException', onException);
+  };
+}
+
 export async function main(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
   const out = io.out ?? ((s: string) => process.stdout.write(`${s}\n`));
   const err = io.err ?? ((s: string) => process.stderr.write(`${s}\n`));
@@ -164,6 +196,7 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
   }
   const { env, stackEnvFile } = loadEnvWithStack();
   const ctx: Context = { env, stackEnvFile, out, err, logger: (level, format) => createLogger({ level: level ?? 'info', format }) };
+  const unguard = guardProcess(name, err);
   try {
     let values: Record<string, unknown>;
     let positionals: string[];
@@ -185,5 +218,7 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     }
     err(`netmon ${name}: ${errorMessage(e)}`);
     return 1;
+  } finally {
+    unguard();
   }
 }

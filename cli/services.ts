@@ -26,6 +26,7 @@ export const SERVICE_COMMANDS: Record<ServiceName, readonly Part[]> = {
 export interface Assembled {
   components: Component[];
   dashboardUrl: () => string | null;
+  registry: ServiceDeps['registry'];
 }
 
 export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part[], failures?: FailureSink): Assembled {
@@ -44,13 +45,14 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
     const i = listen.lastIndexOf(':');
     components.unshift(createMetricsServer(log, { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) }, deps.registry));
   }
-  return { components, dashboardUrl: () => dashboard?.dashboard.url() ?? null };
+  return { components, dashboardUrl: () => dashboard?.dashboard.url() ?? null, registry: deps.registry };
 }
 
 export async function runServices(log: Logger, loaded: LoadedConfig, parts: readonly Part[]): Promise<number> {
   const supervisor = createSupervisor(log);
-  // A component that cannot go on (e.g. the collector's config follower) shuts the process down.
-  const { components, dashboardUrl } = assemble(log, loaded, parts, supervisor);
+  // A component that fails at run time is restarted; a crash loop shuts the process down.
+  const { components, dashboardUrl, registry } = assemble(log, loaded, parts, supervisor);
+  supervisor.register(registry);
   // Started last, so the line appears once everything is up: the one thing a person looks for.
   const announce: Component = {
     name: 'announce',

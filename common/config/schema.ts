@@ -178,6 +178,14 @@ export const netmonConfigSchema = z
         maxRepetitions: z.number().int().min(1).max(200).default(20).describe('GETBULK max-repetitions'),
         concurrency: z.number().int().min(1).max(10000).default(200).describe('Devices polled at once, at most'),
         publishQueueSize: z.number().int().min(1).max(10_000_000).default(100_000).describe('Records that may wait for Kafka (an outage); beyond it new records are dropped and counted'),
+        maxQueueBytes: z
+          .number()
+          .int()
+          .min(1024 * 1024)
+          .max(16 * 1024 * 1024 * 1024)
+          .default(64 * 1024 * 1024)
+          .describe('Bytes (UTF-8 keys and values) that may wait for Kafka, alongside publishQueueSize; beyond it new records are dropped and counted'),
+        clockJumpThresholdMs: z.number().int().min(100).max(3_600_000).default(2000).describe("A step of the collector host's wall clock against its monotonic clock larger than this (checked every poll cycle) is logged, counted and shown in the device status"),
         rediscoverMinutes: z.number().min(1).max(10080).default(60).describe('Re-read ifType and ifDescr this often (and after every reboot)'),
         metricsListen: listenAddress.default('127.0.0.1:9461').describe('Where `netmon collector` serves /metrics ("" = off; `netmon all` serves it on the dashboard)'),
         stateDir: z.string().min(1).optional().describe('Directory for state that must survive a restart (interface identity maps after renumbering), relative to the working directory; unset = kept in memory only'),

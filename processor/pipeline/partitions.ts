@@ -125,6 +125,8 @@ export function createPartitions(
     },
 
     clear() {
+      // The engine forgets them too: a restarted member restores what it gets from the commits.
+      for (const p of position.keys()) engine.revokePartition(p);
       position.clear();
       replayUpto.clear();
       lastCheckpoint.clear();

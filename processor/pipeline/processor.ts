@@ -24,7 +24,7 @@ import { decodeSampleRecord } from '../../common/contracts/index.js';
 import type { WindowResultInput } from '../../common/contracts/window-result.js';
 import { DecodeError, errorMessage } from '../../common/errors.js';
 import { outOfOrdernessMs, type NetmonConfig } from '../../common/config/schema.js';
-import type { Component } from '../../common/lifecycle.js';
+import type { Component, FailureSink } from '../../common/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import type { Registry } from '../../common/metrics.js';
 import type { WindowStore } from '../../common/store/influx.js';
@@ -33,7 +33,7 @@ import { createProcessorMetrics } from './metrics.js';
 import { createPartitions, readCommitMetas, type OffsetCommit } from './partitions.js';
 import { createFence, fenceTimes } from './fence.js';
 import { createWindowSink, type WindowSink } from './window-sink.js';
-import { createWriteBehind, type WriteBehind } from './write-behind.js';
+import { createWriteBehind } from './write-behind.js';
 import type { AlertStage } from '../alerts/alert-stage.js';
 
 /** The part of the configuration the processor uses. */
@@ -84,7 +84,7 @@ function engineOptions(config: PipelineConfig): WindowEngineOptions {
 /** kafkajs's default, stated: the fence's lease must end before the coordinator can drop the member either way. */
 const REBALANCE_TIMEOUT_MS = 60_000;
 
-export function createProcessor(log: Logger, config: PipelineConfig, deps: { registry: Registry; clock: Clock; store: WindowStore; alerts?: AlertStage }): Processor {
+export function createProcessor(log: Logger, config: PipelineConfig, deps: { registry: Registry; clock: Clock; store: WindowStore; alerts?: AlertStage; failures?: FailureSink }): Processor {
   const plog = log;
   const limited = createRateLimitedLog(plog, 30_000);
   const metrics = createProcessorMetrics(deps.registry);
@@ -181,12 +181,18 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
     }
   }
   let windowSink: WindowSink | null = null;
-  const stampedWriter = createWriteBehind(flush, 4);
+  // A write that throws stops the queue (nothing after it is committed); the supervisor restarts
+  // this component, which replays from the last commit.
+  const stampedWriter = createWriteBehind(flush, 4, (err) => {
+    plog.error({ err: errorMessage(err) }, 'writing a batch failed; output held back until the processor restarts');
+    deps.failures?.fail('processor', err);
+  });
   /** The write queue as the batch loop sees it: each job stamped with the epoch of the engine state that made it. */
-  const writer: WriteBehind<WriteJob> = {
-    push: (job) => stampedWriter.push({ ...job, epoch: engineEpoch }),
+  const writer = {
+    push: (job: WriteJob) => stampedWriter.push({ ...job, epoch: engineEpoch }),
     drain: () => stampedWriter.drain(),
     pending: () => stampedWriter.pending(),
+    reset: () => stampedWriter.reset(),
   };
 
   /** One batch of one partition: decoded and ingested (a replayed record only rebuilds state), its output and checkpoint queued. */
@@ -247,6 +253,7 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
   return {
     name: 'processor',
     async start() {
+      writer.reset();
       await deps.store.ensureDatabase();
       await prepareTopics(kafka, config.kafka);
       producer = kafka.producer({ createPartitioner: defaultPartitioner, allowAutoTopicCreation: false });
