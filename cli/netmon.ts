@@ -124,6 +124,18 @@ const COMMANDS: Record<string, CommandSpec> = {
       return pcapImportCommand(values, positionals, load(values, ctx), ctx.out, ctx.err);
     },
   },
+  user: {
+    summary: 'Manage the dashboard\'s users and bearer tokens (add, passwd, remove, list, token, revoke)',
+    usage: 'netmon user add|passwd|remove|list|token|revoke ... (netmon user --help)',
+    options: { ...common, role: { type: 'string' }, 'password-file': { type: 'string' } },
+    positionals: true,
+    async run(values, ctx, positionals) {
+      const { userCommand, readPasswordFromTerminal, USER_USAGE } = await import('./user-command.js');
+      if (positionals.length === 0) throw new UsageError(`usage: ${USER_USAGE}`);
+      const loaded = load(values, ctx);
+      return userCommand(values, positionals, loaded, ctx.logger(loaded.config.log.level), { out: ctx.out, readPassword: readPasswordFromTerminal });
+    },
+  },
   'config-reference': {
     summary: 'Print every configuration key with its default and meaning (Markdown)',
     usage: 'netmon config-reference',

@@ -27,7 +27,8 @@ function historyStore(rows: HistoryRow[] | Error): WindowStore & { asked: Histor
 }
 
 function app(store: WindowStore | null) {
-  const config = netmonConfigSchema.parse({ dashboard: { host: '127.0.0.1', port: 0 } });
+  // Reads from the configured anonymous viewer; auth itself is dashboard/auth/*.test.ts.
+  const config = netmonConfigSchema.parse({ dashboard: { host: '127.0.0.1', port: 0, auth: { anonymousRole: 'viewer' } } });
   return createDashboard(silentLogger, config, { registry: createRegistry({ defaultMetrics: false }), feed: createMemoryFeed(), store, devices: () => [], clock: { now: () => NOW } }).app;
 }
 

@@ -27,7 +27,8 @@ const devices: DeviceConfig[] = [
 const NOW = Date.parse('2024-05-01T12:00:00Z');
 
 function setup(opts: { store?: WindowStore | null; feed?: MemoryFeed; statusOf?: (id: string) => unknown } = {}): { dash: Dashboard; feed: MemoryFeed; registry: ReturnType<typeof createRegistry> } {
-  const config = netmonConfigSchema.parse({ dashboard: { host: '127.0.0.1', port: 0 } });
+  // Reads here come from the configured anonymous viewer; auth itself is dashboard/auth/*.test.ts.
+  const config = netmonConfigSchema.parse({ dashboard: { host: '127.0.0.1', port: 0, auth: { anonymousRole: 'viewer' } } });
   const registry = createRegistry({ defaultMetrics: false });
   const feed = opts.feed ?? createMemoryFeed();
   const dash = createDashboard(silentLogger, config, {

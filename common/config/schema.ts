@@ -219,14 +219,30 @@ export const netmonConfigSchema = z
         recentWindows: z.number().int().min(1).max(10000).default(60).describe('Windows kept per series for clients that connect'),
         auth: z
           .strictObject({
-            adminPassword: secret.optional().describe('Password of the admin login form (secret; e.g. ${NETMON_ADMIN_PASSWORD}); without it and without adminToken, writes are allowed only from loopback and only when the dashboard listens on loopback'),
-            adminToken: secret.optional().describe('Bearer token for write calls to the REST API (`Authorization: Bearer <token>`; secret; also accepted by the login form)'),
-            sessionMinutes: z.number().int().min(1).max(10080).default(720).describe('Lifetime of a login session (cookie)'),
-            loginAttemptsPerMinute: z.number().int().min(1).max(1000).default(10).describe('Login attempts allowed per client address per minute'),
+            adminPassword: secret.optional().describe('Password of the built-in user "admin" (role admin; secret; e.g. ${NETMON_ADMIN_PASSWORD}); kept for compatibility, users are better managed with `netmon user`'),
+            adminToken: secret.optional().describe('A service bearer token with role admin (`Authorization: Bearer <token>`; secret; also accepted as the password of "admin" by the login form)'),
+            usersFile: z.string().min(1).default('users.yaml').describe('Users and token hashes (written by `netmon user` and the admin page, mode 0600), relative to the devices file; the generated session key is kept beside it in session.key'),
+            sessionKeys: z.array(z.string().min(32, 'must be at least 32 characters').transform((s) => new Secret(s))).default([]).describe('Keys of the session cookies (secret, >= 32 random characters each): the first encrypts, all decrypt (rotation: put a new key first, drop the old one after sessionMinutes); empty = a key generated once and kept in session.key'),
+            sessionMinutes: z.number().int().min(1).max(10080).default(720).describe('Absolute lifetime of a login session (cookie)'),
+            idleMinutes: z.number().int().min(1).max(10080).default(60).describe('A login session unused this long ends'),
+            loginAttemptsPerMinute: z.number().int().min(1).max(1000).default(10).describe('Failed logins allowed per client address per minute (then 429 with Retry-After)'),
+            tokenFailuresPerMinute: z.number().int().min(1).max(1000).default(10).describe('Wrong bearer tokens allowed per client address per minute (then 429 with Retry-After, even for a right token)'),
+            anonymousRole: z.enum(['viewer']).optional().describe('Role of requests without credentials (only "viewer": nobody writes anonymously); not set = every route but /healthz and the login needs a login'),
+            metricsRole: z.enum(['anonymous', 'viewer', 'operator', 'admin']).default('viewer').describe('Role /metrics needs ("anonymous" for a scraper without a token; else give it a token: `netmon user token prometheus --role viewer`)'),
+            proxy: z
+              .strictObject({
+                header: z.string().min(1).default('Remote-User').describe('Header carrying the user name set by the proxy'),
+                groupsHeader: z.string().min(1).default('Remote-Groups').describe('Header carrying the user\'s groups (comma separated)'),
+                trustedProxies: z.array(z.string().min(1)).min(1).describe('Addresses or CIDRs of the proxies whose headers are believed; the headers from any other peer are ignored (and logged)'),
+                roleMap: z.record(z.string().min(1), z.enum(['viewer', 'operator', 'admin'])).default({}).describe('Group -> role; a user gets the highest role of their groups'),
+                defaultRole: z.enum(['viewer', 'operator', 'admin']).optional().describe('Role of a proxy user in no mapped group; not set = such a user gets 403'),
+              })
+              .optional()
+              .describe('Single sign-on: trust a user name header from a reverse proxy'),
             allowedOrigins: z.array(z.url({ protocol: /^https?$/ })).default([]).describe('Other origins (scheme://host:port) whose pages may open /live and send writes, besides the dashboard\'s own'),
           })
           .prefault({})
-          .describe('Who may change the device list'),
+          .describe('Users, roles, sessions and tokens (docs/security.md)'),
       })
       .prefault({})
       .describe('Web dashboard'),
