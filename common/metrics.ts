@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Component } from './lifecycle.js';
 import type { Logger } from './log.js';
+import type { Health } from './health.js';
 
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -14,8 +15,11 @@ export function createRegistry(opts: { defaultMetrics?: boolean } = {}): Registr
   return registry;
 }
 
-/** Serves GET /metrics on host:port (port 0 = any free port; `address()` tells which after start). */
-export function createMetricsServer(log: Logger, opts: { host: string; port: number }, registry: Registry): Component & { address(): string | null } {
+/**
+ * Serves GET /metrics on host:port (port 0 = any free port; `address()` tells which after start),
+ * and GET /healthz when given the process's health (200, or 503 while a dependency is down).
+ */
+export function createMetricsServer(log: Logger, opts: { host: string; port: number }, registry: Registry, health?: Health): Component & { address(): string | null } {
   let server: Server | null = null;
   return {
     name: 'metrics-server',
@@ -32,6 +36,10 @@ export function createMetricsServer(log: Logger, opts: { host: string; port: num
               res.end(err.message);
             },
           );
+        } else if (health && req.method === 'GET' && req.url === '/healthz') {
+          const report = health.report();
+          res.writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json; charset=utf-8' });
+          res.end(JSON.stringify(report));
         } else {
           res.writeHead(404);
           res.end();
