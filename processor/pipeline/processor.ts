@@ -11,8 +11,7 @@
 // not written again, nor their dead letters; from `upto` on it writes what the lost member would have.
 // Rooms: partitions.ts (assignment, restore, checkpoint policy), metrics.ts, commit-meta.ts (what a
 // commit carries), write-behind.ts (the write queue), window-sink.ts (InfluxDB and the windows
-// topic); this file is the component and its batch loop.
-import { batches, KAFKA_MAX_BATCH_BYTES, messageBytes } from '../../common/batching.js';
+// topic), dead-letters.ts (the dead-letter topic); this file is the component and its batch loop.
 import type { Clock } from '../../common/clock.js';
 import { createSerial } from '../../common/serial.js';
 import { createKafka, defaultPartitioner, prepareTopics, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from '../../common/bus/kafka.js';
@@ -29,6 +28,8 @@ import { createProcessorMetrics } from './metrics.js';
 import { createPartitions, readCommitMetas, type OffsetCommit } from './partitions.js';
 import { createWindowSink, type WindowSink } from './window-sink.js';
 import { createWriteBehind } from './write-behind.js';
+import { publishDeadLetters, type DeadLetter } from './dead-letters.js';
+import { healthOf } from '../../common/health.js';
 import type { AlertStage } from '../alerts/alert-stage.js';
 
 /** The part of the configuration the processor uses. */
@@ -37,16 +38,6 @@ export type PipelineConfig = Pick<NetmonConfig, 'kafka' | 'processor'> & { colle
 export interface Processor extends Component {
   /** Resolves when the consumer has joined its group (partitions assigned). */
   ready(): Promise<void>;
-}
-
-export interface DeadLetter {
-  reason: string;
-  field: string | null;
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: string | null;
 }
 
 type RecordRef = Omit<DeadLetter, 'reason' | 'field'>;
@@ -128,14 +119,9 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
     }
   }
 
-  async function publishDeadLetters(dead: DeadLetter[]): Promise<void> {
-    if (dead.length === 0 || !producer) return;
-    for (const d of dead) metrics.deadLetters.inc({ reason: d.reason.split(':')[0] ?? 'invalid' });
-    const messages = dead.map((d) => ({ key: d.key, value: JSON.stringify(d) }));
-    for (const chunk of batches(messages, messageBytes, { maxBytes: KAFKA_MAX_BATCH_BYTES })) await producer.send({ topic: topics.deadletter, messages: chunk });
-  }
-
-  const sink = () => createWindowSink(plog, { store: deps.store, producer: producer!, topic: topics.windows });
+  const health = healthOf(deps.registry, deps.clock);
+  const deadLetterDeps = { topic: topics.deadletter, counter: metrics.deadLetters, log: limited, health };
+  const sink = () => createWindowSink(plog, { store: deps.store, producer: producer!, topic: topics.windows, deadLetters: deadLetterDeps, health });
 
   /** Writes queued output in order: windows, then dead letters, then the commits that cover them. */
   async function flush(jobs: WriteJob[]): Promise<void> {
@@ -144,7 +130,7 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
     metrics.windowsWritten.inc(windows.length);
     // Alert rules on the written windows: events and states are stored before the commit.
     if (deps.alerts && !(await deps.alerts.handle(windows, isRunning))) return;
-    await publishDeadLetters(jobs.flatMap((j) => j.dead));
+    if (producer && !(await publishDeadLetters(producer, jobs.flatMap((j) => j.dead), isRunning, deadLetterDeps))) return;
     const commits = new Map<number, OffsetCommit>();
     for (const j of jobs) for (const c of j.commits) commits.set(c.partition, c);
     if (commits.size === 0 || !consumer) return;
