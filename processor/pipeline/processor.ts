@@ -49,9 +49,9 @@ interface WriteJob {
   commits: OffsetCommit[];
 }
 
-/** Where a record came from, with its bytes (cut at 64 KiB), for a dead letter. */
+/** Where a record came from, with its bytes, for a dead letter (dead-letters.ts cuts them to fit, saying so). */
 function refOf(topic: string, partition: number, m: KafkaMessage): RecordRef {
-  return { topic, partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value?.toString('utf8').slice(0, 65536) ?? null };
+  return { topic, partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value?.toString('utf8') ?? null };
 }
 
 /** The window engine's options: the poll interval sets the default out-of-orderness, the gap limit and the idle timeout. */
