@@ -9,6 +9,7 @@ import type { LoadedConfig } from '../common/config/load.js';
 import { createSupervisor, type Component, type FailureSink, type Service, type ServiceDeps } from '../common/lifecycle.js';
 import type { Logger } from '../common/log.js';
 import { createMetricsServer, createRegistry } from '../common/metrics.js';
+import { healthOf } from '../common/health.js';
 import { createCollectorService } from '../collector/main.js';
 import { createProcessorService } from '../processor/main.js';
 import { createDashboardService } from '../dashboard/main.js';
@@ -39,11 +40,11 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
   const dashboard = parts.includes('dashboard') ? createDashboardService(log, { ...config, devices, devicesPath, rules, rulesFile }, deps) : null;
   const services: Service[] = [collector, processor, dashboard].filter((s) => s !== null);
   const components = services.flatMap((s) => s.components);
-  // Without a dashboard in the process, each service serves its own /metrics.
+  // Without a dashboard in the process, each service serves its own /metrics and /healthz.
   const listen = parts.includes('dashboard') ? '' : parts.includes('collector') ? config.collector.metricsListen : config.processor.metricsListen;
   if (listen) {
     const i = listen.lastIndexOf(':');
-    components.unshift(createMetricsServer(log, { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) }, deps.registry));
+    components.unshift(createMetricsServer(log, { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) }, deps.registry, healthOf(deps.registry, deps.clock)));
   }
   return { components, dashboardUrl: () => dashboard?.dashboard.url() ?? null, registry: deps.registry };
 }

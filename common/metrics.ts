@@ -6,6 +6,7 @@ import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Component } from './lifecycle.js';
 import type { Logger } from './log.js';
 import { buildInfo } from './version.js';
+import type { Health } from './health.js';
 
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -18,8 +19,11 @@ export function createRegistry(opts: { defaultMetrics?: boolean } = {}): Registr
   return registry;
 }
 
-/** Serves GET /metrics on host:port (port 0 = any free port; `address()` tells which after start). */
-export function createMetricsServer(log: Logger, opts: { host: string; port: number }, registry: Registry): Component & { address(): string | null } {
+/**
+ * Serves GET /metrics on host:port (port 0 = any free port; `address()` tells which after start),
+ * and GET /healthz when given the process's health (200, or 503 while a dependency is down).
+ */
+export function createMetricsServer(log: Logger, opts: { host: string; port: number }, registry: Registry, health?: Health): Component & { address(): string | null } {
   let server: Server | null = null;
   return {
     name: 'metrics-server',
@@ -36,6 +40,10 @@ export function createMetricsServer(log: Logger, opts: { host: string; port: num
               res.end(err.message);
             },
           );
+        } else if (health && req.method === 'GET' && req.url === '/healthz') {
+          const report = health.report();
+          res.writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json; charset=utf-8' });
+          res.end(JSON.stringify(report));
         } else {
           res.writeHead(404);
           res.end();

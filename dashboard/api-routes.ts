@@ -12,6 +12,7 @@ import { encodeDeviceStatus } from '../common/contracts/device-status.js';
 import { ErrorCodes, NetmonError, errorMessage } from '../common/errors.js';
 import { createRateLimitedLog, type Logger } from '../common/log.js';
 import { Counter, type Registry } from '../common/metrics.js';
+import { healthOf, healthReportSchema } from '../common/health.js';
 import type { WindowStore } from '../common/store/influx.js';
 import type { WindowFeed } from './feed/window-feed.js';
 import { invalid } from './http-errors.js';
@@ -156,7 +157,13 @@ export function registerApiRoutes(app: FastifyInstance, log: Logger, deps: ApiDe
   app.get('/api/live/status', { config: viewer }, (_req, reply) => reply.type('application/json; charset=utf-8').send(`[${(deps.feed.statuses?.() ?? []).map(encodeDeviceStatus).join(',')}]`));
   app.get('/api/live/alerts', { config: viewer }, (_req, reply) => reply.type('application/json; charset=utf-8').send(`[${(deps.feed.alerts?.() ?? []).map(encodeAlertEvent).join(',')}]`));
 
-  app.get('/healthz', { logLevel: 'warn', config: { role: 'anonymous' }, schema: { response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } } } } }, () => ({ ok: true }));
+  // Degraded (503) while a dependency this process sends to is down (common/health.ts): a load
+  // balancer or an operator sees which one and since when.
+  const health = healthOf(deps.registry, deps.clock);
+  app.get('/healthz', { logLevel: 'warn', config: { role: 'anonymous' }, schema: { response: { 200: healthReportSchema, 503: healthReportSchema } } }, (_req, reply) => {
+    const report = health.report();
+    return reply.code(report.ok ? 200 : 503).send(report);
+  });
 
   app.get('/metrics', { logLevel: 'warn', config: { role: deps.metricsRole ?? 'viewer' } }, async (_req, reply) => {
     const text = await deps.registry.metrics();

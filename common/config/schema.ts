@@ -3,6 +3,7 @@
 // prints this schema as the reference table in README.md.
 import { z } from 'zod';
 import { Secret } from './secret.js';
+import { DEVICE_ID_PATTERN, deviceIdSchema } from '../contracts/device-id.js';
 
 const secret = z.string().min(1, 'must not be empty').transform((s) => new Secret(s));
 const port = z.number().int().min(1).max(65535);
@@ -13,7 +14,8 @@ export const SNMP_VERSIONS = ['1', '2c', '3'] as const;
 export const SNMP_V3_LEVELS = ['noAuthNoPriv', 'authNoPriv', 'authPriv'] as const;
 export const SNMP_AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 export const SNMP_PRIV_PROTOCOLS = ['des', 'aes', 'aes256b', 'aes256r'] as const;
-export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** The device id's character set (common/contracts/device-id.ts), re-exported for the JSON schemas that import it from here. */
+export { DEVICE_ID_PATTERN };
 
 const snmpCommunity = z.strictObject({
   version: z.enum(['1', '2c']).describe('SNMP version: "1" or "2c" (community based)'),
@@ -64,7 +66,7 @@ export const interfaceSelectionSchema = z.strictObject({
 });
 
 export const deviceSchema = z.strictObject({
-  id: z.string().regex(DEVICE_ID_PATTERN, 'must be 1-128 of letters, digits, ".", "_", "-", starting with a letter or digit').describe('Stable device id (Kafka key, InfluxDB tag)'),
+  id: deviceIdSchema.describe('Stable device id (Kafka key, InfluxDB tag)'),
   host: z.string().min(1).max(253).regex(/^[A-Za-z0-9.:_-]+$/, 'must be a hostname or an IP address').describe('Hostname or IP address of the SNMP agent'),
   port: port.default(161).describe('SNMP UDP port'),
   enabled: z.boolean().default(true).describe('Poll this device'),

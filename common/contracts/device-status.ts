@@ -4,6 +4,7 @@
 // because the samples' event time is that clock.
 import { z } from 'zod';
 import { epochMs, messageCodec, versionField } from './codec.js';
+import { deviceIdSchema } from './device-id.js';
 
 export const DEVICE_STATUS_VERSION = 1;
 export const DEVICE_STATES = ['pending', 'up', 'unreachable', 'auth-failure', 'error'] as const;
@@ -12,7 +13,7 @@ export type DeviceState = (typeof DEVICE_STATES)[number];
 export const deviceStatusSchema = z.object({
   v: versionField(DEVICE_STATUS_VERSION),
   kind: z.literal('device-status'),
-  deviceId: z.string().min(1).max(128),
+  deviceId: deviceIdSchema,
   state: z.enum(DEVICE_STATES),
   lastError: z.string().max(2048).nullable(),
   lastPollAt: epochMs.nullable(),

@@ -135,7 +135,7 @@ void test('bad input is a 400 naming the field; unknown ids are 404; duplicates 
   }
   assert.equal((await app.inject({ method: 'POST', url: '/api/devices', payload: { ...device, id: 'r1' }, headers: auth })).statusCode, 409);
   assert.equal((await app.inject({ url: '/api/devices/nope', headers: auth })).statusCode, 404);
-  const badId = await app.inject({ url: '/api/devices/bad%20id', headers: auth });
+  const badId = await app.inject({ url: '/api/devices/bad%0Aid', headers: auth });
   assert.equal(badId.statusCode, 400);
   assert.match(badId.body, /params\/id/);
   assert.equal(s.topic.held.has('sw2'), false);

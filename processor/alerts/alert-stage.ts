@@ -15,6 +15,7 @@ import { encodeAlertEvent } from '../../common/contracts/alert-event.js';
 import type { WindowResultInput } from '../../common/contracts/window-result.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import { retryWhileRunning } from '../../common/retry.js';
+import { batches, KAFKA_MAX_BATCH_BYTES, messageBytes } from '../../common/batching.js';
 import { Counter, type Registry } from '../../common/metrics.js';
 import type { AlertHistoryStore } from '../../common/store/alert-history.js';
 import { readCompactedTopic } from '../../common/bus/compacted-topic.js';
@@ -152,14 +153,17 @@ export function createAlertStage(log: Logger, config: Pick<NetmonConfig, 'kafka'
     let fenced = false;
     const gated = (fn: () => Promise<unknown>) => (gate ? async () => void (fenced ||= !(await gate.write(fn))) : fn);
     if (r.events.length > 0 && (!(await retry('alert history write', gated(() => deps.history.writeEvents(r.events)), isRunning)) || fenced)) return false;
-    const ok = await retry('alert publish', gated(() => p.sendBatch({
-      acks: -1,
-      topicMessages: [
-        { topic: topics.alerts, messages: r.events.map((e) => ({ key: `${e.ruleId}|${e.deviceId}|${e.ifIndex ?? '-'}`, value: encodeAlertEvent(e) })) },
-        { topic: topics.alertState, messages: r.changed.map((s) => ({ key: s.key, value: JSON.stringify(s) })) },
-      ].filter((t) => t.messages.length > 0),
-    })), isRunning);
-    if (!ok || fenced) return false;
+    // Events, then states, in sends under the broker's batch limit (2,000 windows' states are ~2 MB).
+    const out = [
+      ...r.events.map((e) => ({ topic: topics.alerts, key: `${e.ruleId}|${e.deviceId}|${e.ifIndex ?? '-'}`, value: encodeAlertEvent(e) })),
+      ...r.changed.map((st) => ({ topic: topics.alertState, key: st.key, value: JSON.stringify(st) })),
+    ];
+    for (const chunk of batches(out, messageBytes, { maxBytes: KAFKA_MAX_BATCH_BYTES })) {
+      const topicMessages = [topics.alerts, topics.alertState]
+        .map((topic) => ({ topic, messages: chunk.filter((m) => m.topic === topic).map(({ key, value }) => ({ key, value })) }))
+        .filter((t) => t.messages.length > 0);
+      if (!(await retry('alert publish', gated(() => p.sendBatch({ acks: -1, topicMessages })), isRunning)) || fenced) return false;
+    }
     stateWrites.inc(r.changed.length);
     evaluated.inc(r.applied);
     for (const e of r.events) {

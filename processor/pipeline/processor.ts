@@ -15,8 +15,8 @@
 // moved member had queued is made again by the partition's owner, never written by the old one.
 // Rooms: partitions.ts (assignment, restore, checkpoint policy), metrics.ts, commit-meta.ts (what a
 // commit carries), write-behind.ts (the write queue), window-sink.ts (InfluxDB and the windows
-// topic), fence.ts (the write lease and epochs); this file is the component and its batch loop.
-import { batches, KAFKA_MAX_BATCH_BYTES, messageBytes } from '../../common/batching.js';
+// topic), dead-letters.ts (the dead-letter topic), fence.ts (the write lease and epochs); this file
+// is the component and its batch loop.
 import type { Clock } from '../../common/clock.js';
 import { createSerial } from '../../common/serial.js';
 import { createKafka, defaultPartitioner, prepareTopics, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from '../../common/bus/kafka.js';
@@ -34,6 +34,8 @@ import { createPartitions, readCommitMetas, type OffsetCommit } from './partitio
 import { createFence, fenceTimes } from './fence.js';
 import { createWindowSink, type WindowSink } from './window-sink.js';
 import { createWriteBehind } from './write-behind.js';
+import { publishDeadLetters, type DeadLetter } from './dead-letters.js';
+import { healthOf } from '../../common/health.js';
 import type { AlertStage } from '../alerts/alert-stage.js';
 
 /** The part of the configuration the processor uses. */
@@ -42,16 +44,6 @@ export type PipelineConfig = Pick<NetmonConfig, 'kafka' | 'processor'> & { colle
 export interface Processor extends Component {
   /** Resolves when the consumer has joined its group (partitions assigned). */
   ready(): Promise<void>;
-}
-
-export interface DeadLetter {
-  reason: string;
-  field: string | null;
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: string | null;
 }
 
 type RecordRef = Omit<DeadLetter, 'reason' | 'field'>;
@@ -63,9 +55,9 @@ interface WriteJob {
   commits: OffsetCommit[];
 }
 
-/** Where a record came from, with its bytes (cut at 64 KiB), for a dead letter. */
+/** Where a record came from, with its bytes, for a dead letter (dead-letters.ts cuts them to fit, saying so). */
 function refOf(topic: string, partition: number, m: KafkaMessage): RecordRef {
-  return { topic, partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value?.toString('utf8').slice(0, 65536) ?? null };
+  return { topic, partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value?.toString('utf8') ?? null };
 }
 
 /** The window engine's options: the poll interval sets the default out-of-orderness, the gap limit and the idle timeout. */
@@ -136,14 +128,9 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
     }
   }
 
-  async function publishDeadLetters(dead: DeadLetter[]): Promise<void> {
-    if (dead.length === 0 || !producer) return;
-    for (const d of dead) metrics.deadLetters.inc({ reason: d.reason.split(':')[0] ?? 'invalid' });
-    const messages = dead.map((d) => ({ key: d.key, value: JSON.stringify(d) }));
-    for (const chunk of batches(messages, messageBytes, { maxBytes: KAFKA_MAX_BATCH_BYTES })) await producer.send({ topic: topics.deadletter, messages: chunk });
-  }
-
-  const sink = () => createWindowSink(plog, { store: deps.store, producer: producer!, topic: topics.windows });
+  const health = healthOf(deps.registry, deps.clock);
+  const deadLetterDeps = { topic: topics.deadletter, counter: metrics.deadLetters, log: limited, health };
+  const sink = () => createWindowSink(plog, { store: deps.store, producer: producer!, topic: topics.windows, deadLetters: deadLetterDeps, health });
   const sessionTimeoutMs = config.processor.sessionTimeoutSeconds * 1000;
   const fence = createFence(plog, { times: fenceTimes(sessionTimeoutMs, REBALANCE_TIMEOUT_MS), registry: deps.registry });
   /** The epoch the engine's partitions were restored in: output is stamped with it. */
@@ -167,7 +154,11 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
     // Alert rules on the written windows: events and states are stored before the commit.
     if (deps.alerts && !(await deps.alerts.handle(windows, isRunning, undefined, gate))) return;
     const dead = jobs.flatMap((j) => j.dead);
-    if (dead.length > 0 && !(await gate.write(() => publishDeadLetters(dead)))) return;
+    if (dead.length > 0 && producer) {
+      const p = producer;
+      let sent = false;
+      if (!(await gate.write(async () => void (sent = await publishDeadLetters(p, dead, isRunning, deadLetterDeps)))) || !sent) return;
+    }
     const commits = new Map<number, OffsetCommit>();
     for (const j of jobs) for (const c of j.commits) commits.set(c.partition, c);
     if (commits.size === 0 || !consumer) return;
