@@ -182,6 +182,8 @@ export function createPartitions(
     },
 
     fail(partition) {
+      // Its restore must read the commit as it is now (the marker), not as it was at assignment.
+      pendingMeta = null;
       engine.revokePartition(partition);
       position.delete(partition);
       replayUpto.delete(partition);
