@@ -210,6 +210,20 @@ export const netmonConfigSchema = z
           .max(300)
           .default(30)
           .describe('Kafka group session timeout: how long a dead processor holds its partitions before another takes them over'),
+        maxFutureSeconds: z.number().min(1).max(86400).default(300).describe('A record whose event time is further ahead of the processor\'s clock than this is dead-lettered as `future` and moves no watermark'),
+        maxRecordAttempts: z
+          .number()
+          .int()
+          .min(2)
+          .max(100)
+          .default(3)
+          .describe('Attempts at a partition\'s records that keep stopping the processor (restarts, counted in the commit metadata); the last goes record by record, and the record it stops on is dead-lettered as `poison`'),
+        stateTtlSeconds: z
+          .number()
+          .min(60)
+          .max(2_592_000)
+          .default(86400)
+          .describe('State of a device or interface not seen for this long (event time) is dropped; its next sample starts a new baseline. At least allowedLatenessSeconds + windowSeconds + the maximum gap'),
       })
       .prefault({})
       .describe('Window processor'),
@@ -270,6 +284,11 @@ export const netmonConfigSchema = z
   .superRefine((c, ctx) => {
     if (3600 % c.processor.windowSeconds !== 0) {
       ctx.addIssue({ code: 'custom', path: ['processor', 'windowSeconds'], message: `must divide 3600 so windows align with hourly rollups (got ${c.processor.windowSeconds})` });
+    }
+    const p = c.processor;
+    const minTtl = p.allowedLatenessSeconds + p.windowSeconds + p.maxGapPolls * c.collector.pollIntervalSeconds;
+    if (p.stateTtlSeconds < minTtl) {
+      ctx.addIssue({ code: 'custom', path: ['processor', 'stateTtlSeconds'], message: `must be at least allowedLatenessSeconds + windowSeconds + maxGapPolls x collector.pollIntervalSeconds (${minTtl}), got ${p.stateTtlSeconds}` });
     }
   });
 

@@ -28,10 +28,11 @@ import type { Component, FailureSink } from '../../common/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import type { Registry } from '../../common/metrics.js';
 import type { WindowStore } from '../../common/store/influx.js';
-import { createWindowEngine, type EngineOutput, type WindowEngineOptions } from '../core/index.js';
+import { createWindowEngine, REJECT_KINDS, type EngineEvent, type EngineOutput, type WindowEngineOptions } from '../core/index.js';
 import { createProcessorMetrics } from './metrics.js';
 import { createPartitions, readCommitMetas, type OffsetCommit } from './partitions.js';
 import { createFence, fenceTimes } from './fence.js';
+import { poisonReason } from './poison.js';
 import { createWindowSink, type WindowSink } from './window-sink.js';
 import { createWriteBehind } from './write-behind.js';
 import { publishDeadLetters, type DeadLetter } from './dead-letters.js';
@@ -70,11 +71,28 @@ function engineOptions(config: PipelineConfig): WindowEngineOptions {
     maxGapMs: Math.round(config.processor.maxGapPolls * pollMs),
     maxRateFactor: config.processor.maxRateFactor,
     idleTimeoutMs: Math.max(2 * pollMs, 10_000),
+    maxFutureMs: config.processor.maxFutureSeconds * 1000,
+    stateTtlMs: config.processor.stateTtlSeconds * 1000,
   };
 }
 
 /** kafkajs's default, stated: the fence's lease must end before the coordinator can drop the member either way. */
 const REBALANCE_TIMEOUT_MS = 60_000;
+
+/**
+ * How recent the consumer's last completed fetch must be for a partition to count as caught up: an
+ * idle kafkajs consumer fetches every maxWaitTimeInMs (5 s by default); none for longer means the
+ * broker does not answer.
+ */
+const FETCH_FRESH_MS = 15_000;
+
+/** The dead letter's reason for a record the engine rejected whole. */
+function rejectReason(e: EngineEvent, config: PipelineConfig): string {
+  const s = (ms: number) => `${Math.round(ms / 1000)} s`;
+  if (e.kind === 'future') return `future: event time ${new Date(e.ts).toISOString()} is ${s(e.excessMs ?? 0)} ahead of the processor's clock (processor.maxFutureSeconds ${config.processor.maxFutureSeconds})`;
+  const maxGapMs = config.processor.maxGapPolls * config.collector.pollIntervalSeconds * 1000;
+  return `gap: traffic delta spans ${s(e.excessMs ?? 0)}, more than the maximum gap ${s(maxGapMs)} (processor.maxGapPolls x collector.pollIntervalSeconds)`;
+}
 
 export function createProcessor(log: Logger, config: PipelineConfig, deps: { registry: Registry; clock: Clock; store: WindowStore; alerts?: AlertStage; failures?: FailureSink }): Processor {
   const plog = log;
@@ -92,6 +110,7 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
     clock: deps.clock,
     metrics,
     topic: topics.samples,
+    maxRecordAttempts: config.processor.maxRecordAttempts,
     fetchCommitMetas: () => readCommitMetas(admin!, config.processor.groupId, topics.samples),
   });
   let running = false;
@@ -125,6 +144,7 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
       if (e.kind === 'late' && dead && source) {
         dead.push({ ...source(), reason: `late: ${e.reason ?? 'window already closed'} (interface ${e.ifIndex}, event time ${new Date(e.ts).toISOString()})`, field: null });
       }
+      if (REJECT_KINDS.has(e.kind) && dead && source) dead.push({ ...source(), reason: rejectReason(e, config), field: null });
     }
   }
 
@@ -186,15 +206,77 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
     reset: () => stampedWriter.reset(),
   };
 
+  // What the idle predicate needs (see caughtUp): per partition the high watermark of its last
+  // fetched batch and when its last batch was done, the batches handed over but not done, and
+  // when the consumer last completed a fetch (processing time).
+  const fetchedHw = new Map<number, number>();
+  const batchDoneAt = new Map<number, number>();
+  let batchesInFlight = 0;
+  let lastFetchAt = -Infinity;
+  /** Partitions that failed inside this member: the committed offset their next batch must start at (seek). */
+  const refetchFrom = new Map<number, number>();
+
+  /**
+   * May the partition's watermark follow processing time now? Only when the consumer is caught up on
+   * it (its position has reached the high watermark of its last batch, and a fetch completed since
+   * that batch and recently: the broker answers and has nothing more) and nothing is pending (no
+   * batch in hand, the write-behind queue empty: the last write went through).
+   */
+  function caughtUp(partition: number): boolean {
+    if (batchesInFlight > 0 || writer.pending() > 0) return false;
+    const hw = fetchedHw.get(partition);
+    const next = partitions.nextOffset(partition);
+    if (hw === undefined || next === undefined || next < hw) return false;
+    return lastFetchAt > (batchDoneAt.get(partition) ?? -Infinity) && deps.clock.now() - lastFetchAt <= FETCH_FRESH_MS;
+  }
+
+  /** Commits at once (not behind the queue): the attempt marker, which must land before the records it counts are ingested. */
+  async function commitNow(c: OffsetCommit): Promise<void> {
+    await writer.drain();
+    const cons = consumer;
+    if (!cons) return;
+    try {
+      // Through the fence like every other commit: a member that lost the partition counts nothing.
+      await fence.gate(engineEpoch, isRunning).write(() => cons.commitOffsets([c]));
+    } catch (err) {
+      // Uncounted, this attempt only delays the poison decision by one restart.
+      limited('marker', 'warn', { partition: c.partition, err: errorMessage(err) }, 'attempt marker commit failed');
+    }
+  }
+
+  /**
+   * A record failed inside this member (the engine threw): its partition's state is not to be
+   * trusted. Forget it and read it again from its commit, as a restart would; the attempt count
+   * in the commit metadata bounds how often (poison.ts).
+   */
+  async function failPartition(topic: string, partition: number, offset: string, err: unknown): Promise<void> {
+    limited(`fail:${partition}`, 'error', { partition, offset, err: errorMessage(err) }, 'a record failed inside the processor; the partition restarts from its commit');
+    await writer.drain();
+    partitions.fail(partition);
+    const committed = (await readCommitMetas(admin!, config.processor.groupId, topics.samples)).get(partition)?.offset ?? -1;
+    // Never committed: nothing to restart from but the kafkajs retry of the batch.
+    if (committed < 0) throw err;
+    refetchFrom.set(partition, committed);
+    consumer!.seek({ topic, partition, offset: String(committed) });
+  }
+
   /** One batch of one partition: decoded and ingested (a replayed record only rebuilds state), its output and checkpoint queued. */
   async function processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const p = batch.partition;
+    const refetch = refetchFrom.get(p);
+    // After a failure the batch must start from the commit (seek); one fetched before the seek is dropped.
+    if (refetch !== undefined) {
+      if (batch.messages.length > 0 && Number(batch.messages[0].offset) > refetch) return;
+      refetchFrom.delete(p);
+    }
     const { from, upto } = await partitions.open(p);
-    const out: WindowResultInput[] = [];
-    const dead: DeadLetter[] = [];
+    const hw = Number(batch.highWatermark);
+    let out: WindowResultInput[] = [];
+    let dead: DeadLetter[] = [];
     let replayedN = 0;
     let recordsN = 0;
+    let committedThrough = -1;
     for (const m of batch.messages) {
       const offset = Number(m.offset);
       // Kafka redelivers from the committed offset after a rebalance; this member has those already.
@@ -202,27 +284,56 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
       const replay = offset < upto;
       if (replay) replayedN++;
       else recordsN++;
-      let rec;
-      try {
-        rec = decodeSampleRecord(m.value);
-      } catch (err) {
-        if (replay) continue;
-        const field = err instanceof DecodeError ? err.field : null;
-        dead.push({ ...refOf(batch.topic, p, m), reason: `invalid: ${errorMessage(err)}`, field });
-        limited('decode', 'warn', { partition: p, offset: m.offset, err: errorMessage(err) }, 'bad record dead-lettered');
-        continue;
+      const attempt = replay ? null : partitions.attempt(p);
+      // The first record past the replay: count this attempt in Kafka before ingesting anything new.
+      if (attempt && !attempt.marked) await commitNow(partitions.marker(p, offset));
+      if (attempt?.poison && offset === upto) {
+        // The record-by-record attempt stopped on this record: it does not get another.
+        dead.push({ ...refOf(batch.topic, p, m), reason: poisonReason(attempt.tries, config.processor.maxRecordAttempts), field: null });
+        limited('poison', 'error', { partition: p, offset: m.offset }, 'poison record dead-lettered');
+        partitions.poisonHandled(p);
+      } else {
+        let rec;
+        try {
+          rec = decodeSampleRecord(m.value);
+        } catch (err) {
+          if (replay) continue;
+          const field = err instanceof DecodeError ? err.field : null;
+          dead.push({ ...refOf(batch.topic, p, m), reason: `invalid: ${errorMessage(err)}`, field });
+          limited('decode', 'warn', { partition: p, offset: m.offset, err: errorMessage(err) }, 'bad record dead-lettered');
+          rec = null;
+        }
+        if (rec !== null) {
+          let result: EngineOutput;
+          try {
+            // The alert stage takes every record's oper status (oper_down), replayed ones too: they feed windows still to come.
+            deps.alerts?.observe(rec);
+            result = engine.ingest(rec, p, deps.clock.now(), offset);
+          } catch (err) {
+            await failPartition(batch.topic, p, m.offset, err);
+            return;
+          }
+          if (!replay) account(result, out, dead, () => refOf(batch.topic, p, m));
+        }
       }
-      // The alert stage takes every record's oper status (oper_down), replayed ones too: they feed windows still to come.
-      deps.alerts?.observe(rec);
-      const result = engine.ingest(rec, p, deps.clock.now(), offset);
-      if (!replay) account(result, out, dead, () => refOf(batch.topic, p, m));
+      if (attempt?.mode === 'single') {
+        // Record by record: this one's output and a commit past it land before the next is ingested.
+        const commit = partitions.advance(p, offset + 1, hw);
+        await writer.push({ windows: out, dead, commits: commit ? [commit] : [] });
+        await writer.drain();
+        out = [];
+        dead = [];
+        committedThrough = offset + 1;
+        payload.resolveOffset(m.offset);
+        await payload.heartbeat();
+      }
     }
     if (replayedN > 0) metrics.replayed.inc(replayedN);
     if (recordsN > 0) metrics.records.inc(recordsN);
     const last = batch.messages[batch.messages.length - 1];
     const commits: OffsetCommit[] = [];
-    if (last) {
-      const commit = partitions.advance(p, Number(last.offset) + 1, Number(batch.highWatermark));
+    if (last && Number(last.offset) + 1 > committedThrough) {
+      const commit = partitions.advance(p, Number(last.offset) + 1, hw);
       if (commit) commits.push(commit);
     }
     // Written (and committed) behind: the next batch is decoded meanwhile.
@@ -235,7 +346,7 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
   async function idleTick(): Promise<void> {
     const out: WindowResultInput[] = [];
     const now = deps.clock.now();
-    account(engine.tick(now), out, null);
+    account(engine.tick(now, caughtUp), out, null);
     // Checkpoints the batches skipped, and those closed windows moved on.
     const commits = partitions.idleCommits(now, out.length > 0);
     if (out.length > 0 || commits.length > 0) await writer.push({ windows: out, dead: [], commits });
@@ -281,6 +392,9 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
         });
         joined();
       });
+      consumer.on(consumer.events.FETCH, () => {
+        lastFetchAt = deps.clock.now();
+      });
       consumer.on(consumer.events.CRASH, (e) => limited('crash', 'error', { err: errorMessage(e.payload.error) }, 'consumer crashed; kafkajs restarts it'));
       await consumer.connect();
       await consumer.subscribe({ topic: topics.samples, fromBeginning: true });
@@ -289,7 +403,17 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: (payload) => serial(() => processBatch(payload)),
+        eachBatch: async (payload) => {
+          const p = payload.batch.partition;
+          batchesInFlight++;
+          fetchedHw.set(p, Number(payload.batch.highWatermark));
+          try {
+            await serial(() => processBatch(payload));
+          } finally {
+            batchesInFlight--;
+            batchDoneAt.set(p, deps.clock.now());
+          }
+        },
       });
       tickTimer = setInterval(() => void serial(idleTick), 1000);
     },

@@ -93,7 +93,8 @@ function expectedWindows(msgs: Msg[], config: NetmonConfig): Map<string, string>
   const out = new Map<string, string>();
   const take = (ws: WindowResultInput[]) => ws.forEach((w) => out.set(keyOf(w), asStored(w)));
   const offsets = new Array<number>(PARTITIONS).fill(0);
-  for (const m of msgs) take(engine.ingest(decodeSampleRecord(m.value), m.partition, 0, offsets[m.partition]++).windows);
+  // Processing time: each record's own time, as if processed live (the future bound holds).
+  for (const m of msgs) take(engine.ingest(decodeSampleRecord(m.value), m.partition, m.ts, offsets[m.partition]++).windows);
   take(engine.tick(Number.MAX_SAFE_INTEGER).windows);
   return out;
 }
