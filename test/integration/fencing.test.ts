@@ -97,7 +97,8 @@ function expectedWindows(msgs: Msg[], config: NetmonConfig): Map<string, WindowR
   const offsets = new Array<number>(PARTITIONS).fill(0);
   let revised = 0;
   for (const m of msgs) {
-    const r = engine.ingest(decodeSampleRecord(m.value), m.partition, 0, offsets[m.partition]++);
+    // Processing time: when the record was sent (the future bound measures event time against it).
+    const r = engine.ingest(decodeSampleRecord(m.value), m.partition, m.ts, offsets[m.partition]++);
     revised += r.windows.filter((w) => w.revision > 0).length;
     take(r.windows);
   }
