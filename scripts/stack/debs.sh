@@ -103,7 +103,7 @@ apt_candidate() {
   local pkg=$1 v
   v="$(apt-cache policy "$pkg" 2>/dev/null | awk '$1 == "Candidate:" { print $2 }')"
   if [[ -z $v || $v == "(none)" ]]; then
-    die "$pkg: apt knows no version of it (no package lists on this machine?). Run: sudo apt-get update"
+    die "$pkg: apt knows no version of it (no package lists on this machine?). Run: sudo apt-get update, then start again"
   fi
   printf '%s' "$v"
 }
@@ -188,7 +188,7 @@ deb_fetch() {
       if ! (cd "$tmp/.debs" && apt-get download -q "${list[@]}" >"$tmp/.download.log" 2>&1 </dev/null 7>&- 9>&-); then
         cat "$tmp/.download.log" >&2
         rm -rf "$tmp"
-        die "$pkg: apt-get download failed (output above). If apt's lists are old or missing, run: sudo apt-get update"
+        die "$pkg: apt-get download failed (output above); apt's package lists may be missing or old. Run: sudo apt-get update, then start again"
       fi
       for deb in "$tmp"/.debs/*.deb; do
         dpkg -x "$deb" "$tmp" || { rm -rf "$tmp"; die "$pkg: dpkg -x $deb failed"; }
