@@ -108,15 +108,19 @@ apt_candidate() {
   printf '%s' "$v"
 }
 
-# apt_missing_closure PKG -> "name=version" lines: PKG and each dependency
-# `apt-get install` would add, leaving out installed ones (see the rules)
+# apt_missing_closure PKG... -> "name=version" lines: the PKGs (at apt's
+# candidate version) and each dependency `apt-get install` would add,
+# leaving out installed ones (see the rules)
 apt_missing_closure() {
-  local pkg=$1 cand=$2 out
-  out="$(apt-get -s -q install --reinstall --no-install-recommends "$pkg" 2>&1)" ||
-    die "$pkg: apt-get -s install failed: $out"
-  printf '%s=%s\n' "$pkg" "$cand"
+  local out p named=()
+  out="$(apt-get -s -q install --reinstall --no-install-recommends "$@" 2>&1)" ||
+    die "$1: apt-get -s install failed: $out"
+  for p in "$@"; do
+    printf '%s=%s\n' "$p" "$(apt_candidate "$p")"
+    named+=(-e "^$p=")
+  done
   # Inst NAME [INSTALLED] (VERSION ...): only those without an installed version
-  sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*/\1=\2/p' <<<"$out" | grep -v "^$pkg=" || true
+  sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*/\1=\2/p' <<<"$out" | grep -v "${named[@]}" || true
 }
 
 # deb_relink ROOT -> point symlinks of the unpacked tree at the tree (by a
@@ -161,11 +165,14 @@ deb_ldd_missing() {
   done
 }
 
-# deb_fetch PKG BIN... -> makes sure PKG's files are in the cache (fetch and
-# unpack once per version), BIN... (paths as installed) being what we run:
-# each must be there and ldd must resolve all its libraries.
+# deb_fetch PKG[+PKG2...] BIN... -> makes sure PKG's files are in the cache
+# (fetched and unpacked once per version), BIN... (paths as installed) being
+# what we run: each must be there and ldd must resolve all its libraries.
+# +PKG2 names a package unpacked into PKG's tree even when it is installed,
+# for files PKG finds next to its own (chromium's chromium-common).
 deb_fetch() {
-  local pkg=$1
+  local pkg=${1%%+*} named=()
+  IFS='+' read -ra named <<<"$1"
   shift
   local cand dir tmp missing why deb list=()
   if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg >/dev/null 2>&1; then
@@ -182,7 +189,8 @@ deb_fetch() {
       tmp="$DEBS_CACHE_DIR/$dir.tmp.$$"
       rm -rf "$tmp"
       mkdir -p "$tmp/.debs"
-      mapfile -t list < <(apt_missing_closure "$pkg" "$cand")
+      mapfile -t list < <(apt_missing_closure "${named[@]}")
+      [[ ${list[0]:-} == "$pkg="* ]] || { rm -rf "$tmp"; die "$pkg: could not work out what to fetch (see above)"; }
       if [[ $NETMON_STACK_DEBS == cache ]]; then why="NETMON_STACK_DEBS=cache"; else why="not installed"; fi
       log "$pkg: $why: fetching ${list[*]} with apt-get download into $DEBS_CACHE_DIR/$dir (one-time, no root needed)"
       if ! (cd "$tmp/.debs" && apt-get download -q "${list[@]}" >"$tmp/.download.log" 2>&1 </dev/null 7>&- 9>&-); then

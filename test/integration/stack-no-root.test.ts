@@ -5,7 +5,8 @@
 // installed; every server must answer (Kafka metadata, InfluxDB /ping, snmpd GET), run as that
 // user from that cache, and down.sh must stop them. The two things no user can fetch, Java and
 // apt's package lists, must stop the start with the command to run. The scripts are copied to a
-// directory the user can read (the clone may not be). Everything the test created is removed.
+// directory the user can read (the clone may not be). Chromium for the browser tests comes the
+// same way (scripts/install-browser.sh). Everything the test created is removed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -33,10 +34,15 @@ function run(cmd: string, args: string[], opts: { env?: Record<string, string>; 
   return r;
 }
 
-/** Runs a stack script as the throwaway user, with exactly `vars` as its environment. */
-function asUser(script: string, args: string[], vars: Record<string, string>, timeoutMs = 900_000): SpawnSyncReturns<string> {
+/** Runs a command as the throwaway user, with exactly `vars` as its environment. */
+function asUserRun(cmd: string[], vars: Record<string, string>, timeoutMs: number): SpawnSyncReturns<string> {
   const assignments = Object.entries(vars).map(([k, v]) => `${k}=${v}`);
-  return run('runuser', ['-u', USER, '--', 'env', '-i', ...assignments, 'bash', join(scripts, 'stack', script), ...args], { timeoutMs });
+  return run('runuser', ['-u', USER, '--', 'env', '-i', ...assignments, ...cmd], { timeoutMs });
+}
+
+/** Runs a stack script (scripts/stack/NAME) as the throwaway user. */
+function asUser(script: string, args: string[], vars: Record<string, string>, timeoutMs = 900_000): SpawnSyncReturns<string> {
+  return asUserRun(['bash', join(scripts, 'stack', script), ...args], vars, timeoutMs);
 }
 
 async function freeTcpPort(): Promise<number> {
@@ -80,9 +86,10 @@ before(async () => {
   uid = Number(run('id', ['-u', USER]).stdout.trim());
   assert.ok(uid > 0, `${USER} is not root (uid ${uid})`);
   ownedByUser(home);
-  // Only what up.sh reads: the stack scripts and the Kafka pom.
+  // Only what the scripts read: the stack scripts, the Kafka pom, the browser script.
   const root = repoRoot();
   for (const d of ['stack', 'kafka']) cpSync(join(root, 'scripts', d), join(scripts, d), { recursive: true });
+  cpSync(join(root, 'scripts', 'install-browser.sh'), join(scripts, 'install-browser.sh'));
   const [kafka, controller, influx, rpc, snmpPort] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort(), await freeTcpPort(), await freeUdpPort()];
   env = {
     HOME: home,
@@ -198,4 +205,14 @@ test('a user without root brings the whole stack up from its own cache; every se
   const down = asUser('down.sh', [], env, 120_000);
   assert.equal(down.status, 0, `down.sh:\n${down.stdout}\n${down.stderr}`);
   for (const [name, pid] of Object.entries(pids)) assert.ok(!running(pid), `${name} (pid ${pid}) stopped`);
+});
+
+test('without root, install-browser.sh unpacks Chromium in the user\'s cache and its launcher renders a page', { timeout: 600_000 }, () => {
+  const r = asUserRun(['bash', join(scripts, 'install-browser.sh')], env, 600_000);
+  assert.equal(r.status, 0, `install-browser.sh as ${USER} failed:\n${r.stdout}\n${r.stderr}`);
+  const launcher = join(home, '.cache', 'netmon', 'chromium');
+  assert.match(r.stdout, new RegExp(`Chromium [0-9.]+ +from ${launcher}`));
+  const page = asUserRun([launcher, '--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', 'data:text/html,<p id=x>rendered without root</p>'], env, 120_000);
+  assert.equal(page.status, 0, `chromium --dump-dom: ${page.stderr}`);
+  assert.match(page.stdout, /<p id="x">rendered without root<\/p>/);
 });
