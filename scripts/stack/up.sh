@@ -2,10 +2,15 @@
 # Start netmon's local dev/test stack on loopback, non-default ports:
 #
 #   Kafka 3.9.1 (single-node KRaft, broker+controller)  127.0.0.1:19092 (+ controller 19093)
-#   InfluxDB 1.x (Debian /usr/bin/influxd)              127.0.0.1:18086 (+ RPC 18088)
+#   InfluxDB 1.x (Debian's influxd)                     127.0.0.1:18086 (+ RPC 18088)
 #   net-snmp snmpd (this host's real IF-MIB counters)   udp:127.0.0.1:11161
 #
-# Usage: bash scripts/stack/up.sh          (from anywhere; stop with scripts/stack/down.sh)
+# Usage: bash scripts/stack/up.sh          (from anywhere, as any user; stop with scripts/stack/down.sh)
+#
+# No root needed: installed Debian packages are used as they are; missing ones are apt-get
+# installed as root, and otherwise fetched with `apt-get download` and unpacked into the user's
+# cache (debs.sh; NETMON_STACK_DEBS=cache always does that). Only a missing Java, or apt lists
+# missing, stop the start, naming the command to run.
 #
 # Everything lives in <repo>/.stack/ (override: NETMON_STACK_DIR). Ports can be
 # overridden with NETMON_KAFKA_PORT, NETMON_KAFKA_CONTROLLER_PORT,
