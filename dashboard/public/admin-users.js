@@ -79,7 +79,8 @@ export function createUsersSection({ api, me, quiet }) {
         tokenForm.elements.namedItem('name').value = row.name;
         tokenForm.elements.namedItem('name').focus();
       }));
-      actions.append(button('Remove', 'remove', () => {
+      // Not yourself: the page would lock its own user out (the last admin, perhaps); `netmon user remove` can.
+      if (!row.you) actions.append(button('Remove', 'remove', () => {
         const what = row.kind === 'service' ? `the tokens of service ${row.name}` : `user ${row.name} and its tokens`;
         if (!window.confirm(`Remove ${what}?`)) return;
         rowError.textContent = '';
