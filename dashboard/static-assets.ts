@@ -55,9 +55,11 @@ export const STATIC_ASSETS = [
   { url: '/utils/http.js', file: 'utils/http.js' },
   { url: '/utils/live-socket.js', file: 'utils/live-socket.js' },
   { url: '/utils/charts.js', file: 'utils/charts.js' },
-  // The devices admin page and the login form.
+  // The admin page (devices, users and tokens) and the login form.
   { url: '/admin.html', file: 'admin.html' },
   { url: '/admin.js', file: 'admin.js' },
+  { url: '/admin-users.js', file: 'admin-users.js' },
+  { url: '/users-model.js', file: 'users-model.js' },
   { url: '/admin.css', file: 'admin.css' },
   { url: '/login.html', file: 'login.html' },
   { url: '/login.js', file: 'login.js' },
