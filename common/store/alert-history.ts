@@ -8,7 +8,7 @@ import type { IPoint } from 'influx';
 import type { NetmonConfig } from '../config/schema.js';
 import { ALERT_TRANSITIONS, type AlertEventInput, type AlertTransition } from '../contracts/alert-event.js';
 import { NetmonError, ErrorCodes } from '../errors.js';
-import { createInfluxClient, deviceFromTag, deviceTag, influxString } from './influx.js';
+import { createInfluxClient, deviceFromTag, deviceTag, ensureRetentionPolicies, influxString } from './influx.js';
 
 export const MEASUREMENT_ALERT_EVENT = 'alert_event';
 export const MEASUREMENT_ALERT_DELIVERY = 'alert_delivery';
@@ -124,7 +124,8 @@ export function createAlertHistoryStore(cfg: NetmonConfig['influx']): AlertHisto
   return {
     async ensureDatabase() {
       try {
-        await influx.createDatabase(cfg.database);
+        // The same policies as the window store, whichever starts first (else early events are unread).
+        await ensureRetentionPolicies(influx, cfg);
       } catch (err) {
         throw wrap('database setup', err);
       }

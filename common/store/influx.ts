@@ -276,6 +276,22 @@ export function createInfluxClient(cfg: NetmonConfig['influx']): Influx.InfluxDB
   });
 }
 
+/**
+ * The database and its retention policies (netmon_raw the default, netmon_rollup), created or
+ * altered to the configured durations. Every store that writes calls it first: a point written
+ * before netmon_raw became the default would sit in the old default policy, where reads of the
+ * default no longer see it.
+ */
+export async function ensureRetentionPolicies(influx: Influx.InfluxDB, cfg: Pick<NetmonConfig['influx'], 'database' | 'rawRetention' | 'rollupRetention'>): Promise<void> {
+  await influx.createDatabase(cfg.database);
+  const rps = new Map((await influx.showRetentionPolicies(cfg.database)).map((r) => [r.name, r]));
+  for (const [name, duration, isDefault] of [[RP_RAW, cfg.rawRetention, true], [RP_ROLLUP, cfg.rollupRetention, false]] as const) {
+    const spec = { database: cfg.database, duration, replication: 1, isDefault };
+    if (rps.has(name)) await influx.alterRetentionPolicy(name, spec);
+    else await influx.createRetentionPolicy(name, spec);
+  }
+}
+
 export function createInfluxStore(cfg: NetmonConfig['influx'], opts: { windowSeconds?: number } = {}): WindowStore {
   const windowSeconds = opts.windowSeconds ?? 60;
   const url = new URL(cfg.url);
@@ -326,13 +342,7 @@ export function createInfluxStore(cfg: NetmonConfig['influx'], opts: { windowSec
       try {
         // CREATE DATABASE is idempotent in InfluxDB 1.x; retention policies are created or altered
         // to the configured durations; continuous queries are created once.
-        await influx.createDatabase(cfg.database);
-        const rps = new Map((await influx.showRetentionPolicies(cfg.database)).map((r) => [r.name, r]));
-        for (const [name, duration, isDefault] of [[RP_RAW, cfg.rawRetention, true], [RP_ROLLUP, cfg.rollupRetention, false]] as const) {
-          const spec = { database: cfg.database, duration, replication: 1, isDefault };
-          if (rps.has(name)) await influx.alterRetentionPolicy(name, spec);
-          else await influx.createRetentionPolicy(name, spec);
-        }
+        await ensureRetentionPolicies(influx, cfg);
         // SHOW CONTINUOUS QUERIES lists every database's; keep this database's series only.
         const raw = (await influx.queryRaw('SHOW CONTINUOUS QUERIES')) as { results: Array<{ series?: Array<{ name: string; values?: unknown[][] }> }> };
         const mine = raw.results[0]?.series?.find((x) => x.name === cfg.database);
