@@ -29,7 +29,7 @@ async function setup(auth: Record<string, unknown> = { adminPassword: 'pw-1', ad
   writeFileSync(file, FILE);
   const registry = createRegistry({ defaultMetrics: false });
   const topic = createFakeConfigTopic();
-  const store = createDeviceStore(silentLogger, { file }, { topic, clock: { now: () => 1 }, registry });
+  const store = createDeviceStore(silentLogger, { file, env: {} }, { topic, clock: { now: () => 1 }, registry });
   await store.start();
   const probed: string[] = [];
   const probe = (d: { host: string }): Promise<ProbeResult> => {

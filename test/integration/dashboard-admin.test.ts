@@ -40,7 +40,7 @@ void test('device admin end to end: API and hand edits reach devices.yaml and ne
   await reader.publish([{ id: 'stale', device: deviceSchema.parse({ id: 'stale', host: '10.20.0.9', snmp: { version: '2c', community: 'x' } }) }], Date.now());
 
   const registry = createRegistry({ defaultMetrics: false });
-  const admin = createDeviceAdmin(log, { config, devicesPath: file }, { registry, debounceMs: 100 });
+  const admin = createDeviceAdmin(log, { config, devicesPath: file, env: {} }, { registry, debounceMs: 100 });
   const dash = createDashboard(log, config, { registry, feed: createMemoryFeed(), store: null, devices: () => [], admin });
   await admin.store.start();
   t.after(() => admin.store.stop());
