@@ -207,6 +207,24 @@ export const netmonConfigSchema = z
         port: z.number().int().min(0).max(65535).default(8080).describe('Listen port, 0 = any free port (env NETMON_DASHBOARD_PORT)'),
         groupIdPrefix: z.string().min(1).default('netmon-dashboard').describe('Each dashboard instance consumes windows in its own group'),
         recentWindows: z.number().int().min(1).max(10000).default(60).describe('Windows kept per series for clients that connect'),
+        publicUrl: z.url({ protocol: /^https?$/ }).optional().describe('The address people open the dashboard at (e.g. https://netmon.example.net/ behind a proxy); its host name is allowed in the Host header, its origin in Origin'),
+        allowedHosts: z
+          .array(z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:\d{1,5})?$/, 'must be a host name or address, optionally with :port'))
+          .default([])
+          .describe('Other names the dashboard may be reached by (Host header), besides IP addresses, localhost, the listen address and publicUrl; a request for any other name is refused (DNS rebinding). "name" matches any port, "name:port" only that one'),
+        limits: z
+          .strictObject({
+            bodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024).describe('Largest request body, bytes (413 beyond; the bulk import takes its own 8 MiB)'),
+            jsonDepth: z.number().int().min(2).max(256).default(32).describe('Deepest nesting of a JSON request body (400 beyond)'),
+            recentPage: z.number().int().min(1).max(100_000).default(5000).describe('Windows per page of GET /api/recent when `limit` is not given'),
+            recentMaxPage: z.number().int().min(1).max(100_000).default(20_000).describe('Largest `limit` GET /api/recent accepts'),
+            helloWindows: z.number().int().min(0).max(100_000).default(5000).describe('Windows in the /live hello, at most (the newest; the rest through GET /api/recent)'),
+            wsPerClient: z.number().int().min(1).max(10_000).default(20).describe('Open /live connections per client address (429 beyond)'),
+            wsTotal: z.number().int().min(1).max(1_000_000).default(2000).describe('Open /live connections in total (503 beyond)'),
+            probesPerMinute: z.number().int().min(1).max(10_000).default(10).describe('SNMP probes (test connection, live interface discovery) per client address per minute (429 beyond)'),
+          })
+          .prefault({})
+          .describe('Bounds on what one client can make the dashboard do'),
         auth: z
           .strictObject({
             adminPassword: secret.optional().describe('Password of the admin login form (secret; e.g. ${NETMON_ADMIN_PASSWORD}); without it and without adminToken, writes are allowed only from loopback and only when the dashboard listens on loopback'),
