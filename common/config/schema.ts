@@ -2,7 +2,7 @@
 // unknown keys are rejected (strict objects), cross-field rules live here. `netmon config-reference`
 // prints this schema as the reference table in README.md.
 import { z } from 'zod';
-import { Secret } from './secret.js';
+import { Secret, SecretUrl } from './secret.js';
 
 const secret = z.string().min(1, 'must not be empty').transform((s) => new Secret(s));
 const port = z.number().int().min(1).max(65535);
@@ -106,7 +106,10 @@ const duration = z.string().regex(/^([1-9][0-9]*[hdw]|INF)$/, 'must be like 48h,
 // Delivery channels of the alert notifier.
 const webhookChannel = z.strictObject({
   type: z.literal('webhook').describe('An HTTP POST of JSON'),
-  url: z.url({ protocol: /^https?$/ }).describe('Where to POST'),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .transform((u) => new SecretUrl(u))
+    .describe('Where to POST (secret but for its host: logs, errors and delivery records name only scheme://host:port)'),
   format: z.enum(['json', 'slack']).default('json').describe('"json" (the alert event) or "slack" (a Slack-compatible {text} body)'),
   timeoutMs: z.number().int().min(100).max(60_000).default(5000).describe('Per-attempt timeout'),
 });
