@@ -1,10 +1,11 @@
-// Logging: pino, JSON lines on stdout (pretty enough for a terminal, machine-readable for an
-// appliance). Secrets never reach a log: they are Secret objects that print as <secret> (URLs with a
-// credential are SecretUrls that print their origin only), and the usual secret-bearing keys
-// (REDACT_PATHS: SNMP communities and keys, passwords, tokens, Authorization and Cookie headers) are
-// redacted as a second line of defence. `limited` logs a recurring
+// Logging: pino, JSON lines on stdout for machines (journald, files, pipes), readable lines on a
+// terminal (log.format auto|json|pretty; log-pretty.ts). Secrets never reach a log: they are Secret
+// objects that print as <secret> (URLs with a credential are SecretUrls that print their origin
+// only), and the usual secret-bearing keys (REDACT_PATHS: SNMP communities and keys, passwords,
+// tokens, Authorization and Cookie headers) are redacted as a second line of defence. `limited` logs a recurring
 // running error at most once per interval per key, with how many were suppressed.
 import { pino, type Logger } from 'pino';
+import { prettyDestination } from './log-pretty.js';
 
 export type { Logger } from 'pino';
 
@@ -13,6 +14,14 @@ export interface LoggerOptions {
   name?: string;
   /** Where to write; default stdout. */
   destination?: NodeJS.WritableStream;
+  /** json: one JSON object per line; pretty: readable lines; auto (default): pretty when the destination is a terminal. */
+  format?: LogFormat;
+}
+
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+function isTerminal(s: NodeJS.WritableStream): boolean {
+  return (s as { isTTY?: boolean }).isTTY === true;
 }
 
 /** Keys that hold a secret wherever they sit in a logged object (top level, one and two levels down), and the request headers that carry credentials. */
@@ -26,6 +35,11 @@ export const REDACT_PATHS = [
 ];
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
+  const out = opts.destination ?? process.stdout;
+  const format = opts.format ?? 'auto';
+  const pretty = format === 'pretty' || (format === 'auto' && isTerminal(out));
+  // Colour only on a terminal that is not told otherwise (https://no-color.org).
+  const colour = pretty && isTerminal(out) && !process.env.NO_COLOR;
   return pino(
     {
       name: opts.name ?? 'netmon',
@@ -33,7 +47,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       redact: { paths: REDACT_PATHS, censor: '<secret>' },
       base: { pid: process.pid },
     },
-    opts.destination ?? process.stdout,
+    pretty ? prettyDestination(out, colour) : out,
   );
 }
 

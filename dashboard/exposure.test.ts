@@ -19,6 +19,7 @@ import { createFakeConfigTopic } from './devices/config-topic.fixture.js';
 import { createDeviceStore } from './devices/device-store.js';
 
 const TOKEN = 'tok-exposure-1';
+// Reads are anonymous (role viewer) here, so the bounds are what answers, not the login.
 
 async function setup(limits: Record<string, unknown> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'netmon-exposure-'));
@@ -29,7 +30,7 @@ async function setup(limits: Record<string, unknown> = {}) {
   await store.start();
   const feed = createMemoryFeed();
   for (let m = 0; m < 5; m++) feed.push(sampleWindow({ deviceId: 'r1', ifIndex: 1, windowStart: m * 60_000, windowEnd: (m + 1) * 60_000 }));
-  const config = netmonConfigSchema.parse({ dashboard: { host: '127.0.0.1', port: 0, allowedHosts: ['netmon.lan'], auth: { adminToken: TOKEN }, limits } });
+  const config = netmonConfigSchema.parse({ dashboard: { host: '127.0.0.1', port: 0, allowedHosts: ['netmon.lan'], auth: { adminToken: TOKEN, anonymousRole: 'viewer' }, limits } });
   const probe = () => Promise.resolve({ sysName: 'x', sysDescr: 'y', interfaceCount: 0, interfaces: [] });
   const dash = createDashboard(silentLogger, config, { registry, feed, store: null, devices: () => [], admin: { store, probe }, alerts: { rules: [], history: null, actions: null } });
   return { dash, registry, close: async () => { await dash.stop(); await store.stop(); } };
@@ -41,7 +42,7 @@ void test('a rebinding Host gets 403 on every GET route of the OpenAPI document;
   const s = await setup();
   t.after(s.close);
   const app = s.dash.app;
-  const doc = (await app.inject({ url: '/docs/json' })).json<{ paths: Record<string, Record<string, unknown>> }>();
+  const doc = (await app.inject({ url: '/docs/json', headers: auth })).json<{ paths: Record<string, Record<string, unknown>> }>();
   const gets = Object.entries(doc.paths).filter(([, ops]) => 'get' in ops).map(([path]) => path.replace(/\{id\}/g, 'r1'));
   assert.ok(gets.length >= 10, `${gets.length} GET routes`);
   for (const url of [...gets, '/', '/admin.html', '/docs', '/live']) {
@@ -106,7 +107,7 @@ void test('SNMP probes are limited per client address (429 with retry-after); th
   const probeOnce = (remoteAddress: string) => app.inject({ method: 'POST', url: '/api/devices/test-connection', headers: auth, remoteAddress, payload: { id: 'new', host: '10.9.9.9', snmp: { version: '2c', community: 'x' } } });
   assert.equal((await probeOnce('10.0.0.5')).statusCode, 200);
   assert.equal((await app.inject({ url: '/api/devices/r1/interfaces', headers: auth, remoteAddress: '10.0.0.5' })).statusCode, 200);
-  for (let i = 0; i < 3; i++) assert.equal((await app.inject({ url: '/api/devices/r1/interfaces?source=recent', remoteAddress: '10.0.0.5' })).statusCode, 200);
+  for (let i = 0; i < 3; i++) assert.equal((await app.inject({ url: '/api/devices/r1/interfaces?source=recent', headers: auth, remoteAddress: '10.0.0.5' })).statusCode, 200);
   const limited = await probeOnce('10.0.0.5');
   assert.equal(limited.statusCode, 429);
   assert.equal(limited.json<{ code: string }>().code, 'NETMON_ERR_RATE_LIMITED');

@@ -22,7 +22,10 @@ import { Counter } from '../common/metrics.js';
 import { PROBE_ROUTES, createRateLimiter } from './devices/probe.js';
 import { createLiveHub, parseViewQuery, type LiveHubOptions } from './live-hub.js';
 import { registerStaticAssets } from './static-assets.js';
-import { assertSafeListen, registerSecurity } from './auth/plugin.js';
+import { declareRoles, registerSecurity } from './auth/plugin.js';
+import { ensureFirstAdmin } from './users/first-admin.js';
+import { registerUserRoutes } from './users/user-routes.js';
+import { createUserStore, type UserStore } from './users/user-store.js';
 import type { DeviceAdmin } from './devices/admin.js';
 import { interfacesInWindows, registerDeviceRoutes } from './devices/routes.js';
 import { registerOpenApi } from './openapi.js';
@@ -38,6 +41,8 @@ export type DashboardDeps = Omit<ApiDeps, 'clock' | 'recentPage'> & {
   alerts?: Omit<AlertRoutesOptions, 'registry' | 'log' | 'clock' | 'preHandler'>;
   /** The processor's window length, for history timelines with no stored window yet (default 60). */
   windowSeconds?: number;
+  /** Users and tokens; default: in memory, with the configured adminPassword/adminToken. */
+  users?: UserStore;
 };
 
 export interface Dashboard extends Component {
@@ -50,12 +55,14 @@ const DEFAULT_LIVE = { maxBufferedBytes: 4 * 1024 * 1024, heartbeatMs: 30_000 };
 
 export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboard'>, deps: DashboardDeps, live: Partial<LiveHubOptions> = {}): Dashboard {
   const { host, port } = config.dashboard;
-  // Open to the network without a credential: refuse (a ConfigError naming dashboard.auth).
-  assertSafeListen(config.dashboard);
+  const auth = config.dashboard.auth;
+  const users = deps.users ?? createUserStore(log, { file: null, adminPassword: auth.adminPassword?.reveal() ?? null, adminToken: auth.adminToken?.reveal() ?? null });
   // Widened to fastify's logger interface so `app` is the plain FastifyInstance type plugins expect.
   const baseLog: FastifyBaseLogger = log;
   const limits = config.dashboard.limits;
   const app = Fastify({ loggerInstance: baseLog, bodyLimit: limits.bodyBytes });
+  // Before any route: a route that declares no role stops the start.
+  declareRoles(app);
   // Before any plugin or route, so every one of them answers its errors through it.
   registerErrorHandler(app);
   const clock = deps.clock ?? systemClock;
@@ -109,13 +116,14 @@ export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboa
   void app.register(websocket, { options: { maxPayload: 4096 } });
   // Before any route, so the OpenAPI document sees them all.
   registerOpenApi(app, '0.1.0');
-  const security = registerSecurity(app, log, config.dashboard, { registry: deps.registry, clock: deps.clock ?? systemClock });
+  registerSecurity(app, log, config.dashboard, { registry: deps.registry, clock: deps.clock ?? systemClock, users });
   const admin = deps.admin;
 
-  if (deps.alerts) void app.register(alertRoutesPlugin, { ...deps.alerts, preHandler: security.guard, registry: deps.registry, log, clock: deps.clock ?? systemClock });
+  if (deps.alerts) void app.register(alertRoutesPlugin, { ...deps.alerts, registry: deps.registry, log, clock: deps.clock ?? systemClock });
   void app.register((scoped, _opts, done) => {
-    registerApiRoutes(scoped, log, { ...deps, ...(admin ? { devices: () => admin.store.list() } : {}), clock, recentPage: { default: limits.recentPage, max: limits.recentMaxPage } });
-    if (admin) registerDeviceRoutes(scoped, { store: admin.store, probe: admin.probe, guard: security.guard, statusOf: deps.statusOf, recentInterfaces: (id) => interfacesInWindows(deps.feed.recent(), id) });
+    registerApiRoutes(scoped, log, { ...deps, ...(admin ? { devices: () => admin.store.list() } : {}), clock, metricsRole: auth.metricsRole, recentPage: { default: limits.recentPage, max: limits.recentMaxPage } });
+    registerUserRoutes(scoped, users);
+    if (admin) registerDeviceRoutes(scoped, { store: admin.store, probe: admin.probe, statusOf: deps.statusOf, recentInterfaces: (id) => interfacesInWindows(deps.feed.recent(), id) });
     registerHistoryRoutes(scoped, log, { store: deps.store, clock: deps.clock ?? systemClock, registry: deps.registry, windowSeconds: deps.windowSeconds });
     // Every page and browser file, the alerts page only with the alerts API.
     registerStaticAssets(scoped, { alerts: Boolean(deps.alerts) });
@@ -124,6 +132,7 @@ export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboa
       '/live',
       {
         websocket: true,
+        config: { role: 'viewer' },
         // The caps answer before the upgrade, with a status a client can read (429, 503).
         preValidation: (req, _reply, done) => {
           const d = hub.admit(req.ip);
@@ -142,6 +151,7 @@ export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboa
     name: 'dashboard',
     app,
     async start() {
+      await ensureFirstAdmin(log, users, { proxyConfigured: auth.proxy !== undefined });
       hub.start();
       await app.listen({ host, port });
       const addr = app.server.address();

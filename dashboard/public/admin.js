@@ -1,10 +1,12 @@
-// The devices admin page (admin.html): list, add, edit, remove, enable/disable, test connection,
-// bulk import. Rules: every write goes through utils/http.js, which sends the login session's CSRF
-// token; without a session (or on a 401) the browser goes to the login form and comes back; secrets
+// The admin page (admin.html): devices (list, add, edit, remove, enable/disable, test connection,
+// bulk import) here, users and tokens in admin-users.js. Rules: every write goes through
+// utils/http.js, which sends the login session's CSRF token; without a session (or on a 401) the browser goes to the login form and comes back; secrets
 // are never shown (the API returns "(set)"; an empty secret field on edit keeps the stored value); a
-// 400 is shown next to the field it names (the server's `field`, e.g. "snmp.community").
+// 400 is shown next to the field it names (the server's `field`, e.g. "snmp.community"); what only an
+// admin may do (or read: the devices file's state, the users) is neither shown nor asked for by others.
 import { ApiError, createApi } from './utils/http.js';
 import { $, el } from './utils/dom.js';
+import { createUsersSection } from './admin-users.js';
 
 const LOGIN = `/login.html?next=${encodeURIComponent('/admin.html')}`;
 const api = createApi({
@@ -15,6 +17,7 @@ const api = createApi({
 const form = $('#device-form');
 let editing = null; // id of the device being edited, null when adding
 let editingDevice = null; // that device as the API returned it (secrets "(set)")
+let isAdmin = false;
 
 /** A 401: the browser is on its way to the login form, so there is nothing to show here. */
 const toLogin = (err) => err instanceof ApiError && err.status === 401;
@@ -33,25 +36,29 @@ async function listAction(method, url) {
 /** The message of a 400 without its "body/<path>: " prefix (the field is shown by its place). */
 const fieldMessage = (err) => err.message.replace(/^body\/[^:]*: /, '');
 
+/** Who is here: false when the browser is on its way to the login form; the users section for an admin. */
 async function checkSession() {
   const data = await api.session();
-  if (data.mode === 'credentials' && !data.authenticated) {
+  if (!data.authenticated) {
     location.href = LOGIN;
     return false;
   }
-  if (data.mode === 'credentials') $('#logout').classList.remove('hidden');
-  if (data.mode === 'loopback-open') {
+  isAdmin = data.role === 'admin';
+  if (data.via === 'session') $('#logout').classList.remove('hidden');
+  // Controls a role cannot use are hidden (admin.css: body[data-role]); the server refuses them anyway.
+  document.body.dataset.role = data.role ?? 'none';
+  if (!isAdmin) {
     const b = $('#banner');
-    b.textContent = data.authenticated
-      ? 'No admin credential is configured: changes are allowed from this machine only (set dashboard.auth.adminPassword to require a login).'
-      : 'Read-only: no admin credential is configured and this browser is not on the dashboard machine.';
+    b.textContent = `Read-only: ${data.user} has role ${data.role ?? 'none'}; changing devices and users needs admin.`;
     b.classList.remove('hidden');
   }
+  if (isAdmin) void createUsersSection({ api, me: data.user, quiet: toLogin }).load();
   return true;
 }
 
 async function loadList() {
-  const [devices, file] = await Promise.all([api.getJson('/api/devices'), api.getJson('/api/devices-file')]);
+  // The devices file's state is an admin's (it names the file on the server).
+  const [devices, file] = await Promise.all([api.getJson('/api/devices'), isAdmin ? api.getJson('/api/devices-file') : null]);
   $('#file-problem').textContent = file && file.problem ? `The last hand edit of ${file.file} was not applied: ${file.problem.message}` : '';
   const body = $('#device-table tbody');
   body.replaceChildren();
@@ -243,8 +250,14 @@ $('#import-run').addEventListener('click', async () => {
 });
 
 $('#logout').addEventListener('click', async () => {
-  await api.send('POST', '/api/auth/logout');
-  location.href = '/';
+  try {
+    await api.send('POST', '/api/auth/logout');
+  } catch (err) {
+    // Already logged out elsewhere (a 401 is on its way to the login form): nothing left to end.
+    if (!toLogin(err)) window.alert(`log out failed: ${err.message}`);
+    return;
+  }
+  location.href = LOGIN;
 });
 
 checkSession()

@@ -116,13 +116,13 @@ void test('no secret in any GET route, page, /metrics, /live, the printed config
   // Written through the API: stored and shown literally, never the variable's value.
   const created = await app.inject({ method: 'POST', url: '/api/devices', headers: bearer, payload: { id: 'lit', host: '10.0.0.3', tags: ['${NETMON_ADMIN_PASSWORD}'], snmp: { version: '2c', community: '${NETMON_ADMIN_PASSWORD}' } } });
   assert.equal(created.statusCode, 201, created.body);
-  const listed = (await app.inject({ url: '/api/devices' })).json<Array<{ id: string; tags: string[] }>>();
+  const listed = (await app.inject({ url: '/api/devices', headers: bearer })).json<Array<{ id: string; tags: string[] }>>();
   assert.deepEqual(listed.find((d) => d.id === 'lit')?.tags, ['${NETMON_ADMIN_PASSWORD}']);
   // A failed login and a wrong token, so the log has them to (not) show.
   await app.inject({ method: 'POST', url: '/api/auth/login', payload: { password: S.adminPassword.toLowerCase() } });
   await app.inject({ method: 'POST', url: '/api/devices/test-connection', headers: { authorization: `Bearer ${S.adminToken}x` }, payload: { id: 'x' } });
 
-  const doc = (await app.inject({ url: '/docs/json' })).json<{ paths: Record<string, Record<string, unknown>> }>();
+  const doc = (await app.inject({ url: '/docs/json', headers: bearer })).json<{ paths: Record<string, Record<string, unknown>> }>();
   const gets = Object.entries(doc.paths).filter(([, ops]) => 'get' in ops).map(([p]) => p);
   assert.ok(gets.includes('/api/alerts/deliveries') && gets.includes('/api/devices/{id}') && gets.includes('/metrics'), gets.join(' '));
   const ids = ['v2', 'v3', 'lit'];
@@ -134,11 +134,11 @@ void test('no secret in any GET route, page, /metrics, /live, the printed config
     assert.deepEqual(leaked(res.body), [], `${url} answers no secret`);
     assert.deepEqual(leaked(JSON.stringify(res.headers)), [], `${url}: no secret in the headers`);
   }
-  const deliveries = await app.inject({ url: '/api/alerts/deliveries' });
+  const deliveries = await app.inject({ url: '/api/alerts/deliveries', headers: bearer });
   assert.match(deliveries.body, /webhook to 127\.0\.0\.1/);
 
   const hello = await new Promise<string>((resolve, reject) => {
-    const ws = new WebSocket(`${dash.url()!.replace(/^http/, 'ws')}live`);
+    const ws = new WebSocket(`${dash.url()!.replace(/^http/, 'ws')}live`, { headers: bearer });
     ws.once('message', (m: Buffer) => {
       resolve(m.toString('utf8'));
       ws.close();
