@@ -37,7 +37,7 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
   const { rules, file: rulesFile } = parts.includes('processor') || parts.includes('dashboard') ? loadAlertRules(config, loaded.configPath) : { rules: [], file: null };
   const collector = parts.includes('collector') ? createCollectorService(log, { ...config, devices }, deps) : null;
   const processor = parts.includes('processor') ? createProcessorService(log, { ...config, devices, rules, rulesFile }, deps) : null;
-  const dashboard = parts.includes('dashboard') ? createDashboardService(log, { ...config, devices, devicesPath, rules, rulesFile }, deps) : null;
+  const dashboard = parts.includes('dashboard') ? createDashboardService(log, { ...config, devices, devicesPath, rules, rulesFile, env: loaded.env }, deps) : null;
   const services: Service[] = [collector, processor, dashboard].filter((s) => s !== null);
   const components = services.flatMap((s) => s.components);
   // Without a dashboard in the process, each service serves its own /metrics and /healthz.

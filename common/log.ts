@@ -1,6 +1,8 @@
 // Logging: pino, JSON lines on stdout for machines (journald, files, pipes), readable lines on a
-// terminal (log.format auto|json|pretty; log-pretty.ts). Secrets never reach a log: they are Secret objects that print as <secret>, and the
-// usual secret-bearing keys are redacted as a second line of defence. `limited` logs a recurring
+// terminal (log.format auto|json|pretty; log-pretty.ts). Secrets never reach a log: they are Secret
+// objects that print as <secret> (URLs with a credential are SecretUrls that print their origin
+// only), and the usual secret-bearing keys (REDACT_PATHS: SNMP communities and keys, passwords,
+// tokens, Authorization and Cookie headers) are redacted as a second line of defence. `limited` logs a recurring
 // running error at most once per interval per key, with how many were suppressed.
 import { pino, type Logger } from 'pino';
 import { prettyDestination } from './log-pretty.js';
@@ -22,6 +24,16 @@ function isTerminal(s: NodeJS.WritableStream): boolean {
   return (s as { isTTY?: boolean }).isTTY === true;
 }
 
+/** Keys that hold a secret wherever they sit in a logged object (top level, one and two levels down), and the request headers that carry credentials. */
+const SECRET_KEYS = ['community', 'authKey', 'privKey', 'password', 'adminPassword', 'adminToken', 'token', 'authorization', 'cookie'];
+export const REDACT_PATHS = [
+  ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+];
+
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const out = opts.destination ?? process.stdout;
   const format = opts.format ?? 'auto';
@@ -32,7 +44,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     {
       name: opts.name ?? 'netmon',
       level: opts.level ?? 'info',
-      redact: { paths: ['*.community', '*.authKey', '*.privKey', '*.password', '*.*.community', '*.*.authKey', '*.*.privKey'], censor: '<secret>' },
+      redact: { paths: REDACT_PATHS, censor: '<secret>' },
       base: { pid: process.pid },
     },
     pretty ? prettyDestination(out, colour) : out,

@@ -2,7 +2,9 @@
 // feed's recent windows, health and Prometheus metrics. Rules: every input is checked by a JSON
 // schema (or a named cross-field check), so bad input gets a 400 naming the field; windows leave as
 // the WindowResult wire form (counters as decimal strings), serialized by the contract's encoder;
-// a missing or failing store is a 503 that says so, never a 500 or an empty list.
+// a missing or failing store is a 503 that says so, never a 500 or an empty list; /api/recent is
+// paged (recent-page.ts: newest first, `limit` bounded by dashboard.limits, the next page's URL in
+// a Link header), so no request serializes everything the feed keeps.
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../common/clock.js';
 import { DEVICE_ID_PATTERN, type DeviceConfig } from '../common/config/schema.js';
@@ -16,6 +18,7 @@ import { healthOf, healthReportSchema } from '../common/health.js';
 import type { WindowStore } from '../common/store/influx.js';
 import type { WindowFeed } from './feed/window-feed.js';
 import { invalid } from './http-errors.js';
+import { pageWindows } from './recent-page.js';
 import type { Requirement } from './auth/roles.js';
 
 export const DEFAULT_RANGE_MS = 60 * 60 * 1000;
@@ -34,6 +37,8 @@ export interface ApiDeps {
   /** The latest poll status of a device (netmon.status, through the dashboard's feed). */
   statusOf?: (deviceId: string) => unknown;
   clock: Clock;
+  /** Windows per /api/recent page: without `limit`, and the largest `limit` (dashboard.limits). */
+  recentPage: { default: number; max: number };
   /** Who may read /metrics (dashboard.auth.metricsRole; default viewer). */
   metricsRole?: Requirement;
 }
@@ -150,7 +155,28 @@ export function registerApiRoutes(app: FastifyInstance, log: Logger, deps: ApiDe
     return reply.type('application/json; charset=utf-8').send(windowsJson(windows));
   });
 
-  app.get('/api/recent', { config: viewer }, (_req, reply) => reply.type('application/json; charset=utf-8').send(windowsJson(deps.feed.recent())));
+  const recentQuery = {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      limit: { type: 'integer', minimum: 1, maximum: deps.recentPage.max, default: deps.recentPage.default, description: `Windows on this page (default ${deps.recentPage.default}, at most ${deps.recentPage.max})` },
+      before: { type: 'string', maxLength: 1024, description: 'The cursor of the next page, from the Link header of the page before' },
+      device: { type: 'string', pattern: DEVICE_ID_PATTERN.source, description: 'Only this device\'s windows' },
+    },
+  } as const;
+  app.get<{ Querystring: { limit: number; before?: string; device?: string } }>(
+    '/api/recent',
+    { config: viewer, schema: { summary: 'The windows the live feed keeps, newest first, a page at a time (Link: <...>; rel="next" names the next page)', querystring: recentQuery } },
+    (req, reply) => {
+      const { limit, before, device } = req.query;
+      const page = pageWindows(deps.feed.recent(), { limit, before, device });
+      if (page.next) {
+        const q = new URLSearchParams({ limit: String(limit), before: page.next, ...(device ? { device } : {}) });
+        void reply.header('link', `</api/recent?${q.toString()}>; rel="next"`);
+      }
+      return reply.type('application/json; charset=utf-8').send(windowsJson(page.windows));
+    },
+  );
 
   // The live feed's state for a page that (re)loads: the latest status of each device (netmon.status)
   // and the last alerts (netmon.alerts), as the feed relays them; empty when the feed carries none.

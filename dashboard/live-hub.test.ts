@@ -7,10 +7,13 @@ import type { WebSocket } from 'ws';
 import { silentLogger } from '../common/log.js';
 import { createRegistry } from '../common/metrics.js';
 import { createMemoryFeed } from './feed/window-feed.js';
-import { CLOSE_POLICY, CLOSE_RESYNC, createLiveHub, LIVE_WINDOW_FIELDS, originAllowed, parseViewMessage, parseViewQuery, sendDecision, topInterfaces, type LiveRow, type LiveView } from './live-hub.js';
+import { CLOSE_POLICY, CLOSE_RESYNC, admitDecision, createLiveHub, LIVE_WINDOW_FIELDS, originAllowed, parseViewMessage, parseViewQuery, sendDecision, topInterfaces, type LiveRow, type LiveView } from './live-hub.js';
 import { rowObject, sampleWindow } from './dashboard.fixture.js';
 import type { DeviceStatus } from '../common/contracts/device-status.js';
 import type { AlertEvent } from '../common/contracts/alert-event.js';
+
+/** Caps no test of the hub's other rules reaches. */
+const CAPS = { helloWindows: 100_000, maxPerClient: 1000, maxTotal: 1000 };
 
 function sampleStatus(over: Partial<DeviceStatus> = {}): DeviceStatus {
   return { v: 1, kind: 'device-status', deviceId: 'r1', state: 'up', lastError: null, lastPollAt: 1_700_000_100_000, lastSuccessAt: 1_700_000_100_000, lastPollDurationMs: 12, interfaces: 4, ...over };
@@ -69,7 +72,7 @@ void test('live hub: hello with the recent windows, status and alerts, then batc
   const feed = createMemoryFeed();
   feed.push(sampleWindow({ revision: 0 }));
   feed.pushStatus(sampleStatus());
-  const hub = createLiveHub(silentLogger, { feed, registry: createRegistry({ defaultMetrics: false }), now: () => 42 }, { maxBufferedBytes: 1024, heartbeatMs: 60_000 });
+  const hub = createLiveHub(silentLogger, { feed, registry: createRegistry({ defaultMetrics: false }), now: () => 42 }, { ...CAPS, maxBufferedBytes: 1024, heartbeatMs: 60_000 });
   hub.start();
   const good = new FakeSocket();
   const foreign = new FakeSocket();
@@ -126,7 +129,7 @@ void test('sendDecision: send within the bound, resync beyond it', async (t) => 
 void test('live hub: a slow client gets a resync message and a 4000 close; the others keep receiving', () => {
   const feed = createMemoryFeed();
   const registry = createRegistry({ defaultMetrics: false });
-  const hub = createLiveHub(silentLogger, { feed, registry }, { maxBufferedBytes: 4 * 1024 * 1024, heartbeatMs: 60_000 });
+  const hub = createLiveHub(silentLogger, { feed, registry }, { ...CAPS, maxBufferedBytes: 4 * 1024 * 1024, heartbeatMs: 60_000 });
   hub.start();
   const slow = new FakeSocket();
   const fast = new FakeSocket();
@@ -146,7 +149,7 @@ void test('live hub: a slow client gets a resync message and a 4000 close; the o
 
 void test('live hub: a client that stops answering pings is terminated', (t) => {
   t.mock.timers.enable({ apis: ['setInterval'] });
-  const hub = createLiveHub(silentLogger, { feed: createMemoryFeed(), registry: createRegistry({ defaultMetrics: false }) }, { maxBufferedBytes: 1024, heartbeatMs: 1000 });
+  const hub = createLiveHub(silentLogger, { feed: createMemoryFeed(), registry: createRegistry({ defaultMetrics: false }) }, { ...CAPS, maxBufferedBytes: 1024, heartbeatMs: 1000 });
   hub.start();
   const silent = new FakeSocket();
   const answering = new FakeSocket();
@@ -192,7 +195,7 @@ void test('topInterfaces: by utilization (unknown speed left out) and by bit/s; 
 void test('live hub views: all, overview (device totals + top lists), device; status to every view; bad messages ignored', () => {
   const feed = createMemoryFeed();
   const registry = createRegistry({ defaultMetrics: false });
-  const hub = createLiveHub(silentLogger, { feed, registry }, { maxBufferedBytes: 1 << 20, heartbeatMs: 60_000 });
+  const hub = createLiveHub(silentLogger, { feed, registry }, { ...CAPS, maxBufferedBytes: 1 << 20, heartbeatMs: 60_000 });
   hub.start();
   const all = new FakeSocket();
   const overview = new FakeSocket();
@@ -238,7 +241,7 @@ void test('parseViewQuery and the hello of each view', () => {
   feed.push(sampleWindow({ deviceId: 'r1', ifIndex: 1, inUtilization: 50 }));
   feed.push(sampleWindow({ deviceId: 'r1', ifIndex: null }));
   feed.push(sampleWindow({ deviceId: 'r2', ifIndex: 7, inUtilization: 10 }));
-  const hub = createLiveHub(silentLogger, { feed, registry: createRegistry({ defaultMetrics: false }) }, { maxBufferedBytes: 1 << 20, heartbeatMs: 60_000 });
+  const hub = createLiveHub(silentLogger, { feed, registry: createRegistry({ defaultMetrics: false }) }, { ...CAPS, maxBufferedBytes: 1 << 20, heartbeatMs: 60_000 });
   hub.start();
   const sockets = { all: new FakeSocket(), overview: new FakeSocket(), device: new FakeSocket() };
   hub.accept(sockets.all.asWs(), {});
@@ -247,10 +250,43 @@ void test('parseViewQuery and the hello of each view', () => {
   type Hello = { windows: LiveRow[]; top?: { utilization: LiveRow[] } };
   const hello = (s: FakeSocket) => JSON.parse(s.sent[0]) as Hello;
   const keys = (rows: LiveRow[]) => rows.map((r) => `${r[0]}/${r[1] ?? '-'}`);
-  assert.deepEqual(keys(hello(sockets.all).windows), ['r1/1', 'r1/-', 'r2/7']);
+  // The hello's order is /api/recent's: newest first, then device, the device total before its interfaces.
+  assert.deepEqual(keys(hello(sockets.all).windows), ['r1/-', 'r1/1', 'r2/7']);
   assert.equal(hello(sockets.all).top, undefined);
   assert.deepEqual(keys(hello(sockets.overview).windows), ['r1/-'], 'the overview hello: device totals');
   assert.deepEqual(keys(hello(sockets.overview).top?.utilization ?? []), ['r1/1', 'r2/7'], 'and the top lists, from windows taken before the hub started');
   assert.deepEqual(keys(hello(sockets.device).windows), ['r2/7']);
   hub.stop();
+});
+
+void test('the hello is bounded: the newest windows and the cursor of the rest; connections capped per address and in total', () => {
+  const feed = createMemoryFeed();
+  for (let k = 0; k < 5; k++) feed.push(sampleWindow({ deviceId: 'r1', ifIndex: 1, windowStart: k * 60_000, windowEnd: (k + 1) * 60_000 }));
+  const registry = createRegistry({ defaultMetrics: false });
+  const hub = createLiveHub(silentLogger, { feed, registry }, { maxBufferedBytes: 1 << 20, heartbeatMs: 60_000, helloWindows: 2, maxPerClient: 2, maxTotal: 3 });
+  hub.start();
+  const a = [new FakeSocket(), new FakeSocket(), new FakeSocket()];
+  for (const s of a) hub.accept(s.asWs(), { address: '10.0.0.1' });
+  const hello = JSON.parse(a[0].sent[0]) as { windows: LiveRow[]; next: string | null };
+  assert.deepEqual(hello.windows.map((r) => r[3]), [240_000, 180_000], 'the two newest');
+  assert.equal(typeof hello.next, 'string', 'the cursor of the rest');
+  assert.deepEqual(a[2].closedWith, { code: 1013, reason: 'too many connections from this address' });
+  assert.equal(hub.clientCount(), 2);
+  assert.deepEqual(hub.admit('10.0.0.1'), { ok: false, reason: 'per_client', message: 'this address has 2 live connections open already (dashboard.limits.wsPerClient)' });
+  assert.equal(hub.admit('10.0.0.2').ok, true);
+  const b = new FakeSocket();
+  hub.accept(b.asWs(), { address: '10.0.0.2' });
+  assert.equal(hub.admit('10.0.0.3').ok, false, 'three open: the total cap');
+  // A closed connection frees its place.
+  a[0].emit('close');
+  assert.equal(hub.admit('10.0.0.1').ok, true);
+  hub.stop();
+});
+
+void test('admitDecision', () => {
+  const limits = { maxPerClient: 2, maxTotal: 10 };
+  assert.equal(admitDecision({ total: 0, fromClient: 0 }, limits).ok, true);
+  assert.equal(admitDecision({ total: 9, fromClient: 1 }, limits).ok, true);
+  assert.deepEqual(admitDecision({ total: 5, fromClient: 2 }, limits), { ok: false, reason: 'per_client', message: 'this address has 2 live connections open already (dashboard.limits.wsPerClient)' });
+  assert.equal((admitDecision({ total: 10, fromClient: 0 }, limits) as { reason: string }).reason, 'total');
 });

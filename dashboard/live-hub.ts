@@ -20,7 +20,10 @@
 // and UTF-8 encoded once for all clients; a client whose send buffer (ws bufferedAmount) passes the
 // bound gets nothing more but a "resync" message and a 4000 close (it reconnects and reloads from
 // REST), so a slow client costs bounded memory and never delays the others; peers that stop
-// answering pings are terminated.
+// answering pings are terminated. Bounded: the hello holds at most `helloWindows` windows (the
+// newest, in /api/recent's paging order, with the cursor of the rest as "next"); connections are
+// capped per client address and in total (admit(): server.ts answers 429/503 before the upgrade;
+// accept() closes 1013 if a race got past it).
 import { WebSocket } from 'ws';
 import { encodeAlertEvent, type AlertEvent } from '../common/contracts/alert-event.js';
 import { encodeDeviceStatus, type DeviceStatus } from '../common/contracts/device-status.js';
@@ -28,21 +31,41 @@ import type { WindowResult } from '../common/contracts/window-result.js';
 import type { Logger } from '../common/log.js';
 import { Counter, Gauge, type Registry } from '../common/metrics.js';
 import type { FeedEvent, WindowFeed } from './feed/window-feed.js';
+import { pageWindows } from './recent-page.js';
 
 export const CLOSE_POLICY = 1008;
 export const CLOSE_RESYNC = 4000;
 export const CLOSE_GOING_AWAY = 1001;
+/** "Try again later": the connection caps were reached. */
+export const CLOSE_TRY_AGAIN = 1013;
 
 export interface LiveHubOptions {
   /** Send-buffer bound per client, bytes. */
   maxBufferedBytes: number;
   /** Ping interval; a client that has not answered the previous ping is terminated. */
   heartbeatMs: number;
+  /** Windows in a hello, at most (dashboard.limits.helloWindows). */
+  helloWindows: number;
+  /** Open connections per client address (dashboard.limits.wsPerClient). */
+  maxPerClient: number;
+  /** Open connections in total (dashboard.limits.wsTotal). */
+  maxTotal: number;
+}
+
+/** Whether one more connection from a client fits the caps (pure). */
+export type AdmitDecision = { ok: true } | { ok: false; reason: 'per_client' | 'total'; message: string };
+
+export function admitDecision(open: { total: number; fromClient: number }, limits: { maxPerClient: number; maxTotal: number }): AdmitDecision {
+  if (open.total >= limits.maxTotal) return { ok: false, reason: 'total', message: `the dashboard serves ${limits.maxTotal} live connections already (dashboard.limits.wsTotal); try again later` };
+  if (open.fromClient >= limits.maxPerClient) return { ok: false, reason: 'per_client', message: `this address has ${limits.maxPerClient} live connections open already (dashboard.limits.wsPerClient)` };
+  return { ok: true };
 }
 
 export interface LiveHub {
-  /** Takes a freshly upgraded socket: checks its origin, sends the hello of its view, adds it to the broadcast. */
-  accept(socket: WebSocket, headers: { origin?: string; host?: string; view?: LiveView }): void;
+  /** Whether a client address may open one more connection now (the caps). */
+  admit(address: string): AdmitDecision;
+  /** Takes a freshly upgraded socket: checks its origin and the caps, sends the hello of its view, adds it to the broadcast. */
+  accept(socket: WebSocket, headers: { origin?: string; host?: string; view?: LiveView; address?: string }): void;
   /** Subscribes to the feed and starts the heartbeat. */
   start(): void;
   /** Unsubscribes and closes every client (1001 going away). */
@@ -86,9 +109,10 @@ export function windowsMessage(windows: readonly WindowResult[], sentAt: number)
   return `{"type":"windows","sentAt":${sentAt},"rows":${JSON.stringify(windows.map(windowRow))}}`;
 }
 
-export function helloMessage(recent: readonly WindowResult[], status: readonly DeviceStatus[] = [], alerts: readonly AlertEvent[] = [], top?: { utilization: WindowResult[]; bps: WindowResult[] }): string {
+/** `next`: the /api/recent cursor of the windows the hello left out (null: it holds them all). */
+export function helloMessage(recent: readonly WindowResult[], status: readonly DeviceStatus[] = [], alerts: readonly AlertEvent[] = [], top?: { utilization: WindowResult[]; bps: WindowResult[] }, next: string | null = null): string {
   const topPart = top ? `,"top":{"utilization":${JSON.stringify(top.utilization.map(windowRow))},"bps":${JSON.stringify(top.bps.map(windowRow))}}` : '';
-  return `{"type":"hello","fields":${JSON.stringify(LIVE_WINDOW_FIELDS)},"windows":${JSON.stringify(recent.map(windowRow))},"status":[${status.map(encodeDeviceStatus).join(',')}],"alerts":[${alerts.map(encodeAlertEvent).join(',')}]${topPart}}`;
+  return `{"type":"hello","fields":${JSON.stringify(LIVE_WINDOW_FIELDS)},"windows":${JSON.stringify(recent.map(windowRow))},"next":${JSON.stringify(next)},"status":[${status.map(encodeDeviceStatus).join(',')}],"alerts":[${alerts.map(encodeAlertEvent).join(',')}]${topPart}}`;
 }
 
 export function eventMessage(e: FeedEvent): string {
@@ -171,13 +195,21 @@ export function sendDecision(bufferedAmount: number, maxBufferedBytes: number): 
   return bufferedAmount > maxBufferedBytes ? 'resync' : 'send';
 }
 
-export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: Registry; now?: () => number }, opts: LiveHubOptions): LiveHub {
+export function createLiveHub(
+  log: Logger,
+  deps: { feed: WindowFeed; registry: Registry; now?: () => number; originAllowed?: (origin: string | undefined, host: string | undefined) => boolean },
+  opts: LiveHubOptions,
+): LiveHub {
   const now = deps.now ?? Date.now;
-  const clients = new Map<WebSocket, { alive: boolean; view: LiveView }>();
+  // The dashboard's policy (its Host allow-list, server.ts); alone, the page's own origin only.
+  const originOk = deps.originAllowed ?? originAllowed;
+  const clients = new Map<WebSocket, { alive: boolean; view: LiveView; address: string }>();
+  /** Open connections per client address. */
+  const perClient = new Map<string, number>();
   /** The latest window of every interface, for the overview's top lists. */
   const latestIface = new Map<string, WindowResult>();
   const connections = new Counter({ name: 'netmon_dashboard_ws_connections_total', help: 'WebSocket clients accepted', registers: [deps.registry] });
-  const rejected = new Counter({ name: 'netmon_dashboard_ws_rejected_total', help: 'WebSocket clients refused (origin not allowed)', registers: [deps.registry] });
+  const rejected = new Counter({ name: 'netmon_dashboard_ws_rejected_total', help: 'WebSocket clients refused, by reason: origin, per_client (cap per address), total (cap of all)', labelNames: ['reason'], registers: [deps.registry] });
   const dropped = new Counter({ name: 'netmon_dashboard_ws_slow_dropped_total', help: 'WebSocket clients closed for resync because their send buffer was full', registers: [deps.registry] });
   const timedOut = new Counter({ name: 'netmon_dashboard_ws_timeouts_total', help: 'WebSocket clients terminated for not answering pings', registers: [deps.registry] });
   const sent = new Counter({ name: 'netmon_dashboard_ws_windows_sent_total', help: 'Window rows sent to WebSocket clients', registers: [deps.registry] });
@@ -210,7 +242,7 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
       const { bytes, rows } = frame;
       if (sendDecision(socket.bufferedAmount, opts.maxBufferedBytes) === 'resync') {
         // Both queue behind the backlog; ws destroys the socket if the peer never answers the close.
-        clients.delete(socket);
+        forget(socket);
         dropped.inc();
         log.warn({ bufferedBytes: socket.bufferedAmount }, 'slow WebSocket client dropped for resync');
         socket.send(RESYNC_MESSAGE);
@@ -255,9 +287,31 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
     const status = deps.feed.statuses?.() ?? [];
     const alerts = deps.feed.alerts?.() ?? [];
     const recent = deps.feed.recent();
-    if (view.kind === 'all') return helloMessage(recent, status, alerts);
-    if (view.kind === 'device') return helloMessage(recent.filter((w) => w.deviceId === view.deviceId), status, alerts);
-    return helloMessage(recent.filter((w) => w.ifIndex === null), status, alerts, topInterfaces(latestIface.values(), OVERVIEW_TOP_N));
+    const bounded = (ws: readonly WindowResult[], device?: string) => pageWindows(ws, { limit: opts.helloWindows, device });
+    if (view.kind === 'all') {
+      const p = bounded(recent);
+      return helloMessage(p.windows, status, alerts, undefined, p.next);
+    }
+    if (view.kind === 'device') {
+      const p = bounded(recent, view.deviceId);
+      return helloMessage(p.windows, status, alerts, undefined, p.next);
+    }
+    // The device totals only: one per device and window, bounded like the rest.
+    const p = bounded(recent.filter((w) => w.ifIndex === null));
+    return helloMessage(p.windows, status, alerts, topInterfaces(latestIface.values(), OVERVIEW_TOP_N), p.next);
+  }
+
+  function forget(socket: WebSocket): void {
+    const state = clients.get(socket);
+    if (!state) return;
+    clients.delete(socket);
+    const n = (perClient.get(state.address) ?? 1) - 1;
+    if (n <= 0) perClient.delete(state.address);
+    else perClient.set(state.address, n);
+  }
+
+  function admit(address: string): AdmitDecision {
+    return admitDecision({ total: clients.size, fromClient: perClient.get(address) ?? 0 }, opts);
   }
 
   function noteLatest(w: WindowResult): void {
@@ -270,7 +324,7 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
   function ping(): void {
     for (const [socket, state] of clients) {
       if (!state.alive) {
-        clients.delete(socket);
+        forget(socket);
         timedOut.inc();
         socket.terminate();
         continue;
@@ -281,14 +335,27 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
   }
 
   return {
+    admit(address) {
+      const d = admit(address);
+      if (!d.ok) rejected.inc({ reason: d.reason });
+      return d;
+    },
     accept(socket, headers) {
-      if (!originAllowed(headers.origin, headers.host)) {
-        rejected.inc();
+      if (!originOk(headers.origin, headers.host)) {
+        rejected.inc({ reason: 'origin' });
         log.warn({ origin: headers.origin, host: headers.host }, 'WebSocket from a foreign origin refused');
         socket.close(CLOSE_POLICY, 'origin not allowed');
         return;
       }
-      const state: { alive: boolean; view: LiveView } = { alive: true, view: headers.view ?? { kind: 'all' } };
+      const address = headers.address ?? '';
+      const admitted = admit(address);
+      if (!admitted.ok) {
+        rejected.inc({ reason: admitted.reason });
+        socket.close(CLOSE_TRY_AGAIN, admitted.reason === 'total' ? 'too many connections' : 'too many connections from this address');
+        return;
+      }
+      perClient.set(address, (perClient.get(address) ?? 0) + 1);
+      const state: { alive: boolean; view: LiveView; address: string } = { alive: true, view: headers.view ?? { kind: 'all' }, address };
       // Queued windows go to the others first: the hello already holds them (they are in recent()).
       flush();
       // hello and the registration happen in one synchronous step, so no window falls in between.
@@ -304,7 +371,7 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
         if (view) state.view = view;
         else badMessages.inc();
       });
-      socket.on('close', () => clients.delete(socket));
+      socket.on('close', () => forget(socket));
       socket.on('error', (err) => log.debug({ err: err.message }, 'WebSocket client error'));
     },
     start() {
@@ -327,6 +394,7 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
       heartbeat = null;
       for (const socket of clients.keys()) socket.close(CLOSE_GOING_AWAY, 'server stopping');
       clients.clear();
+      perClient.clear();
     },
     clientCount: () => clients.size,
     flush,

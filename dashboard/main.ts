@@ -4,6 +4,7 @@
 // to act on; and the fastify server, last. Returned in start order. Takes only its part of the
 // configuration; device status comes from netmon.status through the feed, in every mode.
 import type { AlertRule } from '../common/config/alerts-schema.js';
+import type { Env } from '../common/config/interpolate.js';
 import type { DeviceConfig, NetmonConfig } from '../common/config/schema.js';
 import type { Component, Service, ServiceDeps } from '../common/lifecycle.js';
 import type { Logger } from '../common/log.js';
@@ -27,6 +28,8 @@ export type DashboardConfig = Pick<NetmonConfig, 'kafka' | 'influx' | 'dashboard
   readonly rules: readonly AlertRule[];
   /** The rules file the alerts page edits; null: rules are read-only. */
   readonly rulesFile: string | null;
+  /** The environment the devices file's ${VAR} references are read with (LoadedConfig.env: the real environment over .stack/env). */
+  readonly env: Env;
 };
 
 export interface DashboardService extends Service {
@@ -38,7 +41,7 @@ export function createDashboardService(log: Logger, config: DashboardConfig, dep
   const { registry, clock } = deps;
   const feed = createKafkaWindowFeed(dlog, config, { registry });
   // The device list file + netmon.config, administered from the dashboard (started before it).
-  const admin = config.devicesPath ? createDeviceAdmin(dlog, { config, devicesPath: config.devicesPath }, { registry, clock }) : undefined;
+  const admin = config.devicesPath ? createDeviceAdmin(dlog, { config, devicesPath: config.devicesPath, env: config.env }, { registry, clock }) : undefined;
   // The alerts API and page; acks and silences through the actions topic (read only when there are
   // rules to acknowledge).
   const ruleStore = config.rulesFile

@@ -2,8 +2,11 @@
 // WebSocket /live fed by a WindowFeed. Rules: the factory only builds the app and registers routes
 // (app.inject works without listening); start() reads the browser files, subscribes to the feed and
 // listens; stop() closes the clients and the server. Everything is served from this process (no
-// CDN), under a content-security-policy that allows only this origin.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+// CDN), under a content-security-policy that allows only this origin. Before any route, every
+// request (the /live upgrade too) must name this dashboard in its Host header and, when it has an
+// Origin, come from an allowed one (host-policy.ts: no DNS rebinding); bodies, JSON depth, SNMP
+// probes and live connections are bounded by dashboard.limits.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { NetmonConfig } from '../common/config/schema.js';
@@ -12,13 +15,17 @@ import type { Logger } from '../common/log.js';
 import { registerApiRoutes, type ApiDeps } from './api-routes.js';
 import { registerHistoryRoutes } from './history-routes.js';
 import { registerErrorHandler } from './http-errors.js';
+import { createHostPolicy } from './host-policy.js';
+import { registerJsonDepthLimit } from './request-limits.js';
+import { ErrorCodes, NetmonError } from '../common/errors.js';
+import { Counter } from '../common/metrics.js';
+import { PROBE_ROUTES, createRateLimiter } from './devices/probe.js';
 import { createLiveHub, parseViewQuery, type LiveHubOptions } from './live-hub.js';
 import { registerStaticAssets } from './static-assets.js';
 import { declareRoles, registerSecurity } from './auth/plugin.js';
 import { ensureFirstAdmin } from './users/first-admin.js';
 import { registerUserRoutes } from './users/user-routes.js';
 import { createUserStore, type UserStore } from './users/user-store.js';
-import { originAllowed as originInAllowList } from './auth/policy.js';
 import type { DeviceAdmin } from './devices/admin.js';
 import { interfacesInWindows, registerDeviceRoutes } from './devices/routes.js';
 import { registerOpenApi } from './openapi.js';
@@ -26,7 +33,7 @@ import { registerOpenApi } from './openapi.js';
 import { alertRoutesPlugin, type AlertRoutesOptions } from './alerts/alert-routes.js';
 
 /** What the routes need, with the clock optional (the system clock by default). */
-export type DashboardDeps = Omit<ApiDeps, 'clock'> & {
+export type DashboardDeps = Omit<ApiDeps, 'clock' | 'recentPage'> & {
   clock?: Clock;
   /** Device administration (store + probe); without it the device list is read-only. */
   admin?: DeviceAdmin;
@@ -44,7 +51,7 @@ export interface Dashboard extends Component {
   readonly app: FastifyInstance;
 }
 
-const DEFAULT_LIVE: LiveHubOptions = { maxBufferedBytes: 4 * 1024 * 1024, heartbeatMs: 30_000 };
+const DEFAULT_LIVE = { maxBufferedBytes: 4 * 1024 * 1024, heartbeatMs: 30_000 };
 
 export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboard'>, deps: DashboardDeps, live: Partial<LiveHubOptions> = {}): Dashboard {
   const { host, port } = config.dashboard;
@@ -52,13 +59,52 @@ export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboa
   const users = deps.users ?? createUserStore(log, { file: null, adminPassword: auth.adminPassword?.reveal() ?? null, adminToken: auth.adminToken?.reveal() ?? null });
   // Widened to fastify's logger interface so `app` is the plain FastifyInstance type plugins expect.
   const baseLog: FastifyBaseLogger = log;
-  const app = Fastify({ loggerInstance: baseLog });
+  const limits = config.dashboard.limits;
+  const app = Fastify({ loggerInstance: baseLog, bodyLimit: limits.bodyBytes });
   // Before any route: a route that declares no role stops the start.
   declareRoles(app);
   // Before any plugin or route, so every one of them answers its errors through it.
   registerErrorHandler(app);
-  const hub = createLiveHub(log, { feed: deps.feed, registry: deps.registry }, { ...DEFAULT_LIVE, ...live });
+  const clock = deps.clock ?? systemClock;
+  const hosts = createHostPolicy({ listenHost: host, publicUrl: config.dashboard.publicUrl, allowedHosts: config.dashboard.allowedHosts, allowedOrigins: config.dashboard.auth.allowedOrigins });
+  const refused = new Counter({ name: 'netmon_dashboard_requests_refused_total', help: 'Requests refused before any route: host (not one of the dashboard\'s names), origin (a page of another site), probe_rate (SNMP probes over dashboard.limits.probesPerMinute)', labelNames: ['reason'], registers: [deps.registry] });
+  const hub = createLiveHub(
+    log,
+    { feed: deps.feed, registry: deps.registry, originAllowed: (origin) => hosts.originAllowed(origin) },
+    { ...DEFAULT_LIVE, helloWindows: limits.helloWindows, maxPerClient: limits.wsPerClient, maxTotal: limits.wsTotal, ...live },
+  );
   let listening: string | null = null;
+
+  /**
+   * Refuses a request before any route. A refused WebSocket upgrade gets its HTTP answer and then
+   * loses its socket: @fastify/websocket only closes upgrade sockets whose request got past its own
+   * onRequest hook, which runs after these.
+   */
+  function refuse(req: FastifyRequest, reply: FastifyReply, done: (err: Error) => void, reason: string, err: NetmonError): void {
+    refused.inc({ reason });
+    if (req.headers.upgrade !== undefined) reply.raw.once('finish', () => req.raw.socket.destroy());
+    done(err);
+  }
+
+  // DNS rebinding gets nothing: a page of another site, whose name resolves to this address, is
+  // refused for every route and the /live upgrade (which runs this hook before it upgrades).
+  app.addHook('onRequest', (req, reply, done) => {
+    const d = hosts.check(req.headers.host, req.headers.origin);
+    if (d.ok) return done();
+    refuse(req, reply, done, d.reason, new NetmonError(ErrorCodes.FORBIDDEN, d.message));
+  });
+
+  // SNMP probes on a client's request: each is a walk towards an address the client chooses.
+  const probes = createRateLimiter({ perMinute: limits.probesPerMinute, now: () => clock.now() });
+  app.addHook('onRequest', (req, reply, done) => {
+    const route = PROBE_ROUTES.find((r) => r.method === req.method && r.url === req.routeOptions.url);
+    if (!route || !route.live(req.query)) return done();
+    const waitMs = probes.take(req.ip);
+    if (waitMs === 0) return done();
+    void reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
+    refuse(req, reply, done, 'probe_rate', new NetmonError(ErrorCodes.RATE_LIMITED, `too many SNMP probes from this address (dashboard.limits.probesPerMinute is ${limits.probesPerMinute}); retry in ${Math.ceil(waitMs / 1000)} s`));
+  });
+  registerJsonDepthLimit(app, limits.jsonDepth);
 
   // Browsers get nothing but what they asked for from here; pages of other sites cannot frame or sniff it.
   app.addHook('onSend', (_req, reply, payload, done) => {
@@ -75,18 +121,29 @@ export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboa
 
   if (deps.alerts) void app.register(alertRoutesPlugin, { ...deps.alerts, registry: deps.registry, log, clock: deps.clock ?? systemClock });
   void app.register((scoped, _opts, done) => {
-    registerApiRoutes(scoped, log, { ...deps, ...(admin ? { devices: () => admin.store.list() } : {}), clock: deps.clock ?? systemClock, metricsRole: auth.metricsRole });
+    registerApiRoutes(scoped, log, { ...deps, ...(admin ? { devices: () => admin.store.list() } : {}), clock, metricsRole: auth.metricsRole, recentPage: { default: limits.recentPage, max: limits.recentMaxPage } });
     registerUserRoutes(scoped, users);
     if (admin) registerDeviceRoutes(scoped, { store: admin.store, probe: admin.probe, statusOf: deps.statusOf, recentInterfaces: (id) => interfacesInWindows(deps.feed.recent(), id) });
     registerHistoryRoutes(scoped, log, { store: deps.store, clock: deps.clock ?? systemClock, registry: deps.registry, windowSeconds: deps.windowSeconds });
     // Every page and browser file, the alerts page only with the alerts API.
     registerStaticAssets(scoped, { alerts: Boolean(deps.alerts) });
 
-    scoped.get('/live', { websocket: true, config: { role: 'viewer' } }, (socket, req) => {
-      // An origin listed in dashboard.auth.allowedOrigins is trusted; for any other the hub requires the page's own origin.
-      const listed = req.headers.origin !== undefined && originInAllowList(req.headers.origin, undefined, config.dashboard.auth.allowedOrigins);
-      hub.accept(socket, { origin: listed ? undefined : req.headers.origin, host: req.headers.host, view: parseViewQuery(req.query) });
-    });
+    scoped.get(
+      '/live',
+      {
+        websocket: true,
+        config: { role: 'viewer' },
+        // The caps answer before the upgrade, with a status a client can read (429, 503).
+        preValidation: (req, _reply, done) => {
+          const d = hub.admit(req.ip);
+          if (d.ok) return done();
+          done(new NetmonError(d.reason === 'total' ? ErrorCodes.UNAVAILABLE : ErrorCodes.RATE_LIMITED, d.message));
+        },
+      },
+      (socket, req) => {
+        hub.accept(socket, { origin: req.headers.origin, host: req.headers.host, view: parseViewQuery(req.query), address: req.ip });
+      },
+    );
     done();
   });
 

@@ -18,9 +18,10 @@ import { repoRoot } from '../common/package-root.js';
 
 /**
  * The policy of every page: only this origin, no inline script or style, no framing. connect-src
- * allows the live WebSocket (ws:/wss:).
+ * 'self' covers the page's own /live WebSocket (CSP 3 matches ws:/wss: of the same host to 'self'),
+ * and no other host of any scheme.
  */
-export const CONTENT_SECURITY_POLICY = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; script-src 'self'; style-src 'self'; form-action 'self'";
+export const CONTENT_SECURITY_POLICY = "default-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; script-src 'self'; style-src 'self'; form-action 'self'";
 
 /** The same policy as @fastify/helmet's directives (name -> sources). */
 export const CSP_DIRECTIVES: Readonly<Record<string, readonly string[]>> = Object.fromEntries(

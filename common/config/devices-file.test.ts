@@ -87,3 +87,21 @@ void test('writeFileAtomic replaces the file whole, keeps its mode, leaves no te
   assert.equal(statSync(file).mode & 0o777, 0o640);
   assert.deepEqual(readdirSync(dir), ['devices.yaml']);
 });
+
+void test('setDeviceIn stores API values literally: ${VAR} written by a client is never interpolated', () => {
+  const secrets = { ...env, NETMON_ADMIN_PASSWORD: 'hunter2' };
+  const parsed = parseDevicesText(TEXT, 'devices.yaml', secrets);
+  const doc = parsed.doc.clone();
+  const added = deviceSchema.parse({ id: 'r3', host: '10.0.0.3', tags: ['${NETMON_ADMIN_PASSWORD}', 'cost$$'], snmp: { version: '2c', community: '${LAB_COMMUNITY}' } });
+  setDeviceIn(doc, added, undefined);
+  // A changed key of an existing entry, too; the untouched community stays a reference.
+  const r1 = parsed.devices[0];
+  setDeviceIn(doc, { ...r1, tags: ['${NETMON_ADMIN_PASSWORD}'] }, r1);
+  const again = parseDevicesText(doc.toString(), 'devices.yaml', secrets);
+  const r3 = again.devices.find((d) => d.id === 'r3')!;
+  assert.deepEqual(r3.tags, ['${NETMON_ADMIN_PASSWORD}', 'cost$$']);
+  assert.equal(r3.snmp.version === '2c' && r3.snmp.community.reveal(), '${LAB_COMMUNITY}');
+  assert.deepEqual(again.devices[0].tags, ['${NETMON_ADMIN_PASSWORD}']);
+  assert.equal(again.devices[0].snmp.version === '2c' && again.devices[0].snmp.community.reveal(), 'from-env');
+  assert.match(doc.toString(), /community: \$\{LAB_COMMUNITY\} +# from the environment/);
+});

@@ -2,7 +2,9 @@
 // broken hand edit is reported with its line), change single devices in place with the `yaml`
 // Document API (comments and the order of untouched entries survive, and an unchanged value written
 // as ${ENV} stays a reference), and write it atomically (temp file in the same directory, fsync,
-// rename). Validation is the config schema's: one definition of a valid device.
+// rename). Validation is the config schema's: one definition of a valid device. A value written
+// from here is stored literally (every `$` doubled, which the reader turns back): what a client
+// sends is never interpolated, so `${NETMON_ADMIN_PASSWORD}` in a tag stays those characters.
 import { randomBytes } from 'node:crypto';
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -11,33 +13,20 @@ import { ConfigError } from '../errors.js';
 import { formatPath } from '../contracts/codec.js';
 import { encodeConfigChange } from '../contracts/config-change.js';
 import { devicesFileSchema, type DeviceConfig } from './schema.js';
-import type { Env } from './load.js';
+import { escapeLiterals, interpolateString, type Env } from './interpolate.js';
 
 export interface DevicesDocument {
   readonly doc: Document;
   readonly devices: DeviceConfig[];
 }
 
-const INTERPOLATION = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
-
-/** Same ${VAR} / ${VAR:-default} rules as the config loader, on the plain value. */
+/** The file's ${VAR} references resolved on the plain value (interpolate.ts has the rules). */
 function interpolate(value: unknown, env: Env, path: (string | number)[], where: string): unknown {
   if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, i], where));
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, interpolate(v, env, [...path, k], where)]));
   }
-  if (typeof value !== 'string' || !value.includes('${')) return value;
-  const whole = /^\$\{[^}]+\}$/.test(value);
-  const replaced = value.replace(INTERPOLATION, (_m, name: string, dflt: string | undefined) => {
-    const v = env[name];
-    if (v !== undefined && v !== '') return v;
-    if (dflt !== undefined) return dflt;
-    throw new ConfigError(`${where}: ${formatPath(path)}`, `environment variable ${name} is not set and has no default (write \${${name}:-default})`);
-  });
-  if (!whole) return replaced;
-  if (/^-?\d+(\.\d+)?$/.test(replaced)) return Number(replaced);
-  if (replaced === 'true' || replaced === 'false') return replaced === 'true';
-  return replaced;
+  return typeof value === 'string' ? interpolateString(value, env, `${where}: ${formatPath(path)}`) : value;
 }
 
 /** 1-based line of the node at `path` (or of its nearest existing ancestor). */
@@ -53,7 +42,7 @@ function lineOf(doc: Document, lines: LineCounter, path: ReadonlyArray<PropertyK
  * Parses and validates a device list text. Throws ConfigError whose path reads
  * `<file>:<line>: devices[2].host` so a person can go straight to the mistake.
  */
-export function parseDevicesText(text: string, file: string, env: Env = process.env): DevicesDocument {
+export function parseDevicesText(text: string, file: string, env: Env): DevicesDocument {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, keepSourceTokens: false });
   if (doc.errors.length > 0) {
@@ -113,13 +102,13 @@ function indexOf(doc: Document, id: string): number {
 /**
  * Writes `device` into the document: a new entry at the end, or, for an existing id, only the keys
  * whose value changed (compared with `previous`, the parsed value of that entry), so untouched keys
- * keep their comments and ${ENV} references.
+ * keep their comments and ${ENV} references. Every written string is escaped (literal).
  */
 export function setDeviceIn(doc: Document, device: DeviceConfig, previous: DeviceConfig | undefined): void {
   const seq = devicesSeq(doc);
   const i = indexOf(doc, device.id);
   if (i < 0 || !previous) {
-    const node = doc.createNode(compactPlain(device));
+    const node = doc.createNode(escapeLiterals(compactPlain(device)));
     if (i < 0) seq.items.push(node);
     else seq.items[i] = node;
     return;
@@ -137,9 +126,9 @@ export function setDeviceIn(doc: Document, device: DeviceConfig, previous: Devic
       for (const k of new Set([...Object.keys(ps), ...Object.keys(ns)])) {
         if (same(ps[k], ns[k])) continue;
         if (ns[k] === undefined) doc.deleteIn([...base, key, k]);
-        else doc.setIn([...base, key, k], ns[k]);
+        else doc.setIn([...base, key, k], escapeLiterals(ns[k]));
       }
-    } else doc.setIn([...base, key], next[key]);
+    } else doc.setIn([...base, key], escapeLiterals(next[key]));
   }
 }
 

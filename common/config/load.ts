@@ -1,5 +1,6 @@
 // Loading configuration: YAML file -> ${ENV} interpolation -> environment overrides of connection
-// settings -> schema validation -> deeply frozen value. Errors name the path and, for unknown keys,
+// settings -> schema validation -> deeply frozen value. The environment is given, never read here
+// (the command resolves it once; LoadedConfig carries it to every later reader). Errors name the path and, for unknown keys,
 // the allowed keys. Validated once at start; nothing reads config files later except through here.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -7,9 +8,10 @@ import { parseDocument, isScalar, isMap, isSeq, type Node as YamlNode } from 'ya
 import { z } from 'zod';
 import { ConfigError, ErrorCodes, NetmonError } from '../errors.js';
 import { formatPath } from '../contracts/codec.js';
+import { interpolateString, type Env } from './interpolate.js';
 import { devicesFileSchema, netmonConfigSchema, type DeviceConfig, type NetmonConfig } from './schema.js';
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env } from './interpolate.js';
 
 export interface LoadedConfig {
   readonly config: NetmonConfig;
@@ -17,11 +19,14 @@ export interface LoadedConfig {
   /** Absolute path of the config file, or null when running on built-in defaults. */
   readonly configPath: string | null;
   readonly devicesPath: string | null;
+  /**
+   * The environment the files were read with (the real one over .stack/env, resolved once by the
+   * command): every later reader of a file with ${VAR} (the dashboard's device store) takes this one.
+   */
+  readonly env: Env;
 }
 
-const INTERPOLATION = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
-
-/** Replaces ${VAR} and ${VAR:-default} in every scalar string; a scalar that was only a reference is re-read as YAML (so ports stay numbers). */
+/** Replaces ${VAR}, ${VAR:-default} and $$ in every scalar string (interpolate.ts has the rules). */
 function interpolate(node: YamlNode | null, env: Env, path: (string | number)[], file: string): void {
   if (node === null) return;
   if (isMap(node)) {
@@ -32,23 +37,8 @@ function interpolate(node: YamlNode | null, env: Env, path: (string | number)[],
   } else if (isSeq(node)) {
     node.items.forEach((item, i) => interpolate(item as YamlNode | null, env, [...path, i], file));
   } else if (isScalar(node) && typeof node.value === 'string') {
-    const text = node.value;
-    if (!text.includes('${')) return;
-    const whole = /^\$\{[^}]+\}$/.test(text);
-    const replaced = text.replace(INTERPOLATION, (_m, name: string, dflt: string | undefined) => {
-      const value = env[name];
-      if (value !== undefined && value !== '') return value;
-      if (dflt !== undefined) return dflt;
-      throw new ConfigError(`${file}: ${formatPath(path)}`, `environment variable ${name} is not set and has no default (write \${${name}:-default})`);
-    });
-    node.value = whole ? reparseScalar(replaced) : replaced;
+    node.value = interpolateString(node.value, env, `${file}: ${formatPath(path)}`);
   }
-}
-
-function reparseScalar(text: string): unknown {
-  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
-  if (text === 'true' || text === 'false') return text === 'true';
-  return text;
 }
 
 function readYaml(file: string, env: Env): unknown {
@@ -133,7 +123,7 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-export function loadDevicesFile(file: string, env: Env = process.env): DeviceConfig[] {
+export function loadDevicesFile(file: string, env: Env): DeviceConfig[] {
   const parsed = validate(devicesFileSchema, readYaml(file, env), file);
   return deepFreeze(parsed.devices);
 }
@@ -142,17 +132,17 @@ export function loadDevicesFile(file: string, env: Env = process.env): DeviceCon
  * Loads netmon's configuration. `file` null means: built-in defaults plus environment overrides,
  * and no devices unless `devicesFile` is absolute.
  */
-export function loadConfig(file: string | null, env: Env = process.env): LoadedConfig {
+export function loadConfig(file: string | null, env: Env): LoadedConfig {
   const configPath = file ? resolve(file) : null;
   const raw = configPath ? readYaml(configPath, env) : {};
   const config = deepFreeze(validate(netmonConfigSchema, applyEnvOverrides(raw, env), configPath ?? '(defaults)'));
   const devicesPath = configPath ? resolve(dirname(configPath), config.devicesFile) : null;
   const devices = devicesPath ? loadDevicesFile(devicesPath, env) : [];
-  return Object.freeze({ config, devices, configPath, devicesPath });
+  return Object.freeze({ config, devices, configPath, devicesPath, env: Object.freeze({ ...env }) });
 }
 
 /** True when a YAML file is a device list (its only top-level key is `devices`). */
-export function looksLikeDevicesFile(file: string, env: Env = process.env): boolean {
+export function looksLikeDevicesFile(file: string, env: Env): boolean {
   const raw = readYaml(file, env);
   return !!raw && typeof raw === 'object' && Object.keys(raw).length > 0 && Object.keys(raw).every((k) => k === 'devices');
 }

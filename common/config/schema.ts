@@ -2,7 +2,7 @@
 // unknown keys are rejected (strict objects), cross-field rules live here. `netmon config-reference`
 // prints this schema as the reference table in README.md.
 import { z } from 'zod';
-import { Secret } from './secret.js';
+import { Secret, SecretUrl } from './secret.js';
 import { DEVICE_ID_PATTERN, deviceIdSchema } from '../contracts/device-id.js';
 
 const secret = z.string().min(1, 'must not be empty').transform((s) => new Secret(s));
@@ -109,7 +109,10 @@ const duration = z.string().regex(/^([1-9][0-9]*[hdw]|INF)$/, 'must be like 48h,
 // Delivery channels of the alert notifier.
 const webhookChannel = z.strictObject({
   type: z.literal('webhook').describe('An HTTP POST of JSON'),
-  url: z.url({ protocol: /^https?$/ }).describe('Where to POST'),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .transform((u) => new SecretUrl(u))
+    .describe('Where to POST (secret but for its host: logs, errors and delivery records name only scheme://host:port)'),
   format: z.enum(['json', 'slack']).default('json').describe('"json" (the alert event) or "slack" (a Slack-compatible {text} body)'),
   timeoutMs: z.number().int().min(100).max(60_000).default(5000).describe('Per-attempt timeout'),
 });
@@ -233,6 +236,24 @@ export const netmonConfigSchema = z
         port: z.number().int().min(0).max(65535).default(8080).describe('Listen port, 0 = any free port (env NETMON_DASHBOARD_PORT)'),
         groupIdPrefix: z.string().min(1).default('netmon-dashboard').describe('Each dashboard instance consumes windows in its own group'),
         recentWindows: z.number().int().min(1).max(10000).default(60).describe('Windows kept per series for clients that connect'),
+        publicUrl: z.url({ protocol: /^https?$/ }).optional().describe('The address people open the dashboard at (e.g. https://netmon.example.net/ behind a proxy); its host name is allowed in the Host header, its origin in Origin'),
+        allowedHosts: z
+          .array(z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:\d{1,5})?$/, 'must be a host name or address, optionally with :port'))
+          .default([])
+          .describe('Other names the dashboard may be reached by (Host header), besides IP addresses, localhost, the listen address and publicUrl; a request for any other name is refused (DNS rebinding). "name" matches any port, "name:port" only that one'),
+        limits: z
+          .strictObject({
+            bodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024).describe('Largest request body, bytes (413 beyond; the bulk import takes its own 8 MiB)'),
+            jsonDepth: z.number().int().min(2).max(256).default(32).describe('Deepest nesting of a JSON request body (400 beyond)'),
+            recentPage: z.number().int().min(1).max(100_000).default(5000).describe('Windows per page of GET /api/recent when `limit` is not given'),
+            recentMaxPage: z.number().int().min(1).max(100_000).default(20_000).describe('Largest `limit` GET /api/recent accepts'),
+            helloWindows: z.number().int().min(0).max(100_000).default(5000).describe('Windows in the /live hello, at most (the newest; the rest through GET /api/recent)'),
+            wsPerClient: z.number().int().min(1).max(10_000).default(20).describe('Open /live connections per client address (429 beyond)'),
+            wsTotal: z.number().int().min(1).max(1_000_000).default(2000).describe('Open /live connections in total (503 beyond)'),
+            probesPerMinute: z.number().int().min(1).max(10_000).default(10).describe('SNMP probes (test connection, live interface discovery) per client address per minute (429 beyond)'),
+          })
+          .prefault({})
+          .describe('Bounds on what one client can make the dashboard do'),
         auth: z
           .strictObject({
             adminPassword: secret.optional().describe('Password of the built-in user "admin" (role admin; secret; e.g. ${NETMON_ADMIN_PASSWORD}); kept for compatibility, users are better managed with `netmon user`'),

@@ -44,7 +44,7 @@ async function dashboard(env: Env, auth: Record<string, unknown> = {}): Promise<
   const registry = createRegistry({ defaultMetrics: false });
   const config = netmonConfigSchema.parse({ dashboard: { host: '127.0.0.1', port: 0, auth } });
   const users = createUserStore(silentLogger, { file: env.usersFile, adminPassword: null, adminToken: null, scrypt: FAST });
-  const store = createDeviceStore(silentLogger, { file: env.devicesFile }, { topic: createFakeConfigTopic(), clock: { now: () => 1 }, registry });
+  const store = createDeviceStore(silentLogger, { file: env.devicesFile, env: {} }, { topic: createFakeConfigTopic(), clock: { now: () => 1 }, registry });
   await store.start();
   const probe = () => Promise.resolve({ sysName: 'x', sysDescr: 'y', interfaceCount: 0, interfaces: [] });
   const dash = createDashboard(silentLogger, config, { registry, feed: createMemoryFeed(), store: null, devices: () => [], admin: { store, probe }, alerts: { rules: [], history: null, actions: null, ruleStore: null }, users });

@@ -2,6 +2,7 @@
 // built from the dashboard's part of the configuration. dashboard/main.ts starts the store before
 // the dashboard (it is a Component) and hands `admin` to createDashboard, which registers the routes.
 import { systemClock, type Clock } from '../../common/clock.js';
+import type { Env } from '../../common/config/interpolate.js';
 import type { DeviceConfig, NetmonConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/log.js';
 import type { Registry } from '../../common/metrics.js';
@@ -14,11 +15,11 @@ export interface DeviceAdmin {
   probe: (device: DeviceConfig) => Promise<ProbeResult>;
 }
 
-export function createDeviceAdmin(log: Logger, loaded: { config: Pick<NetmonConfig, 'kafka' | 'collector' | 'dashboard'>; devicesPath: string }, deps: { registry: Registry; clock?: Clock; topic?: ConfigTopic; debounceMs?: number }): DeviceAdmin {
+export function createDeviceAdmin(log: Logger, loaded: { config: Pick<NetmonConfig, 'kafka' | 'collector' | 'dashboard'>; devicesPath: string; env: Env }, deps: { registry: Registry; clock?: Clock; topic?: ConfigTopic; debounceMs?: number }): DeviceAdmin {
   const { config } = loaded;
   const file = loaded.devicesPath;
   const topic = deps.topic ?? createKafkaConfigTopic(log, config.kafka, { groupIdPrefix: config.dashboard.groupIdPrefix });
-  const store = createDeviceStore(log, { file, debounceMs: deps.debounceMs }, { topic, clock: deps.clock ?? systemClock, registry: deps.registry });
+  const store = createDeviceStore(log, { file, debounceMs: deps.debounceMs, env: loaded.env }, { topic, clock: deps.clock ?? systemClock, registry: deps.registry });
   const c = config.collector;
   return {
     store,

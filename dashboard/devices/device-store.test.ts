@@ -16,12 +16,12 @@ import { parseImport } from './import.js';
 
 const FILE = `# my devices\ndevices:\n  - id: r1 # core\n    host: 10.0.0.1\n    snmp: { version: "2c", community: one }\n`;
 
-function setup(text: string | null, topicDevices = [] as Parameters<typeof createFakeConfigTopic>[0]) {
+function setup(text: string | null, topicDevices = [] as Parameters<typeof createFakeConfigTopic>[0], env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'netmon-store-'));
   const file = join(dir, 'devices.yaml');
   if (text !== null) writeFileSync(file, text);
   const topic = createFakeConfigTopic(topicDevices);
-  const store = createDeviceStore(silentLogger, { file, debounceMs: 20 }, { topic, clock: { now: () => 1_700_000_000_000 }, registry: createRegistry({ defaultMetrics: false }) });
+  const store = createDeviceStore(silentLogger, { file, debounceMs: 20, env }, { topic, clock: { now: () => 1_700_000_000_000 }, registry: createRegistry({ defaultMetrics: false }) });
   return { file, topic, store };
 }
 
@@ -165,4 +165,26 @@ void test('a change that fails for a reason nobody foresaw (the directory is gon
     (e: unknown) => e instanceof NetmonError && e.code === ErrorCodes.INTERNAL && /^the change was not saved: ENOENT/.test(e.message) && (e.cause as { code?: string }).code === 'ENOENT',
   );
   assert.deepEqual(store.list(), []);
+});
+
+void test('values saved through the API are stored, listed and published literally; the file\'s own ${VAR} keeps working', async (t) => {
+  const env = { NETMON_ADMIN_PASSWORD: 'hunter2', LAB_COMMUNITY: 'from-env' };
+  const { store, topic, file } = setup('devices:\n  - id: r1\n    host: 10.0.0.1\n    snmp: { version: "2c", community: "${LAB_COMMUNITY}" }\n', [], env);
+  await store.start();
+  t.after(() => store.stop());
+  await store.create({ id: 'sw2', host: 'sw2.example', tags: ['${NETMON_ADMIN_PASSWORD}'], snmp: { version: '2c', community: '${NETMON_ADMIN_PASSWORD}' } });
+  await store.patch('r1', { tags: ['$${NETMON_ADMIN_PASSWORD}'] });
+  // What a reader of the file (a restart, a hand edit reload) gets, too.
+  await store.reload();
+  const sw2 = store.get('sw2')!;
+  assert.deepEqual(sw2.tags, ['${NETMON_ADMIN_PASSWORD}']);
+  assert.equal(sw2.snmp.version === '2c' && sw2.snmp.community.reveal(), '${NETMON_ADMIN_PASSWORD}');
+  assert.deepEqual(store.get('r1')!.tags, ['$${NETMON_ADMIN_PASSWORD}']);
+  const r1 = topic.held.get('r1')!;
+  assert.equal(r1.snmp.version === '2c' && r1.snmp.community.reveal(), 'from-env');
+  const onTopic = topic.held.get('sw2')!;
+  assert.deepEqual(onTopic.tags, ['${NETMON_ADMIN_PASSWORD}']);
+  assert.equal(onTopic.snmp.version === '2c' && onTopic.snmp.community.reveal(), '${NETMON_ADMIN_PASSWORD}');
+  assert.doesNotMatch(JSON.stringify([...topic.published.flat().map((c) => c.device && { ...c.device, snmp: c.device.snmp.version === '2c' ? c.device.snmp.community.reveal() : '' })]), /hunter2/);
+  assert.doesNotMatch(readFileSync(file, 'utf8'), /hunter2/);
 });

@@ -11,7 +11,7 @@ import { Document } from 'yaml';
 import type { Clock } from '../../common/clock.js';
 import type { DeviceConfig } from '../../common/config/schema.js';
 import { parseDevicesText, removeDeviceIn, setDeviceIn, writeFileAtomic, type DevicesDocument } from '../../common/config/devices-file.js';
-import type { Env } from '../../common/config/load.js';
+import type { Env } from '../../common/config/interpolate.js';
 import { ConfigError, ConflictError, FileBrokenError, InputError, NotFoundError, PublishPendingError, errorMessage } from '../../common/errors.js';
 import type { Component } from '../../common/lifecycle.js';
 import type { Logger } from '../../common/log.js';
@@ -59,14 +59,15 @@ export interface DeviceStoreOptions {
   file: string;
   /** Quiet time after the last file event before the file is read. */
   debounceMs?: number;
-  env?: Env;
+  /** The environment the file's ${VAR} references are read with: the one the command resolved (LoadedConfig.env), never process.env alone. */
+  env: Env;
 }
 
 const NEW_FILE_HEADER = ' netmon device list. Edited by hand or from the dashboard (Devices page); both keep comments.\n See README.md "Devices file" for the fields.';
 
 export function createDeviceStore(log: Logger, opts: DeviceStoreOptions, deps: { topic: ConfigTopic; clock: Clock; registry: Registry }): DeviceStore {
   const file = opts.file;
-  const env = opts.env ?? process.env;
+  const env = opts.env;
   const debounceMs = opts.debounceMs ?? 300;
   const changes = new Counter({ name: 'netmon_dashboard_device_changes_total', help: 'Device list changes saved, by source', labelNames: ['source'], registers: [deps.registry] });
   const fileErrors = new Counter({ name: 'netmon_dashboard_devices_file_errors_total', help: 'Hand edits of the devices file that could not be used', registers: [deps.registry] });

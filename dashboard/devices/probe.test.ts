@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { deviceSchema } from '../../common/config/schema.js';
 import { ErrorCodes, NetmonError } from '../../common/errors.js';
 import { createFakeSession, type FakeSession } from '../../common/snmp/session.fixture.js';
-import { probeDevice, probeFailure } from './probe.js';
+import { createRateLimiter, probeDevice, probeFailure } from './probe.js';
 
 const S = (oid: string, text: string) => ({ oid, type: 4, value: Buffer.from(text) });
 const I = (oid: string, n: number) => ({ oid, type: 2, value: n });
@@ -48,4 +48,20 @@ void test('probe errors keep their catalogue code; the session is closed anyway'
   });
   assert.equal(session?.closed, true);
   assert.equal(probeFailure(new Error('boom')).code, ErrorCodes.SNMP_PROTOCOL);
+});
+
+void test('createRateLimiter: a burst of perMinute, then one per 60/perMinute s, per client; bounded', () => {
+  let now = 0;
+  const limiter = createRateLimiter({ perMinute: 3, now: () => now, maxClients: 2 });
+  assert.deepEqual([1, 2, 3, 4].map(() => limiter.take('a')), [0, 0, 0, 20_000]);
+  assert.equal(limiter.take('b'), 0, 'another client has its own bucket');
+  now = 19_999;
+  assert.equal(limiter.take('a'), 1);
+  now = 20_000;
+  assert.equal(limiter.take('a'), 0);
+  // A third and fourth client: the tracked ones are forgotten, never more than maxClients.
+  limiter.take('c');
+  limiter.take('d');
+  now = 1_000_000;
+  assert.equal(limiter.take('a'), 0);
 });

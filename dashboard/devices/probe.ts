@@ -2,7 +2,8 @@
 // device through the session code the collector polls with (common/snmp), so the answer is what
 // the collector would get.
 // Reads sysName, sysDescr and the interface table's names/types/speeds/status. Bounded: the
-// session's timeout and retries, and a cap on walk requests.
+// session's timeout and retries, a cap on walk requests, and a rate limit per client address
+// (dashboard.limits.probesPerMinute; PROBE_ROUTES and the limiter below, applied by server.ts).
 import type { DeviceConfig } from '../../common/config/schema.js';
 import { ErrorCodes, NetmonError, errorMessage } from '../../common/errors.js';
 import { COLUMNS, SMI, toOperStatus, toText, toUnsigned } from '../../common/snmp/if-mib.js';
@@ -118,4 +119,52 @@ export function probeError(err: unknown): NetmonError {
 export function probeFailure(err: unknown): ProbeFailure {
   const e = probeError(err);
   return { code: e.code, message: e.message };
+}
+
+/**
+ * The routes that send SNMP to a device on a client's request (each one a walk of up to 200
+ * requests to an address the client may choose): server.ts rate-limits them per client address.
+ * `live` says whether a given request of that route probes (interfaces?source=recent does not).
+ */
+export const PROBE_ROUTES: ReadonlyArray<{ method: string; url: string; live: (query: unknown) => boolean }> = [
+  { method: 'POST', url: '/api/devices/test-connection', live: () => true },
+  { method: 'GET', url: '/api/devices/:id/interfaces', live: (q) => (q as { source?: unknown } | undefined)?.source !== 'recent' },
+];
+
+export interface RateLimiter {
+  /** Takes one probe for `client`: 0 when allowed, else the milliseconds until one is. */
+  take(client: string): number;
+}
+
+/**
+ * A token bucket per client: `perMinute` probes at once, refilled evenly over a minute. Bounded:
+ * clients whose bucket is full again are forgotten once more than `maxClients` are tracked.
+ */
+export function createRateLimiter(opts: { perMinute: number; now: () => number; maxClients?: number }): RateLimiter {
+  const { perMinute } = opts;
+  const maxClients = opts.maxClients ?? 10_000;
+  const msPerToken = 60_000 / perMinute;
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const level = (b: { tokens: number; at: number }, t: number) => Math.min(perMinute, b.tokens + (t - b.at) / msPerToken);
+  return {
+    take(client) {
+      const t = opts.now();
+      const b = buckets.get(client) ?? { tokens: perMinute, at: t };
+      const tokens = level(b, t);
+      if (tokens < 1) {
+        buckets.set(client, { tokens, at: t });
+        return Math.ceil((1 - tokens) * msPerToken);
+      }
+      buckets.set(client, { tokens: tokens - 1, at: t });
+      if (buckets.size > maxClients) {
+        for (const [k, v] of buckets) if (level(v, t) >= perMinute) buckets.delete(k);
+        // Still too many (that many clients at once): the longest-tracked go.
+        for (const k of buckets.keys()) {
+          if (buckets.size <= maxClients) break;
+          buckets.delete(k);
+        }
+      }
+      return 0;
+    },
+  };
 }

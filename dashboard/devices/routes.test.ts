@@ -28,7 +28,7 @@ async function setup(auth: Record<string, unknown> = { adminPassword: 'pw-1', ad
   writeFileSync(file, FILE);
   const registry = createRegistry({ defaultMetrics: false });
   const topic = createFakeConfigTopic();
-  const store = createDeviceStore(silentLogger, { file }, { topic, clock: { now: () => 1 }, registry });
+  const store = createDeviceStore(silentLogger, { file, env: {} }, { topic, clock: { now: () => 1 }, registry });
   await store.start();
   const probed: string[] = [];
   const probe = (d: { host: string }): Promise<ProbeResult> => {
@@ -228,7 +228,7 @@ void test('interfacesInWindows keeps the latest name per ifIndex of that device 
   ]);
 });
 
-void test('/live: an origin from dashboard.auth.allowedOrigins is accepted, others are closed 1008', async (t) => {
+void test('/live: an origin from dashboard.auth.allowedOrigins is accepted, others are refused 403 before the upgrade', async (t) => {
   const s = await setup({ adminToken: 'tok-1', allowedOrigins: ['https://ops.example:8443'] });
   await s.dash.start();
   t.after(async () => {
@@ -244,8 +244,12 @@ void test('/live: an origin from dashboard.auth.allowedOrigins is accepted, othe
         c.close();
       });
       c.on('close', (code) => resolve(`close:${code}`));
+      c.on('unexpected-response', (_req, res) => {
+        resolve(`status:${res.statusCode}`);
+        c.terminate();
+      });
       c.on('error', () => resolve('error'));
     });
   assert.equal(await first('https://ops.example:8443'), 'message:hello');
-  assert.equal(await first('https://other.example:8443'), 'close:1008');
+  assert.equal(await first('https://other.example:8443'), 'status:403');
 });

@@ -1,10 +1,13 @@
 // Delivery channels of the notifier: a webhook (HTTP POST of JSON, or a Slack-compatible {text} body)
 // and email over SMTP (nodemailer). One attempt each; the notifier retries. Bodies are built by pure
 // functions (tested beside this file); the event id travels in every notification so a receiver can
-// drop the rare duplicate (a notifier killed between delivering and recording).
+// drop the rare duplicate (a notifier killed between delivering and recording). A failure names the
+// channel's host, never its URL (the path and query often hold the receiver's token); the notifier
+// redacts every channel secret from what it logs and records on top of that.
 import nodemailer from 'nodemailer';
 import type { ChannelConfig } from '../../common/config/schema.js';
 import type { AlertEventInput } from '../../common/contracts/alert-event.js';
+import { errorMessage } from '../../common/errors.js';
 
 type Webhook = Extract<ChannelConfig, { type: 'webhook' }>;
 type Email = Extract<ChannelConfig, { type: 'email' }>;
@@ -44,15 +47,22 @@ export function emailMessage(n: Notification, ch: Email): { from: string; to: st
 
 export async function deliver(n: Notification, ch: ChannelConfig): Promise<void> {
   if (ch.type === 'webhook') {
-    const res = await fetch(ch.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(webhookBody(n, ch.format)),
-      signal: AbortSignal.timeout(ch.timeoutMs),
-    });
+    let res: Response;
+    try {
+      res = await fetch(ch.url.reveal(), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(webhookBody(n, ch.format)),
+        signal: AbortSignal.timeout(ch.timeoutMs),
+      });
+    } catch (err) {
+      // fetch says "fetch failed" and keeps the reason (ECONNREFUSED, a timeout) in its cause.
+      const cause = (err as { cause?: unknown }).cause;
+      throw new Error(`webhook to ${ch.url.host} failed: ${errorMessage(err)}${cause ? ` (${errorMessage(cause)})` : ''}`, { cause: err });
+    }
     // Drain the body so the connection is released either way.
     const text = await res.text().catch(() => '');
-    if (!res.ok) throw new Error(`webhook ${ch.url} answered ${res.status} ${res.statusText}${text ? `: ${text.slice(0, 200)}` : ''}`);
+    if (!res.ok) throw new Error(`webhook to ${ch.url.host} answered ${res.status} ${res.statusText}${text ? `: ${text.slice(0, 200)}` : ''}`);
     return;
   }
   const transport = nodemailer.createTransport({

@@ -5,6 +5,7 @@
 // an event's offset is committed only after the outcome of every one of its deliveries is recorded,
 // so a notifier that stops mid-retry delivers after its restart, and nothing is dropped silently.
 // Duplicates (replayed events, a restart) are dropped by (event id, channel) against the recorded outcomes.
+// A delivery error is logged and recorded only after every channel secret is redacted from it.
 import { createKafka, prepareTopics, type Consumer } from '../../common/bus/kafka.js';
 import type { Clock } from '../../common/clock.js';
 import type { NetmonConfig } from '../../common/config/schema.js';
@@ -15,6 +16,7 @@ import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import { retryWhileRunning } from '../../common/retry.js';
 import { Counter, type Registry } from '../../common/metrics.js';
 import { notificationDecision } from '../../common/alerts/actions.js';
+import { deliveryRedactor } from '../../common/alerts/channel-secrets.js';
 import type { ActionsView } from '../../common/alerts/actions-view.js';
 import type { AlertHistoryStore, DeliveryRecord } from '../../common/store/alert-history.js';
 import { deliver as realDeliver, type Notification } from './channels.js';
@@ -47,6 +49,7 @@ export function createNotifier(log: Logger, config: Pick<NetmonConfig, 'kafka' |
   const suppressed = new Counter({ name: 'netmon_alerts_notifications_suppressed_total', help: 'Events not notified: pending/cancelled, acknowledged repeats, silenced, duplicates', labelNames: ['reason'], registers: reg });
   const badEvents = new Counter({ name: 'netmon_alerts_bad_events_total', help: 'Alert-topic records that failed decoding (skipped, logged)', registers: reg });
   const a = config.alerts;
+  const redact = deliveryRedactor(a.channels);
   const kafka = createKafka(nlog, config.kafka, 'notifier');
   let consumer: Consumer | null = null;
   let running = false;
@@ -94,7 +97,7 @@ export function createNotifier(log: Logger, config: Pick<NetmonConfig, 'kafka' |
         attemptsTotal.inc({ channel: n.channel, result: 'ok' });
         return { ...base, status: 'delivered', attempts: attempt, error: null, at: deps.clock.now() };
       } catch (err) {
-        lastError = errorMessage(err);
+        lastError = redact(errorMessage(err));
         attemptsTotal.inc({ channel: n.channel, result: 'error' });
         limited(`deliver:${n.channel}`, 'warn', { channel: n.channel, id: n.event.id, attempt, err: lastError }, 'delivery failed');
         if (attempt < a.maxAttempts) await sleep(backoffMs(attempt, a.initialBackoffMs, a.maxBackoffMs));

@@ -41,7 +41,7 @@ void test('admin page: log in, test connection shows the snmpd sysName, add a de
   const file = join(dir, 'devices.yaml');
   writeFileSync(file, 'devices:\n  - id: existing\n    host: 127.0.0.31\n    snmp: { version: "2c", community: existing-s3cret }\n');
   const registry = createRegistry({ defaultMetrics: false });
-  const admin = createDeviceAdmin(log, { config, devicesPath: file }, { registry });
+  const admin = createDeviceAdmin(log, { config, devicesPath: file, env: {} }, { registry });
   // A real collector with no devices of its own: it learns them from netmon.config, as deployed.
   const collector = createCollectorService(log, { ...config, devices: [] }, { registry, clock: systemClock });
   for (const c of collector.components) await c.start();

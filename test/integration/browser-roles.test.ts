@@ -113,7 +113,7 @@ void test('roles in the browser: a viewer sees no write controls and is refused;
   const actions = createActionsView(log, config, { groupPrefix: `${id}-dash` });
   await actions.start();
   t.after(() => actions.stop());
-  const admin = createDeviceAdmin(log, { config, devicesPath: devicesFile }, { registry });
+  const admin = createDeviceAdmin(log, { config, devicesPath: devicesFile, env: {} }, { registry });
   await admin.store.start();
   t.after(() => admin.store.stop());
   const dash = createDashboard(log, config, { registry, feed: createMemoryFeed(), store, devices: () => [], admin, users, alerts: { rules, history, actions } });

@@ -27,7 +27,7 @@ void test('dashboard service: the recent hours of the history weigh each window 
     Array.from({ length: H / step }, (_, k) => sampleWindow({ deviceId: 'sw-30', ifIndex: 3, ifName: 'ge-0/0/3', windowStart: hour + k * step, windowEnd: hour + (k + 1) * step, inBps: 2e6, coverage: 1 })),
   );
 
-  const service = createDashboardService(silentLogger, { ...config, devices: [], devicesPath: null, rules: [], rulesFile: null }, { registry: createRegistry({ defaultMetrics: false }), clock: systemClock });
+  const service = createDashboardService(silentLogger, { ...config, devices: [], devicesPath: null, rules: [], rulesFile: null, env: {} }, { registry: createRegistry({ defaultMetrics: false }), clock: systemClock });
   t.after(() => service.dashboard.app.close());
   const res = await service.dashboard.app.inject({ url: '/api/history?device=sw-30&ifIndex=3&range=7d' });
   assert.equal(res.statusCode, 200, res.body);

@@ -260,7 +260,7 @@ test('`netmon lab`: prints the table, writes the device list, obeys stdin, quits
   assert.match(out[1], /^0 +lab-0000 +127\.0\.0\.1:\d+ +8 +64-bit$/);
   assert.match(out[2], /^1 +lab-0001 .* slow 50 ms$/);
   assert.match(out[3], /^2 +lab-0002 .* 32-bit$/);
-  const devices = loadDevicesFile(file);
+  const devices = loadDevicesFile(file, {});
   assert.deepEqual(devices.map((d) => [d.id, d.port]), [['lab-0000', basePort], ['lab-0001', basePort + 1], ['lab-0002', basePort + 2]]);
   const s = createNetSnmpSession(devices[0], { timeoutMs: 1000, retries: 0 }, Date.now);
   try {

@@ -73,7 +73,7 @@ export function stackSnmpDevice(id = 'localhost', snmp?: Record<string, unknown>
 }
 
 export function loaded(config: NetmonConfig, devices: DeviceConfig[]): LoadedConfig {
-  return { config, devices, configPath: null, devicesPath: null };
+  return { config, devices, configPath: null, devicesPath: null, env: {} };
 }
 
 /** Polls `fn` until it returns a truthy value or the deadline passes (bounded in time). */
