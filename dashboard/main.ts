@@ -10,6 +10,7 @@ import type { Component, Service, ServiceDeps } from '../common/lifecycle.js';
 import type { Logger } from '../common/log.js';
 import { createActionsView } from '../common/alerts/actions-view.js';
 import { createAlertHistoryStore } from '../common/store/alert-history.js';
+import { deliveryRedactor } from '../common/alerts/channel-secrets.js';
 import { createInfluxStore } from '../common/store/influx.js';
 import { createRuleStore } from './alerts/rule-store.js';
 import { createKafkaRuleTopic } from './alerts/rule-topic.js';
@@ -63,7 +64,7 @@ export function createDashboardService(log: Logger, config: DashboardConfig, dep
     statusOf: (id) => feed.statusOf(id),
     windowSeconds,
     admin,
-    alerts: { rules: config.rules, history: createAlertHistoryStore(config.influx), actions, ruleStore },
+    alerts: { rules: config.rules, history: createAlertHistoryStore(config.influx), actions, ruleStore, redactError: deliveryRedactor(config.alerts.channels) },
     users,
   });
   const components: Component[] = [feed, ...(admin ? [admin.store] : []), ...(actions ? [actions] : []), ...(ruleStore ? [ruleStore] : []), dashboard];

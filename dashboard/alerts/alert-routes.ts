@@ -35,6 +35,8 @@ export interface AlertRoutesOptions {
   log: Logger;
   /** The rules file + netmon.config, administered through POST/PUT/DELETE /api/alerts/rules; absent: rules are read-only. */
   ruleStore?: RuleStore | null;
+  /** Takes the channels' secrets out of a stored delivery error (records written before the notifier redacted them). */
+  redactError?: (text: string) => string;
 }
 
 const MAX_RANGE_MS = 31 * 86_400_000;
@@ -140,7 +142,8 @@ export function registerAlertRoutes(app: FastifyInstance, opts: AlertRoutesOptio
 
   app.get<{ Querystring: RangeQuery }>('/api/alerts/deliveries', { config: viewer, schema: { querystring: rangeQuery } }, async (req) => {
     const r = range(req.query);
-    return fromHistory('deliveries', (h) => h.deliveries({ ...r, limit: req.query.limit, status: req.query.status }));
+    const redact = opts.redactError ?? ((t: string) => t);
+    return fromHistory('deliveries', async (h) => (await h.deliveries({ ...r, limit: req.query.limit, status: req.query.status })).map((d) => (d.error === null ? d : { ...d, error: redact(d.error) })));
   });
 
   app.get('/api/alerts/silences', { config: viewer }, () => {

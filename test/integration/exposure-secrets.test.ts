@@ -80,6 +80,8 @@ void test('no secret in any GET route, page, /metrics, /live, the printed config
     records.push({ eventId: 'e1', ruleId: 'hot', deviceId: 'r1', channel, status: 'failed', attempts: 1, error: redact(errorMessage(err)), at: Date.now() });
   }
   assert.match(records[0].error ?? '', /no such hook: <secret>/, 'the echoed URL is redacted');
+  // A record stored before the notifier redacted errors: the route redacts it on the way out.
+  records.push({ eventId: 'e0', ruleId: 'hot', deviceId: 'r1', channel: 'hook', status: 'failed', attempts: 6, error: `POST http://127.0.0.1:${port}/hooks/${S.hookPath}?token=${S.hookQuery} failed: socket hang up`, at: Date.now() - 60_000 });
   const history: AlertHistoryStore = {
     ensureDatabase: () => Promise.resolve(),
     writeEvents: () => Promise.resolve(),
@@ -107,7 +109,7 @@ void test('no secret in any GET route, page, /metrics, /live, the printed config
   const feed = createMemoryFeed();
   feed.push(sampleWindow({ deviceId: 'v2' }));
   const probe = () => Promise.reject(new Error('SNMP request timed out'));
-  const dash = createDashboard(log, config, { registry, feed, store: null, devices: () => [], admin: { store, probe }, alerts: { rules: [], history, actions: null } });
+  const dash = createDashboard(log, config, { registry, feed, store: null, devices: () => [], admin: { store, probe }, alerts: { rules: [], history, actions: null, redactError: redact } });
   await dash.start();
   t.after(() => dash.stop());
   const app = dash.app;
