@@ -190,3 +190,14 @@ async function waitUntil(fn: () => Promise<boolean>, timeoutMs = 5000): Promise<
   }
   throw new Error('condition not met in time');
 }
+
+void test('one policy for every page: /docs gets the same CSP, with inline styles (Swagger UI injects them) as its only difference', async (t) => {
+  const s = await setup();
+  t.after(s.close);
+  const app = s.dash.app;
+  const page = String((await app.inject({ url: '/', headers: auth })).headers['content-security-policy']);
+  const docs = String((await app.inject({ url: '/docs/', headers: auth })).headers['content-security-policy']);
+  assert.match(page, /connect-src 'self';/);
+  assert.doesNotMatch(page, /unsafe-inline/);
+  assert.equal(docs, page.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"));
+});

@@ -5,9 +5,13 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { CSP_DIRECTIVES } from './static-assets.js';
 
 export const DOCS_PREFIX = '/docs';
-export const DOCS_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+/** The one policy (static-assets.ts) with a single exception for Swagger UI's injected <style> elements. */
+export const DOCS_CSP = Object.entries({ ...CSP_DIRECTIVES, 'style-src': [...(CSP_DIRECTIVES['style-src'] ?? []), "'unsafe-inline'"] })
+  .map(([name, sources]) => `${name} ${sources.join(' ')}`)
+  .join('; ');
 
 declare module 'fastify' {
   interface FastifyContextConfig {
