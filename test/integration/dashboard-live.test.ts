@@ -40,7 +40,8 @@ async function stalledClient(port: number): Promise<{ socket: Socket; received: 
 }
 
 void test('live: a client that never reads is dropped for resync and does not hold up the others', { timeout: 120_000 }, async (t) => {
-  const config = netmonConfigSchema.parse({ dashboard: { host: '127.0.0.1', port: 0 } });
+  // Anonymous viewers may read /live (the test's clients carry no credentials).
+  const config = netmonConfigSchema.parse({ dashboard: { host: '127.0.0.1', port: 0, auth: { anonymousRole: 'viewer' } } });
   const feed = createMemoryFeed({ perSeries: 2 });
   const registry = createRegistry({ defaultMetrics: false });
   const log = createLogger({ level: process.env.NETMON_TEST_LOG_LEVEL ?? 'error', destination: process.stderr });
