@@ -21,10 +21,10 @@ test('the plan: saturation, reboot and flaps on the chosen devices, flaps on win
   assert.deepEqual(sat, [{ atMs: first, kind: 'saturate', deviceId: 'lab-0002', ifIndex: 3, ifName: 'ge-0/0/2', seconds: 300, fraction: 0.95 }]);
   assert.deepEqual(actions.filter((a) => a.kind === 'reboot'), [{ atMs: first + 2.5 * W, kind: 'reboot', deviceId: 'lab-0004' }]);
   const oper = actions.filter((a) => a.kind === 'oper');
-  // Down, up, down, up ... one window each, on the second busy port of the last device.
+  // Down, up, down, up ... one window each, on the last busy port of the last device.
   assert.deepEqual(oper.map((a) => [(a.atMs - first) / W, a.kind === 'oper' && a.up, a.deviceId, a.kind === 'oper' && a.ifIndex]), [
-    [1, false, 'lab-0005', 4], [2, true, 'lab-0005', 4], [3, false, 'lab-0005', 4], [4, true, 'lab-0005', 4],
-    [5, false, 'lab-0005', 4], [6, true, 'lab-0005', 4], [7, false, 'lab-0005', 4], [8, true, 'lab-0005', 4],
+    [1, false, 'lab-0005', 5], [2, true, 'lab-0005', 5], [3, false, 'lab-0005', 5], [4, true, 'lab-0005', 5],
+    [5, false, 'lab-0005', 5], [6, true, 'lab-0005', 5], [7, false, 'lab-0005', 5], [8, true, 'lab-0005', 5],
   ]);
   for (const a of oper) assert.equal(a.atMs % W, 0, 'on a window boundary');
   assert.ok(actions.every((a, i) => i === 0 || actions[i - 1].atMs <= a.atMs), 'in time order');
@@ -46,7 +46,7 @@ test('every action reads as a sentence naming the device and what to look for', 
   const lines = actions.map(describeAction);
   assert.match(lines[0], /^lab-0002 ge-0\/0\/2 runs at 95 % of its speed for 5 min: the link-saturated alert fires, then resolves$/);
   assert.ok(lines.some((l) => /^lab-0004 reboots: .*without a spike$/.test(l)));
-  assert.ok(lines.some((l) => /^lab-0005 ge-0\/0\/3 goes oper-down \(it flaps/.test(l)));
+  assert.ok(lines.some((l) => /^lab-0005 ge-0\/0\/4 goes oper-down \(it flaps/.test(l)));
 });
 
 test('the runner applies each action to the right lab when its time comes, and plans the next cycle', () => {
@@ -75,9 +75,9 @@ test('the runner applies each action to the right lab when its time comes, and p
     advance(2 * W - 1000); // 7 W: the saturation
     assert.deepEqual(calls, ['saturate lab-0002 3 0.95 in']);
     advance(W); // 8 W: the flap's down window
-    assert.deepEqual(calls.slice(1), ['oper lab-0005 4 down']);
+    assert.deepEqual(calls.slice(1), ['oper lab-0005 5 down']);
     advance(W + W / 2); // 9.5 W: back up at 9 W, the reboot at 9.5 W
-    assert.deepEqual(calls.slice(2), ['oper lab-0005 4 up', 'reboot lab-0004']);
+    assert.deepEqual(calls.slice(2), ['oper lab-0005 5 up', 'reboot lab-0004']);
     assert.deepEqual(applied, ['saturate', 'oper', 'oper', 'reboot']);
     // The next cycle starts at 6 W + 10 W: its saturation one window later.
     assert.equal(runner.pending()[0].atMs, 17 * W);

@@ -43,17 +43,17 @@ export interface ScenarioPlan {
   nextCycleMs: number;
 }
 
-/** A port that carries traffic (so a saturation or an outage shows), the first one from `from`. */
-function busyPort(d: ScenarioDevice, from = 0): ScenarioDevice['interfaces'][number] {
+/** A port that carries traffic (so a saturation or an outage shows): the first one, or the last (an uplink on a lab switch). */
+function busyPort(d: ScenarioDevice, which: 'first' | 'last'): ScenarioDevice['interfaces'][number] {
   const ok = d.interfaces.filter((i) => i.operUp && (i.traffic.klass === 'normal' || i.traffic.klass === 'busy'));
   if (ok.length === 0) throw new RangeError(`lab device ${d.id} has no interface that carries traffic`);
-  return ok[Math.min(from, ok.length - 1)];
+  return which === 'first' ? ok[0] : ok[ok.length - 1];
 }
 
 /**
  * One cycle of events from `startMs` (epoch ms). Needs at least 3 devices: the saturation goes to the
- * device a third of the way down the list, the reboot to the one two thirds down, the flapping port
- * to the last one. Everything starts at the first window boundary a full window after `startMs`, so
+ * device a third of the way down the list, the reboot to the one two thirds down, and the last device's
+ * last port that carries traffic flaps (on a lab switch, an uplink). Everything starts at the first window boundary a full window after `startMs`, so
  * the first windows show the lab as it normally is.
  */
 export function planScenario(devices: readonly ScenarioDevice[], startMs: number, o: ScenarioOptions): ScenarioPlan {
@@ -65,10 +65,10 @@ export function planScenario(devices: readonly ScenarioDevice[], startMs: number
   if (cycle < Math.max(satWindows, 2 * flaps) + 2) throw new RangeError(`a cycle of ${cycle} windows is too short for its events`);
   const first = Math.ceil((startMs + w) / w) * w;
   const sat = devices[Math.floor(devices.length / 3)];
-  const satPort = busyPort(sat);
+  const satPort = busyPort(sat, 'first');
   const boot = devices[Math.floor((2 * devices.length) / 3)];
   const flap = devices[devices.length - 1];
-  const flapPort = busyPort(flap, 1);
+  const flapPort = busyPort(flap, 'last');
   const actions: ScenarioAction[] = [
     { atMs: first, kind: 'saturate', deviceId: sat.id, ifIndex: satPort.ifIndex, ifName: satPort.name, seconds: (satWindows * w) / 1000, fraction: o.saturateFraction ?? 0.95 },
     // Mid-window: a reboot needs no alignment, and the windows either side of it must still be exact.
@@ -89,7 +89,7 @@ export function describeAction(a: ScenarioAction): string {
     case 'reboot':
       return `${a.deviceId} reboots: its counters restart from 0 and its windows carry on without a spike`;
     case 'oper':
-      return `${a.deviceId} ${a.ifName} goes oper-${a.up ? 'up' : 'down'}${a.up ? '' : ' (it flaps window by window: the interface-flapping alert is held while it does)'}`;
+      return `${a.deviceId} ${a.ifName} goes oper-${a.up ? 'up' : 'down'}${a.up ? '' : ' (it flaps window by window: the uplink-down alert fires and is held while it flaps)'}`;
   }
 }
 
