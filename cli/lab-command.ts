@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import { stringify } from 'yaml';
-import { applyControl, parseControl } from '../collector/lab/control.js';
+import { CONTROL_HELP, applyControl, parseControl } from '../collector/lab/control.js';
 import { V3_VARIANTS } from '../collector/lab/v3-users.js';
 import { parseLabFlags } from '../collector/lab/flags.js';
 import { createLab, type Lab } from '../collector/lab/lab.js';
@@ -50,7 +50,7 @@ function createConsole(lab: Lab, supervisor: Supervisor, io: LabCommandIo, write
         io.out(`device list written to ${writeDevices}`);
       }
       io.out(`answering SNMP v1 and v2c (community from --community, default "public")${lab.options.v3 ? ` and v3 (user ${lab.options.v3.user}, authPriv: SHA + AES; and ${lab.options.v3.user}-<variant> for every level and protocol: ${V3_VARIANTS.filter((v) => v.suffix).map((v) => v.suffix).join(', ')})` : ''}`);
-      io.out('control on stdin: reboot SET | clear SET [IFINDEX] | slow SET MS | dead SET | alive SET | status [SET] | quit   (SIGUSR2 reboots device 0)');
+      io.out(`control on stdin: ${CONTROL_HELP[0]}   (SIGUSR2 reboots device 0)`);
       rl = createInterface({ input: io.input ?? process.stdin, terminal: false });
       rl.on('line', (line) => {
         try {

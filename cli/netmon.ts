@@ -17,6 +17,7 @@ import { repoRoot } from '../common/package-root.js';
 import { loadEnvWithStack } from './stack-env.js';
 import type { ServiceName } from './services.js';
 import { LAB_FLAGS, LAB_USAGE } from '../collector/lab/flags.js';
+import { DEMO_FLAGS, DEMO_USAGE } from './demo-flags.js';
 import { configReference } from './config-reference.js';
 import { versionLine } from '../common/version.js';
 
@@ -112,6 +113,15 @@ const COMMANDS: Record<string, CommandSpec> = {
     async run(values, ctx) {
       const { labCommand } = await import('./lab-command.js');
       return labCommand(values, ctx);
+    },
+  },
+  demo: {
+    summary: 'Run the demo over the local stack: lab switches, this host\'s snmpd, scripted events, collector + processor + dashboard (`npm start` runs it)',
+    usage: DEMO_USAGE,
+    options: DEMO_FLAGS,
+    async run(values, ctx) {
+      const { demoCommand } = await import('./demo-command.js');
+      return demoCommand(values, ctx);
     },
   },
   pcap: {

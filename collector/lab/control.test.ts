@@ -15,6 +15,15 @@ test('control lines parse into commands; bad lines say what was expected', () =>
     { line: 'clear 0,2', want: { op: 'clear', devices: [0, 2] } },
     { line: 'clear 0 7', want: { op: 'clear', devices: [0], ifIndex: 7 } },
     { line: 'status', want: { op: 'status', devices: null } },
+    { line: 'saturate 1 3 300', want: { op: 'saturate', devices: [1], ifIndex: 3, seconds: 300, percent: 95, direction: 'in' } },
+    { line: 'saturate 0-1 2 60 99 both', want: { op: 'saturate', devices: [0, 1], ifIndex: 2, seconds: 60, percent: 99, direction: 'both' } },
+    { line: 'oper 2 4 down', want: { op: 'oper', devices: [2], ifIndex: 4, up: false } },
+    { line: 'oper 2 4 up', want: { op: 'oper', devices: [2], ifIndex: 4, up: true } },
+    { line: 'saturate 1 3', want: /saturate SECONDS: expected a whole number 1\.\.86400/ },
+    { line: 'saturate 1 3 60 101', want: /saturate PERCENT: expected a whole number 1\.\.100, got 101/ },
+    { line: 'saturate 1 3 60 90 sideways', want: /direction must be in, out or both/ },
+    { line: 'oper 2 4 sideways', want: /oper: expected up or down, got "sideways"/ },
+    { line: 'oper 2', want: /oper IFINDEX: expected a whole number/ },
     { line: 'quit', want: { op: 'quit' } },
     { line: 'reboot', want: /reboot: which devices\?/ },
     { line: 'reboot 4', want: /reboot: device index 4 is out of range 0\.\.3/ },
@@ -38,6 +47,8 @@ test('commands change the lab through its API; the table groups alike devices', 
   assert.equal(lab.devices[1].slowMs, 250);
   assert.equal(lab.devices[3].dead, true);
   assert.throws(() => applyControl(lab, parseControl('clear 0 9', 6)), /no ifIndex 9 \(1\.\.4\)/);
+  assert.throws(() => applyControl(lab, parseControl('oper 0 5 down', 6)), /oper: no ifIndex 5 \(1\.\.4\)/);
+  assert.throws(() => applyControl(lab, parseControl('saturate 0 1 60', 6)), /not started/);
   assert.deepEqual(deviceTable(lab.devices), [
     'device  id                  address                ifaces  counters  state',
     '0       lab-0000            127.0.0.1:21161        4       64-bit',
@@ -46,5 +57,6 @@ test('commands change the lab through its API; the table groups alike devices', 
     '4       lab-0004            127.0.0.1:21165        4       64-bit',
     '5       lab-0005            127.0.0.1:21166        4       32-bit',
   ]);
-  // Reboot, clear and status against a running lab are in test/integration/lab.test.ts (they bind ports).
+  // Reboot, clear, saturate, oper and status against a running lab are in test/integration/lab.test.ts
+  // and the device model's tests (a running lab binds ports).
 });

@@ -132,3 +132,53 @@ test('devices differ, interfaces of a device differ, and a 32-bit device has the
   assert.equal(a.engineId.length, 17);
   assert.notDeepEqual(a.engineId, b.engineId);
 });
+
+test('a saturated interface runs at the asked share of its speed for its time, then goes back; packets follow', () => {
+  const d = createDeviceModel(spec());
+  const iface = d.interfaces.find((i) => i.operUp && i.speedBps === 1e9)!;
+  const octetsIn = (tMs: number) => d.countersAt(iface.ifIndex, tMs).inOctets;
+  const normal = Number(octetsIn(60_000) - octetsIn(0)) / 60;
+  d.saturate(100_000, iface.ifIndex, { seconds: 300, fraction: 0.95, direction: 'in' });
+  assert.equal(d.saturatedAt(iface.ifIndex, 99_999), false);
+  assert.equal(d.saturatedAt(iface.ifIndex, 100_000), true);
+  // 95 % of 1 Gb/s in bytes per second, over a minute inside the saturation (floors: within a byte).
+  const rate = Number(octetsIn(220_000) - octetsIn(160_000)) / 60;
+  assert.ok(Math.abs(rate - 0.95 * 1e9 / 8) < 1, `in at ${rate} B/s`);
+  assert.ok(rate > 2 * normal, `above its normal ${normal} B/s`);
+  // Outbound untouched; inbound packets scale with the bytes; the request path still equals the truth.
+  const plain = createDeviceModel(spec());
+  assert.equal(d.countersAt(iface.ifIndex, 200_000).outOctets, plain.countersAt(iface.ifIndex, 200_000).outOctets);
+  assert.ok(d.countersAt(iface.ifIndex, 200_000).inPackets > plain.countersAt(iface.ifIndex, 200_000).inPackets);
+  assert.equal(decode(d.counter64(iface, COUNTER.inOctets, 250_000)), octetsIn(250_000));
+  // After it ends the curve's own rate is back.
+  assert.equal(d.saturatedAt(iface.ifIndex, 400_000), false);
+  const after = octetsIn(520_000) - octetsIn(460_000) - (plain.countersAt(iface.ifIndex, 520_000).inOctets - plain.countersAt(iface.ifIndex, 460_000).inOctets);
+  assert.ok(after >= -1n && after <= 1n, `the curve's rate again (floors apart: ${after})`);
+  assert.throws(() => d.saturate(500_000, iface.ifIndex, { seconds: 10, fraction: 1.5, direction: 'in' }), /fraction of the link speed/);
+  assert.throws(() => d.saturate(500_000, 99, { seconds: 10, fraction: 0.9, direction: 'in' }), /no interface 99/);
+});
+
+test('oper down stops an interface\'s counters and reports down; up resumes from the same count (no step)', () => {
+  const d = createDeviceModel(spec());
+  const iface = busiest(d);
+  const truth = (tMs: number) => d.countersAt(iface.ifIndex, tMs);
+  assert.equal(iface.operUp, true);
+  assert.equal(d.setOperUp(50_000, iface.ifIndex, false), true);
+  assert.equal(d.setOperUp(55_000, iface.ifIndex, false), false, 'already down');
+  assert.equal(iface.operUp, false);
+  const atDown = truth(50_000);
+  assert.deepEqual(truth(110_000), atDown, 'nothing counted while down');
+  assert.throws(() => d.saturate(60_000, iface.ifIndex, { seconds: 10, fraction: 0.9, direction: 'both' }), /oper-down/);
+  assert.equal(d.setOperUp(110_000, iface.ifIndex, true), true);
+  // Back up: counts continue from where they stopped, at the curve's rate.
+  const plain = createDeviceModel(spec());
+  const p = (tMs: number) => plain.countersAt(iface.ifIndex, tMs).inOctets;
+  assert.equal(truth(110_000).inOctets, atDown.inOctets);
+  const resumed = truth(170_000).inOctets - truth(110_000).inOctets - (p(170_000) - p(110_000));
+  assert.ok(resumed >= -1n && resumed <= 1n, `the curve's rate again (floors apart: ${resumed})`);
+  assert.equal(decode(d.counter64(iface, COUNTER.inOctets, 170_000)), truth(170_000).inOctets);
+  // A reboot while down keeps it down (the override carries on from the new epoch's zero).
+  d.setOperUp(200_000, iface.ifIndex, false);
+  d.reboot(210_000);
+  assert.equal(truth(260_000).inOctets, 0n);
+});

@@ -4,14 +4,17 @@
 // interface (counters and sysUpTime back to 0), a counter clear one for a single interface (counters
 // back to 0, ifCounterDiscontinuityTime = sysUpTime at that moment). A "near wrap" device starts its
 // first epoch with every counter just below 2^64 (so its 32-bit views just below 2^32) and each one
-// wraps at a chosen second within the first minute.
+// wraps at a chosen second within the first minute. An interface can be driven near its line rate for
+// a while (saturate) and taken oper-down and up again (setOperUp): both are rate overrides from the
+// moment they are made (traffic.ts), so counters stay exact integrals and never step; a down port
+// carries nothing.
 //
 // The hot path (an SNMP request) works in doubles: counts stay exact integers below 2^53 (a 10 Gb/s
 // port at its 80 % peak gets there after about 100 days of lab uptime), and the 2^64 offsets are kept
 // as 32-bit halves, so a Counter64 costs no BigInt. The ground-truth path (countersAt) is written
 // separately with BigInt: tests compare the two. A time before the current epoch (a test clock set
 // back after a reboot) reads as the epoch's start, never as a negative count.
-import { COUNTER, COUNTER_KINDS, bytesAt, countAt, createRng, makeTraffic, mixSeed, pickClass, type CounterKind, type InterfaceTraffic, type TrafficClass } from './traffic.js';
+import { COUNTER, COUNTER_KINDS, countAt, createRng, directionBytes, makeTraffic, mixSeed, overrideAt, overrideFrom, pickClass, type CounterKind, type InterfaceTraffic, type TrafficClass } from './traffic.js';
 
 const TWO32 = 4294967296;
 const MASK64 = (1n << 64n) - 1n;
@@ -52,7 +55,8 @@ export interface LabInterface {
   /** Link speed in bit/s. */
   readonly speedBps: number;
   readonly adminUp: boolean;
-  readonly operUp: boolean;
+  /** ifOperStatus up (changed by setOperUp). */
+  operUp: boolean;
   readonly mtu: number;
   readonly traffic: InterfaceTraffic;
   /** Near wrap only: seconds after the start at which the counters wrap. */
@@ -63,6 +67,16 @@ export interface LabInterface {
   cacheMs: number;
   cacheIn: number;
   cacheOut: number;
+}
+
+export type SaturateDirection = 'in' | 'out' | 'both';
+
+export interface SaturateOptions {
+  /** How long, seconds. */
+  seconds: number;
+  /** Fraction of the link speed, (0, 1]. */
+  fraction: number;
+  direction: SaturateDirection;
 }
 
 /** Ground truth for one interface at one time, as the agent reports it (HC values modulo 2^64). */
@@ -103,6 +117,12 @@ export interface DeviceModel {
   reboot(tMs: number): void;
   /** Resets one interface's counters (or all, without a reboot): a counter discontinuity. */
   clearCounters(tMs: number, ifIndex?: number): void;
+  /** Runs an oper-up interface at `fraction` of its link speed from tMs for `seconds`, then back to its curve. */
+  saturate(tMs: number, ifIndex: number, o: SaturateOptions): void;
+  /** Takes an interface oper-down (it carries nothing) or up again (back to its curve) at tMs; false when it already was. */
+  setOperUp(tMs: number, ifIndex: number, up: boolean): boolean;
+  /** Whether a saturation is in force on the interface at tMs. */
+  saturatedAt(ifIndex: number, tMs: number): boolean;
   /** Ground truth (BigInt path), at any time since the lab started, across reboots and clears. */
   countersAt(ifIndex: number, tMs: number): LabCounters;
   /** sysUpTime at any time since the lab started, across reboots. */
@@ -208,8 +228,8 @@ export function createDeviceModel(spec: DeviceSpec): DeviceModel {
   function count(iface: LabInterface, kind: CounterKind, tMs: number): number {
     if (iface.cacheMs !== tMs) {
       const t = tMs / 1000;
-      iface.cacheIn = bytesAt(iface.traffic.in, t);
-      iface.cacheOut = bytesAt(iface.traffic.out, t);
+      iface.cacheIn = directionBytes(iface.traffic, true, t);
+      iface.cacheOut = directionBytes(iface.traffic, false, t);
       iface.cacheMs = tMs;
     }
     const bytes = kind <= 3 || kind === COUNTER.inErrors || kind === COUNTER.inDiscards ? iface.cacheIn : iface.cacheOut;
@@ -224,6 +244,12 @@ export function createDeviceModel(spec: DeviceSpec): DeviceModel {
     const n = count(iface, kind, tMs);
     const off = currentEpoch(iface).offsets;
     return off === null ? n % TWO32 : (off[kind * 2 + 1] + (n % TWO32)) % TWO32;
+  }
+
+  function iface(ifIndex: number): LabInterface {
+    const i = interfaces[ifIndex - 1];
+    if (!i || !Number.isInteger(ifIndex)) throw new RangeError(`no interface ${ifIndex} (1..${interfaces.length})`);
+    return i;
   }
 
   return {
@@ -270,6 +296,34 @@ export function createDeviceModel(spec: DeviceSpec): DeviceModel {
         if (tMs < currentEpoch(iface).startMs) throw new RangeError(`clear at ${tMs} ms is before the interface's last reset`);
         iface.epochs.push({ startMs: tMs, zero: countsAtStart(iface, tMs), offsets: null, discontinuityTicks: ticks });
       }
+    },
+    saturate(tMs, ifIndex, o) {
+      const i = iface(ifIndex);
+      if (!i.operUp) throw new RangeError(`interface ${ifIndex} (${i.name}) is oper-down: it cannot carry traffic`);
+      if (!(o.fraction > 0 && o.fraction <= 1)) throw new RangeError(`saturation must be a fraction of the link speed in (0, 1], got ${o.fraction}`);
+      if (!(o.seconds > 0 && o.seconds <= 86_400)) throw new RangeError(`saturation must last 0 < seconds <= 86400, got ${o.seconds}`);
+      const from = tMs / 1000;
+      const next = { toS: from + o.seconds, rate: (o.fraction * i.speedBps) / 8 };
+      const tr = i.traffic;
+      if (o.direction !== 'out') tr.overridesIn = overrideFrom(tr.overridesIn, from, next);
+      if (o.direction !== 'in') tr.overridesOut = overrideFrom(tr.overridesOut, from, next);
+    },
+    setOperUp(tMs, ifIndex, up) {
+      const i = iface(ifIndex);
+      if (i.operUp === up) return false;
+      const from = tMs / 1000;
+      const tr = i.traffic;
+      // Down: nothing flows until it comes back (this also ends a saturation); up: the curve again.
+      const next = up ? undefined : { toS: Infinity, rate: 0 };
+      tr.overridesIn = overrideFrom(tr.overridesIn, from, next);
+      tr.overridesOut = overrideFrom(tr.overridesOut, from, next);
+      i.operUp = up;
+      return true;
+    },
+    saturatedAt(ifIndex, tMs) {
+      const tr = iface(ifIndex).traffic;
+      const t = tMs / 1000;
+      return [overrideAt(tr.overridesIn, t), overrideAt(tr.overridesOut, t)].some((o) => o !== null && o.rate > 0);
     },
     countersAt(ifIndex, tMs) {
       const iface = interfaces[ifIndex - 1];

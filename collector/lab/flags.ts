@@ -60,6 +60,10 @@ While it runs, one command per line on stdin:
   clear SET [IFINDEX]    counters restart from 0 without a reboot (ifCounterDiscontinuityTime = now)
   slow SET MS            answer after MS ms (0 = at once)
   dead SET / alive SET   stop / resume answering
+  saturate SET IFINDEX SECONDS [PERCENT [in|out|both]]
+                         run the interface at PERCENT of its speed (default 95, inbound) for SECONDS
+  oper SET IFINDEX up|down
+                         take the interface oper-down (it carries nothing) or up again
   status [SET]           the device table, with request counters
   quit                   stop the lab
 SIGUSR2 reboots device 0.`;

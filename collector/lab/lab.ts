@@ -2,22 +2,23 @@
 // (basePort + i) with P interfaces whose counters are computed at request time from the traffic
 // model. A Component: createLab validates the options and allocates the device models (no sockets);
 // start() binds every agent (and on any failure closes the ones it bound), stop() closes them.
-// Tests and benchmarks drive it through the same object: reboot, slow, dead, counter clears, and
-// counterAt, the ground truth of what a device reports at a given time.
+// Tests, benchmarks and the demo drive it through the same object: reboot, slow, dead, counter clears,
+// saturation and oper status of an interface, and counterAt, the ground truth of what a device reports
+// at a given time.
 import type { Clock } from '../../common/clock.js';
 import { systemClock } from '../../common/clock.js';
 import { ConfigError, errorMessage } from '../../common/errors.js';
 import type { Component } from '../../common/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import { createLabAgent, emptyStats, type AgentStats, type LabAgent } from './agent.js';
-import { createDeviceModel, type DeviceModel, type LabCounters } from './device.js';
+import { createDeviceModel, type DeviceModel, type LabCounters, type SaturateOptions } from './device.js';
 import { buildShape, type MibShape } from './mib.js';
 import { resolveLabOptions, type LabOptions, type ResolvedLabOptions } from './options.js';
 import type { TrafficClass } from './traffic.js';
 import { findVariant, variantUser, type V3Variant } from './v3-users.js';
 
 export type { LabOptions } from './options.js';
-export type { LabCounters } from './device.js';
+export type { LabCounters, SaturateDirection, SaturateOptions } from './device.js';
 export type { AgentStats as LabStats } from './agent.js';
 
 export interface LabInterfaceInfo {
@@ -71,6 +72,10 @@ export interface Lab extends Component {
   renumber(i: number, offset: number): void;
   /** Answer after `ms` (0 = at once). */
   setSlow(i: number, ms: number): void;
+  /** Drives device i's interface near its line rate from now for a while (see SaturateOptions). */
+  saturate(i: number, ifIndex: number, o: SaturateOptions): void;
+  /** Takes device i's interface oper-down (it carries nothing) or up again; false when it already was. */
+  setOperUp(i: number, ifIndex: number, up: boolean): boolean;
   /** A dead device stays bound but answers nothing. */
   setDead(i: number, dead: boolean): void;
   /** What device i reports for ifIndex at tsMs (epoch ms, the lab clock): HC octets and packets, errors, discards. */
@@ -209,6 +214,12 @@ export function createLab(log: Logger, raw: LabOptions, deps: LabDeps = {}): Lab
     setSlow(i, ms) {
       if (!(Number.isInteger(ms) && ms >= 0 && ms <= 600_000)) throw new RangeError(`slow delay must be 0..600000 ms, got ${ms}`);
       model(i).slowMs = ms;
+    },
+    saturate(i, ifIndex, o) {
+      model(i).saturate(running(), ifIndex, o);
+    },
+    setOperUp(i, ifIndex, up) {
+      return model(i).setOperUp(running(), ifIndex, up);
     },
     setDead(i, dead) {
       model(i).dead = dead;

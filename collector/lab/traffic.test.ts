@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { COUNTER, COUNTER_KINDS, MAX_SWING, bytesAt, countAt, createRng, makeTraffic, mixSeed, rateAt, rateCurve, type CounterKind, type TrafficClass } from './traffic.js';
+import { COUNTER, COUNTER_KINDS, MAX_SWING, bytesAt, bytesWithOverrides, countAt, createRng, makeTraffic, mixSeed, overrideAt, overrideFrom, rateAt, rateCurve, type CounterKind, type RateOverride, type TrafficClass } from './traffic.js';
 
 /** Composite Simpson over [a, b]: an independent check of the closed-form integral. */
 function simpson(f: (t: number) => number, a: number, b: number, n = 20000): number {
@@ -96,4 +96,52 @@ test('the PRNG is uniform enough and seeds differ', () => {
   assert.ok(Math.abs(sum / 10000 - 0.5) < 0.02);
   assert.notEqual(mixSeed(1, 2, 3), mixSeed(1, 3, 2));
   assert.notEqual(createRng(mixSeed(1, 0))(), createRng(mixSeed(1, 1))());
+});
+
+test('an override replaces the curve by its rate for its stretch, continuously, and the curve resumes after', () => {
+  const sat: RateOverride[] = [{ fromS: 100, toS: 400, rate: 120_000_000 }];
+  const cases: Array<{ name: string; a: number; b: number; want: number }> = [
+    { name: 'before: the curve', a: 10, b: 90, want: bytesAt(curve, 90) - bytesAt(curve, 10) },
+    { name: 'inside: the fixed rate', a: 150, b: 250, want: 100 * 120_000_000 },
+    { name: 'across the start', a: 90, b: 110, want: bytesAt(curve, 100) - bytesAt(curve, 90) + 10 * 120_000_000 },
+    { name: 'across the end', a: 390, b: 410, want: 10 * 120_000_000 + bytesAt(curve, 410) - bytesAt(curve, 400) },
+    { name: 'after: the curve', a: 500, b: 560, want: bytesAt(curve, 560) - bytesAt(curve, 500) },
+  ];
+  for (const c of cases) {
+    const got = bytesWithOverrides(curve, sat, c.b) - bytesWithOverrides(curve, sat, c.a);
+    assert.ok(Math.abs(got - c.want) <= 1e-6 * c.want, `${c.name}: ${got} vs ${c.want}`);
+  }
+  // Continuous at both edges (no step), and never decreasing, also with an outage (rate 0) that never ends.
+  const down: RateOverride[] = [...sat, { fromS: 600, toS: Infinity, rate: 0 }];
+  for (const edge of [100, 400, 600]) {
+    const jump = bytesWithOverrides(curve, down, edge + 1e-6) - bytesWithOverrides(curve, down, edge - 1e-6);
+    assert.ok(jump >= 0 && jump < 1000, `edge ${edge}: ${jump}`);
+  }
+  let prev = 0;
+  for (let t = 0; t < 2000; t += 3.7) {
+    const f = bytesWithOverrides(curve, down, t);
+    assert.ok(f >= prev, `t=${t}`);
+    prev = f;
+  }
+  assert.equal(bytesWithOverrides(curve, down, 1900), bytesWithOverrides(curve, down, 700), 'nothing flows while down');
+  assert.equal(bytesWithOverrides(curve, [], 321), bytesAt(curve, 321));
+});
+
+test('a new override ends the one in force, drops later ones, and never changes the past', () => {
+  const cases: Array<{ name: string; list: RateOverride[]; from: number; next?: { toS: number; rate: number }; want: RateOverride[] }> = [
+    { name: 'first', list: [], from: 10, next: { toS: 70, rate: 5 }, want: [{ fromS: 10, toS: 70, rate: 5 }] },
+    { name: 'after an ended one', list: [{ fromS: 10, toS: 70, rate: 5 }], from: 100, next: { toS: Infinity, rate: 0 }, want: [{ fromS: 10, toS: 70, rate: 5 }, { fromS: 100, toS: Infinity, rate: 0 }] },
+    { name: 'cuts the one in force', list: [{ fromS: 10, toS: 70, rate: 5 }], from: 40, next: { toS: Infinity, rate: 0 }, want: [{ fromS: 10, toS: 40, rate: 5 }, { fromS: 40, toS: Infinity, rate: 0 }] },
+    { name: 'just ends (back to the curve)', list: [{ fromS: 40, toS: Infinity, rate: 0 }], from: 90, want: [{ fromS: 40, toS: 90, rate: 0 }] },
+    { name: 'drops one that starts at the same time', list: [{ fromS: 40, toS: 50, rate: 1 }], from: 40, next: { toS: 45, rate: 2 }, want: [{ fromS: 40, toS: 45, rate: 2 }] },
+  ];
+  for (const c of cases) {
+    const got = overrideFrom(c.list, c.from, c.next);
+    assert.deepEqual(got, c.want, c.name);
+    for (let t = 0; t <= c.from; t += 5) assert.equal(bytesWithOverrides(curve, got, t), bytesWithOverrides(curve, c.list, t), `${c.name}: the past at ${t}`);
+  }
+  assert.throws(() => overrideFrom([], 10, { toS: 10, rate: 1 }), /must end after it starts/);
+  assert.throws(() => overrideFrom([], 10, { toS: 20, rate: -1 }), /finite number >= 0/);
+  assert.deepEqual(overrideAt([{ fromS: 10, toS: 20, rate: 3 }], 15), { fromS: 10, toS: 20, rate: 3 });
+  assert.equal(overrideAt([{ fromS: 10, toS: 20, rate: 3 }], 20), null);
 });

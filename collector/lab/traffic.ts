@@ -7,6 +7,10 @@
 // and are monotonic: Σ a_k ≤ MAX_SWING < 1 keeps r(t) > 0. Every other counter of the interface
 // (packets by kind, errors, discards) is floor(factor · F) of its direction: also an exact integral.
 // Profiles are drawn from a seeded PRNG, so a lab with the same seed has the same traffic.
+// Overrides replace the curve for a stretch of time with a constant rate (a link driven near its line
+// rate, or an oper-down port carrying nothing): the count stays the exact integral of the rate actually
+// in force, so it is continuous and never decreases. Overrides are only ever added from "now" on, so
+// what a counter read before keeps reading the same.
 
 /** A deterministic PRNG (mulberry32): uniform in [0, 1). */
 export type Rng = () => number;
@@ -110,6 +114,53 @@ export function isInbound(kind: CounterKind): boolean {
   return kind <= 3 || kind === COUNTER.inErrors || kind === COUNTER.inDiscards;
 }
 
+/** One direction runs at `rate` bytes/s in [fromS, toS) instead of its curve (toS may be Infinity). */
+export interface RateOverride {
+  readonly fromS: number;
+  readonly toS: number;
+  readonly rate: number;
+}
+
+/**
+ * Bytes from 0 to t seconds with the overrides (in time order, not overlapping) in force. Summed piece
+ * by piece from the start, so inside an override the count is a constant plus rate·(t - from), exactly
+ * (an outage reads the same number throughout, never a rounding step down), and without overrides it
+ * is bytesAt itself.
+ */
+export function bytesWithOverrides(c: RateCurve, overrides: readonly RateOverride[], t: number): number {
+  if (overrides.length === 0 || t <= overrides[0].fromS) return bytesAt(c, t);
+  let acc = 0;
+  let cursor = 0;
+  for (const o of overrides) {
+    if (t <= o.fromS) break;
+    acc += bytesAt(c, o.fromS) - bytesAt(c, cursor);
+    const end = Math.min(t, o.toS);
+    acc += o.rate * (end - o.fromS);
+    cursor = end;
+    if (t <= o.toS) return acc;
+  }
+  return acc + (bytesAt(c, t) - bytesAt(c, cursor));
+}
+
+/**
+ * The overrides after one more from `fromS` on: any override still in force at fromS ends there, any
+ * that would start later is dropped, then `next` (if any) is appended. With no `next` this just ends
+ * what is in force (back to the curve).
+ */
+export function overrideFrom(list: readonly RateOverride[], fromS: number, next?: Omit<RateOverride, 'fromS'>): RateOverride[] {
+  if (next && !(next.rate >= 0 && Number.isFinite(next.rate))) throw new RangeError(`override rate must be a finite number >= 0, got ${next.rate}`);
+  if (next && !(next.toS > fromS)) throw new RangeError(`override must end after it starts (${fromS} s), got ${next.toS}`);
+  const out = list.filter((o) => o.fromS < fromS).map((o) => (o.toS > fromS ? { ...o, toS: fromS } : o));
+  if (next) out.push({ fromS, toS: next.toS, rate: next.rate });
+  return out;
+}
+
+/** The override in force at t (seconds), or null. */
+export function overrideAt(list: readonly RateOverride[], t: number): RateOverride | null {
+  for (const o of list) if (o.fromS <= t && t < o.toS) return o;
+  return null;
+}
+
 export type TrafficClass = 'down' | 'idle' | 'normal' | 'busy';
 
 export interface InterfaceTraffic {
@@ -118,11 +169,19 @@ export interface InterfaceTraffic {
   readonly out: RateCurve;
   /** Per counter kind: count = floor(factor · bytes of its direction). Octets have factor 1. */
   readonly factors: readonly number[];
+  /** Stretches where a direction runs at a fixed rate instead of its curve (replaced, never edited in place). */
+  overridesIn: readonly RateOverride[];
+  overridesOut: readonly RateOverride[];
+}
+
+/** Bytes of one direction from 0 to t seconds, overrides included. */
+export function directionBytes(tr: InterfaceTraffic, inbound: boolean, t: number): number {
+  return inbound ? bytesWithOverrides(tr.in, tr.overridesIn, t) : bytesWithOverrides(tr.out, tr.overridesOut, t);
 }
 
 /** Integer count of one counter after t seconds (since the lab started; floor of an exact integral). */
 export function countAt(tr: InterfaceTraffic, kind: CounterKind, t: number): number {
-  return Math.floor(tr.factors[kind] * bytesAt(isInbound(kind) ? tr.in : tr.out, t));
+  return Math.floor(tr.factors[kind] * directionBytes(tr, isInbound(kind), t));
 }
 
 const between = (rng: Rng, lo: number, hi: number) => lo + (hi - lo) * rng();
@@ -164,7 +223,7 @@ export function makeTraffic(rng: Rng, o: { speedBps: number; klass: TrafficClass
   const factors = new Array<number>(COUNTER_KINDS).fill(0);
   if (o.klass === 'down') {
     const none = rateCurve(0, []);
-    return { klass: o.klass, in: none, out: none, factors };
+    return { klass: o.klass, in: none, out: none, factors, overridesIn: [], overridesOut: [] };
   }
   const linkBytes = o.speedBps / 8;
   const [lo, hi] = UTILIZATION[o.klass];
@@ -195,5 +254,7 @@ export function makeTraffic(rng: Rng, o: { speedBps: number; klass: TrafficClass
     in: curve(rng, inBase, o.daySeconds, o.dayPhase),
     out: curve(rng, outBase, o.daySeconds, o.dayPhase + between(rng, -0.3, 0.3)),
     factors,
+    overridesIn: [],
+    overridesOut: [],
   };
 }
