@@ -47,10 +47,13 @@ void test('live: a client that never reads is dropped for resync and does not ho
   const log = createLogger({ level: process.env.NETMON_TEST_LOG_LEVEL ?? 'error', destination: process.stderr });
   const dash = createDashboard(log, config, { registry, feed, store: null, devices: () => [] }, { maxBufferedBytes: 256 * 1024 });
   await dash.start();
+  // Stopped whatever fails below: a server left open keeps the test file alive until its timeout.
+  t.after(() => dash.stop());
   const url = dash.url();
   assert.ok(url);
   const port = Number(new URL(url).port);
   const slow = await stalledClient(port);
+  t.after(() => slow.socket.destroy());
 
   const readers = await Promise.all(
     [0, 1, 2].map(async () => {
@@ -64,10 +67,8 @@ void test('live: a client that never reads is dropped for resync and does not ho
       return { ws, frames };
     }),
   );
-  t.after(async () => {
+  t.after(() => {
     for (const r of readers) r.ws.close();
-    slow.socket.destroy();
-    await dash.stop();
   });
   await waitFor('the hellos', () => readers.every((r) => r.frames.length === 1), 10_000, 20);
 
