@@ -160,3 +160,10 @@ test('history and failures: range checked, store failures are a 503 without inte
   assert.doesNotMatch(r.body, /10\.1\.2\.3/);
   assert.equal((await down.inject({ url: '/api/alerts/rules' })).json<Array<{ id: string }>>()[0].id, 'hot');
 });
+
+test('active alerts: a firing alert of a rule that no longer exists is not listed', async (t) => {
+  const a = await app({ history: fakeHistory([row({}), row({ ruleId: 'deleted-rule', deviceId: 'sw9' })]) });
+  t.after(() => a.close());
+  const body = (await a.inject({ url: '/api/alerts/active' })).json<Array<{ ruleId: string }>>();
+  assert.deepEqual(body.map((r) => r.ruleId), ['hot']);
+});

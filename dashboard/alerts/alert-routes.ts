@@ -131,7 +131,9 @@ export function registerAlertRoutes(app: FastifyInstance, opts: AlertRoutesOptio
 
   app.get('/api/alerts/active', { config: viewer }, async () => {
     const now = opts.clock.now();
-    const rows = (await fromHistory('active', (h) => h.latest())).filter((r) => ACTIVE_STATES.has(r.state));
+    // An alert of a rule that was deleted is not active any more, whatever its last stored state.
+    const ruleIds = new Set((opts.ruleStore?.list() ?? opts.rules).map((r) => r.id));
+    const rows = (await fromHistory('active', (h) => h.latest())).filter((r) => ACTIVE_STATES.has(r.state) && ruleIds.has(r.ruleId));
     return rows.sort((a, b) => b.windowStart - a.windowStart).map((r) => decorate(r, now));
   });
 
