@@ -152,6 +152,7 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
   const deadLetterDeps = { topic: topics.deadletter, counter: metrics.deadLetters, log: limited, health };
   const sink = () => createWindowSink(plog, { store: deps.store, producer: producer!, topic: topics.windows, deadLetters: deadLetterDeps, health });
   const sessionTimeoutMs = config.processor.sessionTimeoutSeconds * 1000;
+  const heartbeatInterval = Math.min(3_000, sessionTimeoutMs / 3);
   const fence = createFence(plog, { times: fenceTimes(sessionTimeoutMs, REBALANCE_TIMEOUT_MS), registry: deps.registry });
   /** The epoch the engine's partitions were restored in: output is stamped with it. */
   let engineEpoch = 0;
@@ -260,6 +261,33 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
     consumer!.seek({ topic, partition, offset: String(committed) });
   }
 
+  /**
+   * Waits for a batch that may be held up (behind the serial queue, or a full write queue while a
+   * sink is away) and heartbeats meanwhile: kafkajs heartbeats only between batches, so a batch held
+   * past the session timeout would get the member thrown out of its group (and, with the fence's
+   * lease running out, leave its own queued writes waiting for a heartbeat that never comes). A
+   * heartbeat that fails (the group rebalances) ends the wait with that error: kafkajs rejoins, and
+   * the new assignment drops what the old one queued.
+   */
+  async function heartbeatWhile(work: Promise<void>, payload: EachBatchPayload): Promise<void> {
+    let settled = false;
+    const done = work.finally(() => (settled = true));
+    while (!settled) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([done, new Promise<void>((r) => (timer = setTimeout(r, heartbeatInterval)))]);
+      clearTimeout(timer);
+      if (settled) break;
+      try {
+        await payload.heartbeat();
+      } catch (err) {
+        // The batch still finishes in the serial queue; its outcome no longer matters here.
+        done.catch(() => undefined);
+        throw err;
+      }
+    }
+    await done;
+  }
+
   /** One batch of one partition: decoded and ingested (a replayed record only rebuilds state), its output and checkpoint queued. */
   async function processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
@@ -364,7 +392,6 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
       await admin.connect();
       // Alert states persisted by earlier runs, before the first batch.
       await deps.alerts?.start(kafka);
-      const heartbeatInterval = Math.min(3_000, sessionTimeoutMs / 3);
       consumer = kafka.consumer({
         groupId: config.processor.groupId,
         sessionTimeout: sessionTimeoutMs,
@@ -408,7 +435,7 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
           batchesInFlight++;
           fetchedHw.set(p, Number(payload.batch.highWatermark));
           try {
-            await serial(() => processBatch(payload));
+            await heartbeatWhile(serial(() => processBatch(payload)), payload);
           } finally {
             batchesInFlight--;
             batchDoneAt.set(p, deps.clock.now());
