@@ -91,7 +91,7 @@ export function createOverviewView(viewEl, live) {
 
   /** The row elements, reused for whichever devices the page shows: {tr, link, cells, spark, id, drawn}. */
   const pool = [];
-  /** The page as last drawn (the pager's buttons move from it). */
+  /** The page as last drawn (the pager's buttons move from it; user actions draw at once, so it is current). */
   let shown = { page: 1, pages: 1 };
   let frame = 0;
   let firstRowsMarked = false;
@@ -99,7 +99,9 @@ export function createOverviewView(viewEl, live) {
   function update(change) {
     state = { ...state, ...change };
     window.history.replaceState(window.history.state, '', formatOverviewHash(state));
-    render();
+    // A user's action is drawn at once (one draw, not one per frame), so the next click sees its result.
+    if (frame !== 0) window.cancelAnimationFrame(frame);
+    draw();
   }
 
   search.addEventListener('input', () => update({ q: search.value, page: 1 }));
@@ -169,6 +171,8 @@ export function createOverviewView(viewEl, live) {
     toolbar.hidden = records.length === 0;
     drawFilters(records);
     const view = overviewPage(records, state);
+    // The page asked for stays in the state and the hash even when it is past the end (after a
+    // reload the list fills in over several messages); what is drawn is clamped to the last page.
     shown = view;
     table.hidden = view.rows.length === 0;
     noMatch.hidden = records.length === 0 || view.matched > 0;
