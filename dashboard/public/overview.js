@@ -14,6 +14,8 @@ import { createSparkline, drawSparkline } from './utils/charts.js';
 import { el, setField } from './utils/dom.js';
 
 const SPARK_SLOTS = 30;
+/** Main-thread time per frame for sparkline redraws (chart.js, about 1.5 ms each): the rest waits for the next frame. */
+const SPARK_BUDGET_MS = 8;
 const TOP_N = 10;
 /** The performance mark set when the table first shows rows (the browser test's first paint). */
 export const FIRST_ROWS_MARK = 'netmon-overview-first-rows';
@@ -80,13 +82,15 @@ export function createOverviewView(viewEl, live) {
   const alertList = el('ul', { className: 'alerts', 'data-testid': 'alerts' });
   const empty = el('p', { className: 'empty', 'data-testid': 'empty', text: 'Waiting for devices and windows…' });
   const noMatch = el('p', { className: 'empty', 'data-testid': 'no-match', text: 'No device matches.' });
+  // The top lists and alerts first: with thousands of devices the table is pages long, and what is
+  // busiest or alerting must be seen without scrolling past it.
   viewEl.replaceChildren(
-    el('section', { className: 'panel' }, [el('h2', { text: 'Devices' }), empty, toolbar, table, noMatch, pager]),
     el('div', { className: 'tops' }, [
       el('section', { className: 'panel' }, [el('h2', { text: `Top ${TOP_N} interfaces by utilization` }), topUtil]),
       el('section', { className: 'panel' }, [el('h2', { text: `Top ${TOP_N} interfaces by bit/s` }), topBps]),
       el('section', { className: 'panel' }, [el('h2', { text: 'Recent alerts' }), alertList]),
     ]),
+    el('section', { className: 'panel' }, [el('h2', { text: 'Devices' }), empty, toolbar, table, noMatch, pager]),
   );
 
   /** The row elements, reused for whichever devices the page shows: {tr, link, cells, spark, id, drawn}. */
@@ -94,6 +98,9 @@ export function createOverviewView(viewEl, live) {
   /** The page as last drawn (the pager's buttons move from it; user actions draw at once, so it is current). */
   let shown = { page: 1, pages: 1 };
   let frame = 0;
+  /** Rows whose sparkline waits for a redraw, and the frame that will draw them. */
+  const sparkQueue = new Set();
+  let sparkFrame = 0;
   let firstRowsMarked = false;
 
   function update(change) {
@@ -122,7 +129,8 @@ export function createOverviewView(viewEl, live) {
     for (const name of ['host', 'tags', 'state', 'last-poll', 'in-bps', 'out-bps', 'utilization']) tr.appendChild((cells[name] = el('td', { 'data-testid': `device-${name}`, className: name })));
     const canvas = el('canvas', { width: '160', height: '32', role: 'img' });
     tr.appendChild(el('td', {}, [canvas]));
-    pool[i] = { tr, link, canvas, cells, spark: createSparkline(canvas), id: null, drawn: '' };
+    // The chart comes with its first draw (drawSparks): creating 50 at once would hold up the first paint.
+    pool[i] = { tr, link, canvas, cells, spark: null, id: null, drawn: '' };
     return pool[i];
   }
 
@@ -145,14 +153,31 @@ export function createOverviewView(viewEl, live) {
     setField(row.cells['in-bps'], formatBps(r.inBps), r.inBps);
     setField(row.cells['out-bps'], formatBps(r.outBps), r.outBps);
     setField(row.cells.utilization, formatPercent(r.utilization), r.utilization);
-    // The sparkline is the costly part: redrawn only when this row's device or its newest window changed.
+    // The sparkline is the costly part: redrawn only when this row's device or its newest window
+    // changed, and then within a time budget per frame (drawSparks), so the numbers never wait for it.
     const t = r.total;
     const drawn = `${r.id}\n${t ? `${t.windowStart}:${t.revision}:${live.store.windows(r.id).length}` : ''}`;
     if (row.drawn !== drawn) {
       row.drawn = drawn;
-      const { points } = timeline(live.store.windows(r.id), SPARK_SLOTS);
-      drawSparkline(row.spark, points.map((w) => (w ? w.inBps + w.outBps : null)));
+      sparkQueue.add(row);
     }
+  }
+
+  function drawSparks() {
+    sparkFrame = 0;
+    const until = window.performance.now() + SPARK_BUDGET_MS;
+    for (const row of sparkQueue) {
+      sparkQueue.delete(row);
+      if (!row.tr.isConnected) {
+        row.drawn = ''; // off the page now: drawn afresh when it comes back
+        continue;
+      }
+      row.spark ??= createSparkline(row.canvas);
+      const { points } = timeline(live.store.windows(row.id), SPARK_SLOTS);
+      drawSparkline(row.spark, points.map((w) => (w ? w.inBps + w.outBps : null)));
+      if (window.performance.now() >= until) break;
+    }
+    if (sparkQueue.size > 0) sparkFrame = window.requestAnimationFrame(drawSparks);
   }
 
   function drawFilters(records) {
@@ -185,7 +210,8 @@ export function createOverviewView(viewEl, live) {
       if (rows.children[i] !== row.tr) rows.insertBefore(row.tr, rows.children[i] ?? null);
     });
     while (rows.children.length > view.rows.length) rows.lastChild.remove();
-    count.textContent = view.matched === 0 ? `0 of ${view.total} devices` : `${view.first + 1}–${view.first + view.rows.length} of ${view.matched}${view.matched === view.total ? '' : ` matching (${view.total} devices)`}`;
+    const n = (x) => x.toLocaleString('en');
+    count.textContent = view.matched === 0 ? `0 of ${n(view.total)} devices` : `${n(view.first + 1)}–${n(view.first + view.rows.length)} of ${n(view.matched)}${view.matched === view.total ? ' devices' : ` matching (${n(view.total)} devices)`}`;
     Object.assign(count.dataset, { matched: String(view.matched), total: String(view.total), first: String(view.first) });
     pageInfo.textContent = `page ${view.page} of ${view.pages}`;
     Object.assign(pageInfo.dataset, { page: String(view.page), pages: String(view.pages) });
@@ -235,6 +261,7 @@ export function createOverviewView(viewEl, live) {
     frame = 0;
     drawTable(Date.now());
     drawSide();
+    if (sparkQueue.size > 0 && sparkFrame === 0) sparkFrame = window.requestAnimationFrame(drawSparks);
   }
 
   /** Asks for a draw in the next animation frame; any number of calls before it make one draw. */
@@ -244,8 +271,9 @@ export function createOverviewView(viewEl, live) {
 
   function close() {
     if (frame !== 0) window.cancelAnimationFrame(frame);
-    frame = 0;
-    for (const row of pool) row.spark.destroy();
+    if (sparkFrame !== 0) window.cancelAnimationFrame(sparkFrame);
+    frame = sparkFrame = 0;
+    for (const row of pool) if (row.spark) row.spark.destroy();
   }
 
   return { render, close };

@@ -158,6 +158,15 @@ void test('overview at 2,000 devices: one page of rows in the DOM, search, sort,
     t.diagnostic(`one live round (${DEVICES * 3} windows pushed -> ${PAGE_SIZE} visible rows updated): ${Math.round(appliedAt - pushedAt)} ms; long tasks meanwhile: ${longTasks.length}, longest ${Math.round(Math.max(0, ...longTasks))} ms`);
     console.log(`overview-scale: firstPaintMs=${Math.round(firstPaint)} liveRoundMs=${Math.round(appliedAt - pushedAt)} longestTaskMs=${Math.round(Math.max(0, ...longTasks))}`);
     assert.equal(await domRows(page), PAGE_SIZE, 'still one page of rows after the update');
+    // The sparklines follow within a few frames (they are drawn within a time budget per frame).
+    await page.waitForFunction(
+      (values) => {
+        const g = globalThis as unknown as { Chart: { getChart(c: PageElement | null): { data: { datasets: { data: (number | null)[] }[] } } | undefined } };
+        return [...document.querySelectorAll('[data-testid="device-row"]')].every((tr, i) => g.Chart.getChart(tr.querySelector('canvas'))?.data.datasets[0].data.at(-1) === values[i]);
+      },
+      want.map((v) => v + v / 10),
+      { timeout: 10_000 },
+    );
 
     // The top lists follow the live round: the interface with the highest in + out bit/s now.
     const topK = devs.findIndex((_, k) => totalIn(k + 1, round) === DEVICES * 1000);
