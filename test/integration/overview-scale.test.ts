@@ -175,6 +175,7 @@ void test('overview at 2,000 devices: one page of rows in the DOM, search, sort,
     // Search by id: dev-123 matches dev-1230 .. dev-1239.
     await page.getByTestId('device-search').fill('dev-123');
     await expectIds(page, Array.from({ length: 10 }, (_, k) => `dev-123${k}`), 'search by id');
+    assert.equal(await page.getByTestId('page-next').isVisible(), false, 'one page: no pager');
     // Search by host: every device whose host contains "10.7.1" (10.7.1.1, 10.7.10.1 .. 10.7.199.1).
     const hostMatches = devs.filter((d) => d.host.includes('10.7.1')).map((d) => d.id);
     await page.getByTestId('device-search').fill('10.7.1');
