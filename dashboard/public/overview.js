@@ -51,7 +51,7 @@ function replaceIfChanged(node, signature, build) {
 export function createOverviewView(viewEl, live) {
   let state = parseOverviewHash(location.hash);
 
-  const search = el('input', { type: 'search', placeholder: 'Search id, host, tag…', 'aria-label': 'search devices', 'data-testid': 'device-search', value: state.q });
+  const search = el('input', { type: 'search', placeholder: 'Search id, host, tag…', 'aria-label': 'search devices', 'data-testid': 'device-search' });
   search.value = state.q;
   const tagSelect = el('select', { 'aria-label': 'filter by tag', 'data-testid': 'tag-filter' });
   const statusSelect = el('select', { 'aria-label': 'filter by status', 'data-testid': 'status-filter' });
@@ -141,6 +141,8 @@ export function createOverviewView(viewEl, live) {
       row.link.href = `#/device/${encodeURIComponent(r.id)}`;
       row.link.textContent = r.id;
       row.canvas.setAttribute('aria-label', `recent traffic of ${r.id}`);
+      // Until drawSparks gets to it, the canvas still holds the previous device's line: not shown.
+      row.canvas.classList.add('pending');
     }
     setField(row.cells.host, r.host, r.host);
     setField(row.cells.tags, r.tags.join(' '), r.tags.join(' '));
@@ -175,6 +177,7 @@ export function createOverviewView(viewEl, live) {
       row.spark ??= createSparkline(row.canvas);
       const { points } = timeline(live.store.windows(row.id), SPARK_SLOTS);
       drawSparkline(row.spark, points.map((w) => (w ? w.inBps + w.outBps : null)));
+      row.canvas.classList.remove('pending');
       if (window.performance.now() >= until) break;
     }
     if (sparkQueue.size > 0) sparkFrame = window.requestAnimationFrame(drawSparks);
@@ -206,7 +209,7 @@ export function createOverviewView(viewEl, live) {
     view.rows.forEach((r, i) => {
       const row = poolRow(i);
       fillRow(row, r, now);
-      // Appending a row already in place in the same order moves nothing; a new one joins at the end.
+      // The pool's row i is always the page's row i: inserted once, then only its contents change.
       if (rows.children[i] !== row.tr) rows.insertBefore(row.tr, rows.children[i] ?? null);
     });
     while (rows.children.length > view.rows.length) rows.lastChild.remove();

@@ -162,7 +162,8 @@ void test('overview at 2,000 devices: one page of rows in the DOM, search, sort,
     await page.waitForFunction(
       (values) => {
         const g = globalThis as unknown as { Chart: { getChart(c: PageElement | null): { data: { datasets: { data: (number | null)[] }[] } } | undefined } };
-        return [...document.querySelectorAll('[data-testid="device-row"]')].every((tr, i) => g.Chart.getChart(tr.querySelector('canvas'))?.data.datasets[0].data.at(-1) === values[i]);
+        const rows = [...document.querySelectorAll('[data-testid="device-row"]')];
+        return [...document.querySelectorAll('canvas.pending')].length === 0 && rows.every((tr, i) => g.Chart.getChart(tr.querySelector('canvas'))?.data.datasets[0].data.at(-1) === values[i]);
       },
       want.map((v) => v + v / 10),
       { timeout: 10_000 },
@@ -236,6 +237,7 @@ void test('overview at 2,000 devices: one page of rows in the DOM, search, sort,
     await page.reload();
     await page.locator('[data-testid="device-row"]').first().waitFor({ timeout: 30_000 });
     await expectIds(page, byUtil.slice(200, 400), 'the same table after a reload');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="device-row"] canvas:not(.pending)')].length === 200, undefined, { timeout: 10_000 });
     assert.equal(await page.getByTestId('tag-filter').inputValue(), 'fra');
     assert.equal(await page.getByTestId('page-size').inputValue(), '200');
     assert.equal(await page.evaluate(() => location.hash), hash, 'the hash is kept');
