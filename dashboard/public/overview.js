@@ -76,7 +76,8 @@ export function createOverviewView(viewEl, live) {
   for (const [name, text] of [['first', '«'], ['prev', '‹ previous'], ['next', 'next ›'], ['last', '»']]) pageButtons[name] = el('button', { type: 'button', 'data-testid': `page-${name}`, text });
   const pageInfo = el('span', { className: 'page-info', 'data-testid': 'page-info' });
   const pager = el('nav', { className: 'pager', 'aria-label': 'pages' }, [pageButtons.first, pageButtons.prev, pageInfo, pageButtons.next, pageButtons.last]);
-  const toolbar = el('div', { className: 'table-tools' }, [search, tagSelect, statusSelect, sizeSelect, count]);
+  // The pager sits above the table, beside the count: a page of 50 rows is taller than the screen.
+  const toolbar = el('div', { className: 'table-tools' }, [search, tagSelect, statusSelect, sizeSelect, count, pager]);
   const topUtil = el('ol', { className: 'top', 'data-testid': 'top-utilization' });
   const topBps = el('ol', { className: 'top', 'data-testid': 'top-bps' });
   const alertList = el('ul', { className: 'alerts', 'data-testid': 'alerts' });
@@ -90,7 +91,7 @@ export function createOverviewView(viewEl, live) {
       el('section', { className: 'panel' }, [el('h2', { text: `Top ${TOP_N} interfaces by bit/s` }), topBps]),
       el('section', { className: 'panel' }, [el('h2', { text: 'Recent alerts' }), alertList]),
     ]),
-    el('section', { className: 'panel' }, [el('h2', { text: 'Devices' }), empty, toolbar, table, noMatch, pager]),
+    el('section', { className: 'panel' }, [el('h2', { text: 'Devices' }), empty, toolbar, table, noMatch]),
   );
 
   /** The row elements, reused for whichever devices the page shows: {tr, link, cells, spark, id, drawn}. */

@@ -268,6 +268,10 @@ void test('overview at 2,000 devices: one page of rows in the DOM, search, sort,
     await page.getByTestId('page-size').selectOption('50');
     const byIn3 = devs.map((d, k) => ({ id: d.id, v: totalIn(k + 1, round3) })).sort((a, b) => b.v - a.v);
     await expectIds(page, byIn3.slice(0, PAGE_SIZE).map((x) => x.id), 'all devices by utilization (of the device total: in bit/s / 100 kb/s here)');
+    await page.getByTestId('tag-filter').selectOption('fra');
+    await page.getByTestId('page-next').click();
+    await expectIds(page, byIn3.filter((x) => fra.includes(x.id)).slice(PAGE_SIZE, 2 * PAGE_SIZE).map((x) => x.id), 'tag fra by utilization, page 2');
+    await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
     await page.screenshot({ path: artifactPath('overview-scale.png'), fullPage: false });
 
     assert.deepEqual(rec.pageErrors, [], 'no uncaught exceptions in the page');
