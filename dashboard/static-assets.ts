@@ -50,6 +50,7 @@ export const STATIC_ASSETS = [
   { url: '/vendor/chart.umd.js', file: 'chart.umd.js', fromPackage: 'chart.js' },
   { url: '/live-model.js', file: 'live-model.js' },
   { url: '/overview.js', file: 'overview.js' },
+  { url: '/overview-model.js', file: 'overview-model.js' },
   { url: '/device.js', file: 'device.js' },
   // Shared by the pages: DOM helpers, the HTTP helper, the live socket, the charts.
   { url: '/utils/dom.js', file: 'utils/dom.js' },
