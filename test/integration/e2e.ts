@@ -28,7 +28,8 @@ export interface E2eOptions {
 
 export async function runEndToEnd(o: E2eOptions): Promise<void> {
   const id = uniqueId(`e2e${o.windowSeconds}`);
-  const config = testConfig(id, { collector: { pollIntervalSeconds: o.pollSeconds, timeoutMs: 1000 }, processor: { windowSeconds: o.windowSeconds } });
+  // The live feed is read anonymously (a viewer's right, configured): this test is about the numbers.
+  const config = testConfig(id, { collector: { pollIntervalSeconds: o.pollSeconds, timeoutMs: 1000 }, processor: { windowSeconds: o.windowSeconds }, dashboard: { auth: { anonymousRole: 'viewer' } } });
   const log = createLogger({ level: config.log.level, destination: process.stderr });
   const device = stackSnmpDevice('localhost');
   const { components, dashboardUrl } = assemble(log, loaded(config, [device]), ['collector', 'processor', 'dashboard']);

@@ -133,6 +133,12 @@ void test('README quick start on a fresh clone: npm start installs, builds, star
   const rec = await openRecordedPage(browser);
   const { page } = rec;
   assert.equal((await page.goto(banner.url))?.status(), 200);
+  // Reads need a role: the page sends a new user to the login form; the printed credentials let them in.
+  await page.waitForURL(/\/login\.html/, { timeout: 20_000 });
+  await page.locator('#login-username').fill('admin');
+  await page.locator('#login-password').fill(banner.password);
+  await page.locator('#login-submit').click();
+  await page.waitForURL((u) => u.pathname === '/', { timeout: 20_000 });
   const rows = page.locator('[data-testid="device-row"]');
   // 20 lab switches and this host's snmpd.
   const states = async () => rows.locator('[data-testid="device-state"]').evaluateAll((cells) => cells.map((c) => (c as unknown as { dataset: { value?: string } }).dataset.value ?? ''));
