@@ -46,13 +46,17 @@ export function createCollectorGroup(
   let generation = 0;
   let readTimer: NodeJS.Timeout | null = null;
   let owned = 0;
+  /** The generation whose share was last logged. */
+  let reported = -1;
   let running = false;
 
   function apply(): void {
     const mine = ownership.owned();
-    owned = mine.size;
-    ownedGauge.set(owned);
     deps.snmp.applyDevices(mine, (id) => ownership.elsewhere(id));
+    if (mine.size !== owned || reported !== generation) glog.info({ devices: mine.size, partitions: ownership.assigned(), reading: ownership.pending() }, 'collector group share');
+    owned = mine.size;
+    reported = generation;
+    ownedGauge.set(owned);
   }
 
   function revoke(why: string): void {
@@ -83,7 +87,6 @@ export function createCollectorGroup(
     ownership.setEnds(new Map(offsets.filter((o) => assigned.includes(o.partition)).map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }])));
     apply();
     deps.snmp.hold(false);
-    glog.info({ partitions: assigned, of: offsets.length, devices: owned, reading: ownership.pending() }, 'collector group assignment');
     if (ownership.pending().length > 0) {
       // A partition that cannot be read to its end must not keep its devices unpolled for long.
       readTimer = setTimeout(() => {
@@ -130,7 +133,11 @@ export function createCollectorGroup(
       });
       consumer = cons;
       cons.on(cons.events.REBALANCING, () => revoke('rebalance'));
-      cons.on(cons.events.GROUP_JOIN, ({ payload }) => assigned(payload.memberAssignment, 0));
+      cons.on(cons.events.GROUP_JOIN, ({ payload }) => {
+        // Before any fetch of the new generation: records read while the offsets are looked up count.
+        ownership.joined();
+        assigned(payload.memberAssignment, 0);
+      });
       cons.on(cons.events.CRASH, ({ payload }) => {
         revoke('consumer crashed');
         if (!payload.restart) deps.failures?.fail('collector-group', payload.error);

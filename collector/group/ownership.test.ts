@@ -16,13 +16,15 @@ test('devices of a partition are polled only once it is assigned and read to the
   const o = createOwnership(part);
   o.setDesired(byId([dev('d0'), dev('d1'), dev('d2'), dev('d3'), dev('d5', false)]));
   assert.equal(o.owned().size, 0, 'nothing before an assignment');
+  o.joined();
+  o.read(2, 5);
   o.assign(4, [1, 2]);
   assert.deepEqual([...o.owned().keys()], [], 'ends not known yet');
   o.setEnds(new Map([[1, { low: 0, high: 0 }], [2, { low: 3, high: 10 }]]));
   assert.deepEqual([...o.owned().keys()], ['d1'], 'an empty partition is read at once');
   assert.deepEqual(o.pending(), [2]);
   o.read(2, 9);
-  assert.deepEqual(o.pending(), [2]);
+  assert.deepEqual(o.pending(), [2], 'records read before the assignment was known count too');
   o.read(2, 10);
   assert.deepEqual([...o.owned().keys()].sort(), ['d1', 'd2']);
   assert.equal(o.elsewhere('d0'), true);
@@ -40,6 +42,7 @@ test('a rebalance revokes everything; a partition kept over it needs no re-readi
   assert.equal(o.owned().size, 2);
   o.revoke();
   assert.equal(o.owned().size, 0, 'held during the rebalance');
+  o.joined();
   o.assign(3, [0, 2]);
   o.setEnds(new Map([[0, { low: 0, high: 7 }], [2, { low: 0, high: 4 }]]));
   assert.deepEqual([...o.owned().keys()], ['d0'], 'partition 0 was ours and read; 2 is new and unread');
@@ -54,6 +57,7 @@ test('an assignment without a rebalance before it (the member was dropped) re-re
   o.setEnds(new Map([[0, { low: 0, high: 1 }]]));
   o.read(0, 1);
   assert.equal(o.owned().size, 1);
+  o.joined();
   o.assign(2, [0]);
   o.setEnds(new Map([[0, { low: 0, high: 2 }]]));
   assert.equal(o.owned().size, 0);

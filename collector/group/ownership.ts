@@ -13,11 +13,13 @@ export interface Ownership {
   setDesired(desired: ReadonlyMap<string, DeviceConfig>): void;
   /** A rebalance started: nothing is ours until the next assignment (which keeps what was read, if ours again). */
   revoke(): void;
-  /** A new assignment: the topic has `partitions` partitions, `assigned` are ours (none read yet). */
+  /** The group handed out a new assignment: reading starts over (records read from now on count, whatever the partition). */
+  joined(): void;
+  /** The new assignment, once the topic's size is known: it has `partitions` partitions, `assigned` are ours. */
   assign(partitions: number, assigned: readonly number[]): void;
   /** The offsets each assigned partition had at assignment (low = first, high = next to be written). */
   setEnds(ends: ReadonlyMap<number, { low: number; high: number }>): void;
-  /** Records of `partition` up to `nextOffset` - 1 have been read. */
+  /** Records of `partition` up to `nextOffset` - 1 have been read (since joined; before assign is fine). */
   read(partition: number, nextOffset: number): void;
   /** Assigned partitions not read to their end yet (or whose end is not known yet). */
   pending(): number[];
@@ -75,20 +77,22 @@ export function createOwnership(partitionOf: (key: string, partitions: number) =
       progress = new Map();
       forced = new Set();
     },
+    joined() {
+      progress = new Map();
+    },
     assign(n, assigned) {
       const kept = n === partitions ? keptOver : new Set<number>();
       keptOver = new Set();
       partitions = n;
       mine = new Set(assigned.filter((p) => p >= 0 && p < n));
       ends = new Map();
-      progress = new Map();
       forced = new Set([...mine].filter((p) => kept.has(p)));
     },
     setEnds(e) {
       ends = new Map(e);
     },
     read(partition, nextOffset) {
-      if (mine.has(partition)) progress.set(partition, Math.max(progress.get(partition) ?? -1, nextOffset));
+      progress.set(partition, Math.max(progress.get(partition) ?? -1, nextOffset));
     },
     pending: () => [...mine].filter((p) => !isReady(p)).sort((a, b) => a - b),
     forceReady() {
