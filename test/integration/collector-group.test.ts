@@ -6,6 +6,9 @@
 // around the fourth one's arrival (polls are held while the group rebalances). From InfluxDB: every
 // complete window's octets equal the lab's ground truth (no double counting, nothing lost), and
 // windows with less than full coverage lie only around the takeover and the arrival.
+// Then: a renumbered device's interface identity map follows it to another collector of the group
+// through the collector-state topic (no state directory), and a collector of another group, which
+// does not see it, splits the interfaces' history (the control).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,10 +16,14 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assemble } from '../../cli/services.js';
+import { createCollectorService } from '../../collector/main.js';
 import { createLab, type Lab } from '../../collector/lab/lab.js';
 import { phaseMs } from '../../collector/inputs/snmp/schedule.js';
 import { createKafka, prepareTopics } from '../../common/bus/kafka.js';
-import { decodeCounterSample } from '../../common/contracts/index.js';
+import { deviceSchema, type NetmonConfig } from '../../common/config/schema.js';
+import { systemClock } from '../../common/clock.js';
+import { decodeCounterSample, type CounterSample } from '../../common/contracts/index.js';
+import { createRegistry } from '../../common/metrics.js';
 import { ConfigError } from '../../common/errors.js';
 import { createSupervisor } from '../../common/lifecycle.js';
 import { silentLogger } from '../../common/log.js';
@@ -263,5 +270,68 @@ test('three collectors share 60 devices; one is killed, one added: every device 
     await reader.disconnect();
     supervisor.shutdown('test finished');
     await running;
+  }
+});
+
+/** A collector in this process polling lab device `i`; stop() is a clean shutdown (it leaves the group). */
+function inProcessCollector(config: NetmonConfig, i: number) {
+  const collector = createCollectorService(silentLogger, { ...config, devices: [deviceSchema.parse(lab.deviceEntries('2c')[i])] }, { registry: createRegistry({ defaultMetrics: false }), clock: systemClock });
+  const supervisor = createSupervisor(silentLogger);
+  const running = supervisor.run(collector.components, { handleSignals: false });
+  return {
+    async stop() {
+      supervisor.shutdown('test step finished');
+      assert.equal(await running, 0);
+    },
+  };
+}
+
+test('a renumbered device keeps its interface identity when it moves to another collector of the group (state on Kafka, no state directory)', { timeout: 120_000 }, async () => {
+  const DEV = 7;
+  const id = uniqueId('cgroup-id');
+  const opts = { collector: { pollIntervalSeconds: 1, timeoutMs: 1000, retries: 0, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 } };
+  const config = testConfig(id, opts);
+  assert.equal(config.collector.stateDir, undefined);
+  const kafka = createKafka(silentLogger, config.kafka, 'cgroup-id-test');
+  await prepareTopics(kafka, config.kafka);
+  const out: CounterSample[] = [];
+  const reader = kafka.consumer({ groupId: uniqueId('cgroup-id-reader') });
+  await reader.connect();
+  await reader.subscribe({ topic: config.kafka.topics.samples, fromBeginning: true });
+  await reader.run({
+    eachMessage: ({ message }) => {
+      out.push(decodeCounterSample(message.value));
+      return Promise.resolve();
+    },
+  });
+  const x = inProcessCollector(config, DEV);
+  let y: { stop(): Promise<void> } | null = null;
+  try {
+    const first = await waitFor('a sample from the first collector', () => out[0], 30_000);
+    const names = first.interfaces.map((f) => [f.ifIndex, f.name]);
+    lab.renumber(DEV, 100);
+    const from = out.length;
+    const ren = await waitFor('a sample after renumbering', () => out.slice(from).find((s) => s.interfaces.some((f) => f.agentIfIndex !== undefined)), 20_000);
+    assert.deepEqual(ren.interfaces.map((f) => [f.ifIndex, f.name]), names, 'identity kept by name');
+    await x.stop();
+
+    // Another member of the same group (a fresh process state) takes the device over.
+    const moved = out.length;
+    y = inProcessCollector(config, DEV);
+    const taken = await waitFor('a sample from the second collector', () => out[moved], 30_000);
+    assert.deepEqual(taken.interfaces.map((f) => [f.ifIndex, f.name, f.agentIfIndex]), names.map(([i, n]) => [i, n, Number(i) + 100]));
+    await y.stop();
+    y = null;
+
+    // The control: the same topics, another group: its state is not this device's, so it splits.
+    const other = testConfig(id, { collector: { ...opts.collector, groupId: `${id}-other` } });
+    const split = out.length;
+    y = inProcessCollector(other, DEV);
+    const fresh = await waitFor('a sample from a collector of another group', () => out[split], 30_000);
+    assert.deepEqual(fresh.interfaces.map((f) => f.ifIndex), names.map(([i]) => Number(i) + 100));
+  } finally {
+    await x.stop().catch(() => undefined);
+    await y?.stop().catch(() => undefined);
+    await reader.disconnect();
   }
 });
