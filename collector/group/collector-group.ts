@@ -6,7 +6,8 @@
 // collector: its interface identity map (kafka-identity-store.ts). On a rebalance the SNMP input is
 // held (no poll starts) until the new assignment is applied; a member that dies stops heartbeating
 // and, after collector.sessionTimeoutMs, the others are given its partitions. Leaving (stop) holds
-// the input first, then leaves the group, so the others take over at once.
+// the input first, then leaves the group, so the others take over at once. Losing Kafka itself does
+// not stop polling (see the CRASH handler): only the group telling it to rebalance holds the input.
 import type { Consumer, Kafka } from '../../common/bus/kafka.js';
 import { partitionOfKey, prepareTopics } from '../../common/bus/kafka.js';
 import type { DeviceConfig, NetmonConfig } from '../../common/config/schema.js';
@@ -139,7 +140,11 @@ export function createCollectorGroup(
         assigned(payload.memberAssignment, 0);
       });
       cons.on(cons.events.CRASH, ({ payload }) => {
-        revoke('consumer crashed');
+        // Kafka unreachable: the devices stay polled (their samples queue in the publisher) until the
+        // group says otherwise. Holding them would lose every poll of the outage; at worst another
+        // member that can reach the coordinator polls them too, which only adds samples (deltas
+        // between samples do not double count). The next assignment re-reads everything.
+        limited('crash', 'warn', { err: errorMessage(payload.error), restart: payload.restart }, 'collector group: lost contact with the group; polling the devices it had until it rejoins');
         if (!payload.restart) deps.failures?.fail('collector-group', payload.error);
       });
       await cons.connect();
