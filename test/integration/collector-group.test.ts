@@ -151,7 +151,10 @@ test('three collectors share 60 devices; one is killed, one added: every device 
     await waitFor('every device polled', () => samples.size === DEVICES, 60_000);
     const steadyFrom = Date.now() + 2 * I;
     await waitFor('three shares', () => procs.every((p) => p.devices() > 0) && procs.reduce((s, p) => s + p.devices(), 0) === DEVICES, 30_000);
-    await new Promise((r) => setTimeout(r, 4 * I));
+    // The kill falls inside the checked windows: at least a poll interval after the first of them.
+    const W = WINDOW_S * 1000;
+    const from = Math.ceil(steadyFrom / W) * W;
+    await new Promise((r) => setTimeout(r, Math.max(4 * I, from + 2 * I - Date.now())));
     t.diagnostic(`shares before the kill: ${procs.map((p) => `${p.name}=${p.devices()}`).join(' ')}, all polled ${Date.now() - t0} ms after start`);
 
     const killedDevices = a.devices();
@@ -169,7 +172,8 @@ test('three collectors share 60 devices; one is killed, one added: every device 
     await waitFor('the new collector to take its share', () => d.devices() > 0 && b.assignedAt() > tAdd && c.assignedAt() > tAdd && b.devices() + c.devices() + d.devices() === DEVICES, 60_000);
     const addSettled = Math.max(b.assignedAt(), c.assignedAt(), d.assignedAt());
     t.diagnostic(`added d: shares b=${b.devices()} c=${c.devices()} d=${d.devices()}, ${addSettled - tAdd} ms after its start`);
-    await new Promise((r) => setTimeout(r, 5 * I));
+    // Two whole windows after the arrival settled.
+    await new Promise((r) => setTimeout(r, Math.max(5 * I, addSettled + 2 * W + 2 * I - Date.now())));
     const end = Date.now();
     for (const p of [b, c, d]) {
       p.child.kill('SIGTERM');
@@ -199,8 +203,6 @@ test('three collectors share 60 devices; one is killed, one added: every device 
 
     // Windows: wait for the last complete one, then compare every full-coverage one with the truth.
     const store = createInfluxStore(config.influx);
-    const W = WINDOW_S * 1000;
-    const from = Math.ceil(steadyFrom / W) * W;
     const to = Math.floor((end - I) / W) * W;
     await waitFor(
       'the windows up to the end in InfluxDB',
@@ -216,7 +218,7 @@ test('three collectors share 60 devices; one is killed, one added: every device 
     for (let i = 0; i < entries.length; i++) {
       for (const smp of samples.get(entries[i].id) ?? []) {
         for (const [ifIndex, f] of smp.ifaces) {
-          const lo = lab.counterAt(i, ifIndex, f.ts - 2000).inOctets;
+          const lo = lab.counterAt(i, ifIndex, Math.max(f.ts - 2000, lab.startedAt!)).inOctets;
           const hi = lab.counterAt(i, ifIndex, f.ts).inOctets;
           assert.ok(f.v >= lo && f.v <= hi, `${entries[i].id} if ${ifIndex} at ${f.ts}: ${f.v} is the truth during its request [${lo}, ${hi}]`);
           checkedSamples++;
