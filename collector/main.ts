@@ -1,7 +1,9 @@
 // Wires the collector: the Kafka publisher first (the sink), then the inputs that feed it; the SNMP
-// input comes with the config follower that changes its device set. Returned in start order; the
-// supervisor stops them in reverse (the follower and the inputs stop before the sink drains).
-// Takes only its part of the configuration: Kafka, the collector settings and the device list.
+// input comes with its device source: the config follower (what is configured) and, unless
+// collector.groupId is "", the collector group (which share of it this collector polls, with the
+// interface identity maps on Kafka so they follow a device to another collector). Returned in start
+// order; the supervisor stops them in reverse (the group, the follower and the inputs stop before the
+// sink drains). Takes only its part of the configuration: Kafka, the collector settings and the devices.
 import { createKafka } from '../common/bus/kafka.js';
 import type { DeviceConfig, NetmonConfig } from '../common/config/schema.js';
 import type { Component, Service, ServiceDeps } from '../common/lifecycle.js';
@@ -10,6 +12,8 @@ import { createKafkaPublisher, type KafkaPublisher } from './publisher/kafka-pub
 import { createSnmpInput, type SessionFactory, type SnmpInput } from './inputs/snmp/snmp-input.js';
 import { createFileIdentityStore } from './inputs/snmp/identity-store.js';
 import { createConfigFollower, type ConfigFollower } from './config/config-follower.js';
+import { createCollectorGroup, type CollectorGroup } from './group/collector-group.js';
+import { createKafkaIdentityStore } from './group/kafka-identity-store.js';
 
 export type CollectorConfig = Pick<NetmonConfig, 'kafka' | 'collector'> & {
   /** The initial device list (devices.yaml); the config topic changes it at run time. */
@@ -21,6 +25,8 @@ export interface CollectorService extends Service {
   snmp: SnmpInput;
   /** Null when collector.followConfigTopic is off. */
   configFollower: ConfigFollower | null;
+  /** Null when collector.groupId is "" (this collector polls every device). */
+  group: CollectorGroup | null;
 }
 
 export function createCollectorService(log: Logger, config: CollectorConfig, deps: ServiceDeps & { sessionFactory?: SessionFactory }): CollectorService {
@@ -28,25 +34,31 @@ export function createCollectorService(log: Logger, config: CollectorConfig, dep
   const kafka = createKafka(clog, config.kafka, 'collector');
   const publisher = createKafkaPublisher(clog, config.kafka, { kafka, registry: deps.registry }, { maxQueue: config.collector.publishQueueSize, maxQueueBytes: config.collector.maxQueueBytes });
   const stateDir = config.collector.stateDir;
-  const identityStore = stateDir ? createFileIdentityStore(stateDir) : undefined;
-  const snmp = createSnmpInput(clog, config, { devices: config.devices, sink: publisher, clock: deps.clock, registry: deps.registry, sessionFactory: deps.sessionFactory, identityStore });
+  const fileStore = stateDir ? createFileIdentityStore(stateDir) : undefined;
+  const grouped = config.collector.groupId !== '';
+  const kafkaStore = grouped ? createKafkaIdentityStore(clog, { topic: config.kafka.topics.collectorState, groupId: config.collector.groupId, sink: publisher, fallback: fileStore }) : undefined;
+  // In a group the input starts with no device: the group's assignment says which it polls.
+  const snmp = createSnmpInput(clog, config, { devices: grouped ? [] : config.devices, sink: publisher, clock: deps.clock, registry: deps.registry, sessionFactory: deps.sessionFactory, identityStore: kafkaStore ?? fileStore });
+  const group = kafkaStore ? createCollectorGroup(clog, config, { kafka, registry: deps.registry, snmp, identity: kafkaStore, initial: config.devices, failures: deps.failures }) : null;
   const configFollower = config.collector.followConfigTopic
-    ? createConfigFollower(clog, config, { kafka, registry: deps.registry, initial: config.devices, apply: (d) => snmp.applyDevices(d), failures: deps.failures })
+    ? createConfigFollower(clog, config, { kafka, registry: deps.registry, initial: config.devices, apply: (d) => (group ? group.setDesired(d) : snmp.applyDevices(d)), failures: deps.failures })
     : null;
-  // The follower is the SNMP input's device source: it starts after the input and stops before it,
-  // as one component (so the service layout stays publisher -> snmp-input).
-  const snmpComponent: Component = configFollower
-    ? {
-        name: snmp.name,
-        async start() {
-          await snmp.start();
-          await configFollower.start();
-        },
-        async stop() {
-          await configFollower.stop();
-          await snmp.stop();
-        },
-      }
-    : snmp;
-  return { components: [publisher, snmpComponent], publisher, snmp, configFollower };
+  // The device sources are part of the SNMP input: they start after it and stop before it, as one
+  // component (so the service layout stays publisher -> snmp-input).
+  const sources = [configFollower, group].filter((s): s is NonNullable<typeof s> => s !== null);
+  const snmpComponent: Component =
+    sources.length > 0
+      ? {
+          name: snmp.name,
+          async start() {
+            await snmp.start();
+            for (const s of sources) await s.start();
+          },
+          async stop() {
+            for (const s of [...sources].reverse()) await s.stop();
+            await snmp.stop();
+          },
+        }
+      : snmp;
+  return { components: [publisher, snmpComponent], publisher, snmp, configFollower, group };
 }

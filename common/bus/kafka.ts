@@ -2,7 +2,7 @@
 // netmon's topics with the right shape (samples partitioned by device, config compacted).
 // Only this file and the few consumers/producers that need kafkajs types import kafkajs.
 import kafkajs from 'kafkajs';
-import type { Kafka, logCreator, Admin, ITopicConfig, Producer } from 'kafkajs';
+import type { Kafka, logCreator, Admin, ITopicConfig, PartitionMetadata, Producer } from 'kafkajs';
 import type { Logger } from '../log.js';
 import type { NetmonConfig } from '../config/schema.js';
 
@@ -82,7 +82,22 @@ export function netmonTopics(kafka: NetmonConfig['kafka']): ITopicConfig[] {
     // Alerts: evaluation state per (rule, scope), acknowledgements and silences.
     { topic: t.alertState, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
     { topic: t.alertActions, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+    // Collector group: its partitions are the units of work; a device belongs to partitionOfKey(id).
+    { topic: t.collectorState, numPartitions: kafka.collectorStatePartitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
   ];
+}
+
+const keyPartitioner = defaultPartitioner();
+const partitionLists = new Map<number, PartitionMetadata[]>();
+
+/** The partition a record keyed `key` lands on in a topic of `partitions` partitions: what the producer's murmur2 partitioner picks. */
+export function partitionOfKey(key: string, partitions: number): number {
+  let list = partitionLists.get(partitions);
+  if (!list) {
+    list = Array.from({ length: partitions }, (_, i) => ({ partitionId: i, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+    partitionLists.set(partitions, list);
+  }
+  return keyPartitioner({ topic: '', partitionMetadata: list, message: { key, value: null } });
 }
 
 type TopicAdmin = Pick<Admin, 'listTopics' | 'createTopics' | 'fetchTopicMetadata'>;

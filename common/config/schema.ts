@@ -148,6 +148,13 @@ export const netmonConfigSchema = z
         brokers: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')).min(1).default(['127.0.0.1:9092']).describe('Bootstrap brokers (env NETMON_KAFKA_BROKERS, comma separated)'),
         clientId: z.string().min(1).default('netmon').describe('Kafka client id prefix'),
         samplesPartitions: z.number().int().min(1).max(1000).default(12).describe('Partitions of the samples topic when netmon creates it'),
+        collectorStatePartitions: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(24)
+          .describe('Partitions of the collector-state topic when netmon creates it: the units of work the collector group shares out, so at most this many collectors have devices'),
         topics: z
           .strictObject({
             samples: topicName.default('netmon.samples').describe('Counter samples and traffic deltas (key = device id)'),
@@ -158,6 +165,9 @@ export const netmonConfigSchema = z
             status: topicName.default('netmon.status').describe('Latest poll status per device (compacted, key = device id)'),
             alertState: topicName.default('netmon.alert-state').describe('Alert evaluation state per rule and scope (compacted)'),
             alertActions: topicName.default('netmon.alert-actions').describe('Acknowledgements and silences (compacted)'),
+            collectorState: topicName
+              .default('netmon.collector-state')
+              .describe('What follows a device from collector to collector: interface identity maps (compacted, key = <collector.groupId>:<device id>); its partitions are what the collector group shares out'),
           })
           .prefault({})
           .describe('Topic names'),
@@ -195,6 +205,13 @@ export const netmonConfigSchema = z
         metricsListen: listenAddress.default('127.0.0.1:9461').describe('Where `netmon collector` serves /metrics ("" = off; `netmon all` serves it on the dashboard)'),
         stateDir: z.string().min(1).optional().describe('Directory for state that must survive a restart (interface identity maps after renumbering), relative to the working directory; unset = kept in memory only'),
         followConfigTopic: z.boolean().default(true).describe('Apply device-list changes from the config topic (kafka.topics.config) without restart'),
+        groupId: z
+          .string()
+          .regex(/^$|^[A-Za-z0-9._-]{1,200}$/, 'must be letters, digits, ".", "_" or "-" (or "" for no group)')
+          .default('netmon-collectors')
+          .describe('Kafka consumer group of the collectors: collectors with the same group share the devices, each polled by one of them, and take over a dead one\'s ("" = this collector polls every device)'),
+        sessionTimeoutMs: z.number().int().min(3000).max(300_000).default(10_000).describe('How long a silent collector keeps its devices before the group gives them to the others (Kafka session timeout; within the broker\'s group.min/max.session.timeout.ms)'),
+        heartbeatIntervalMs: z.number().int().min(100).max(60_000).default(1000).describe('How often a collector tells the group it is alive, and so how soon it sees a rebalance; below collector.sessionTimeoutMs / 3'),
       })
       .prefault({})
       .describe('SNMP collector'),
@@ -310,6 +327,9 @@ export const netmonConfigSchema = z
     const minTtl = p.allowedLatenessSeconds + p.windowSeconds + p.maxGapPolls * c.collector.pollIntervalSeconds;
     if (p.stateTtlSeconds < minTtl) {
       ctx.addIssue({ code: 'custom', path: ['processor', 'stateTtlSeconds'], message: `must be at least allowedLatenessSeconds + windowSeconds + maxGapPolls x collector.pollIntervalSeconds (${minTtl}), got ${p.stateTtlSeconds}` });
+    }
+    if (c.collector.heartbeatIntervalMs * 3 > c.collector.sessionTimeoutMs) {
+      ctx.addIssue({ code: 'custom', path: ['collector', 'heartbeatIntervalMs'], message: `must be at most a third of collector.sessionTimeoutMs (${c.collector.sessionTimeoutMs}), got ${c.collector.heartbeatIntervalMs}` });
     }
   });
 

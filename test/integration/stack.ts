@@ -57,11 +57,11 @@ export function testConfig(id: string, overrides: Record<string, unknown> = {}):
     kafka: {
       brokers: env.kafkaBrokers,
       samplesPartitions: 3,
-      topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status` },
+      topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, collectorState: `${id}.collector-state` },
       ...o.kafka,
     },
     influx: { url: env.influxUrl, database: id.replace(/[^A-Za-z0-9_]/g, '_'), ...o.influx },
-    collector: { metricsListen: '127.0.0.1:0', ...o.collector },
+    collector: { metricsListen: '127.0.0.1:0', groupId: `${id}-collectors`, ...o.collector },
     processor: { groupId: `${id}-processor`, metricsListen: '127.0.0.1:0', ...o.processor },
     dashboard: { host: '127.0.0.1', port: 0, ...o.dashboard },
   });

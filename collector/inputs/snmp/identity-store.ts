@@ -2,11 +2,13 @@
 // configured state directory (collector.stateDir), written atomically (temp file + rename) whenever
 // the map changes, read when the device starts being polled. A file that cannot be read or is not
 // a valid snapshot is reported with its path and the device starts with an empty map (nothing else
-// is lost). With no state directory, maps live only as long as the process.
+// is lost). With no state directory, maps live only as long as the process. In a collector group the
+// maps live on a compacted Kafka topic instead (collector/group/kafka-identity-store.ts), as the same
+// JSON snapshot (encodeIdentitySnapshot / decodeIdentitySnapshot), so they follow a device that moves.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../../../common/errors.js';
+import { ConfigError, DecodeError } from '../../../common/errors.js';
 import { deviceFileName } from '../../../common/contracts/device-id.js';
 import type { IdentitySnapshot } from './inventory.js';
 
@@ -22,6 +24,28 @@ const snapshotSchema = z.strictObject({
   byName: z.array(z.tuple([z.string().min(1), z.number().int().min(1)])),
   taken: z.array(z.tuple([z.number().int().min(1), z.string()])),
 });
+
+/** The snapshot as one JSON line: the file's content and the Kafka record's value. */
+export function encodeIdentitySnapshot(deviceId: string, snapshot: IdentitySnapshot): string {
+  return JSON.stringify({ v: 1, deviceId, ...snapshot });
+}
+
+/** A snapshot record read back; throws a DecodeError naming the field when it is not one (or not `deviceId`'s). */
+export function decodeIdentitySnapshot(text: string, deviceId: string): IdentitySnapshot {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new DecodeError('', `not JSON: ${(err as Error).message}`, err);
+  }
+  const parsed = snapshotSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DecodeError(issue.path.join('.') || '(root)', issue.message);
+  }
+  if (parsed.data.deviceId !== deviceId) throw new DecodeError('deviceId', `is "${parsed.data.deviceId}", expected "${deviceId}"`);
+  return { byName: parsed.data.byName, taken: parsed.data.taken };
+}
 
 export function createFileIdentityStore(dir: string): IdentityStore {
   const sub = join(dir, 'identity');
@@ -53,7 +77,7 @@ export function createFileIdentityStore(dir: string): IdentityStore {
     save(deviceId, snapshot) {
       mkdirSync(sub, { recursive: true });
       const tmp = `${file(deviceId)}.${process.pid}.tmp`;
-      writeFileSync(tmp, `${JSON.stringify({ v: 1, deviceId, ...snapshot })}\n`);
+      writeFileSync(tmp, `${encodeIdentitySnapshot(deviceId, snapshot)}\n`);
       renameSync(tmp, file(deviceId));
     },
   };

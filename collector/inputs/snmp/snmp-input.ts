@@ -5,7 +5,11 @@
 // The device set can change while running (applyDevices, fed by the config topic): new devices start
 // within one interval, changed ones take their new settings at their next poll, removed or disabled
 // ones stop and their status record is tombstoned. Interface identity maps are restored from and
-// saved to the identity store, so renumbering survives a collector restart.
+// saved to the identity store, so renumbering survives a collector restart (or a move to another
+// collector of the group, whose store is a Kafka topic). In a collector group the input can be held
+// while the group rebalances (hold): no poll starts until the new assignment is applied, so a device
+// that moves is never polled by two collectors in one interval; a device that moves away keeps its
+// status record (its new owner writes it next), only a removed or disabled one is tombstoned.
 // Before each poll the host's wall clock is checked against a monotonic clock (clock-watch.ts): a
 // step is logged, counted and carried in every device status from then on (lastClockJump), because
 // the samples' event time is that wall clock.
@@ -32,8 +36,11 @@ export type SessionFactory = (device: DeviceConfig, defaults: SessionDefaults, n
 export interface SnmpInput extends Input {
   status(): DeviceStatus[];
   statusOf(deviceId: string): DeviceStatus | undefined;
-  /** Makes the polled set follow `desired` (every device in it; disabled ones are not polled). */
-  applyDevices(desired: ReadonlyMap<string, DeviceConfig>): void;
+  /** Makes the polled set follow `desired` (every device in it; disabled ones are not polled).
+   * `elsewhere`: ids polled by another collector of the group now (stopped here without tombstoning their status). */
+  applyDevices(desired: ReadonlyMap<string, DeviceConfig>, elsewhere?: (deviceId: string) => boolean): void;
+  /** While held, no poll starts (slots that come are skipped and counted); polls in flight finish. */
+  hold(on: boolean): void;
 }
 
 interface DeviceRunner {
@@ -232,19 +239,21 @@ export function createSnmpInput(
     };
   }
 
-  function stopRunner(r: DeviceRunner, reason: string): void {
+  function stopRunner(r: DeviceRunner, reason: string, keepStatus = false): void {
     runners.delete(r.device.id);
     if (r.timer) clearTimeout(r.timer);
     r.timer = null;
     void (r.inFlight ?? Promise.resolve()).then(() => r.session?.close());
     upGauge.remove({ device: r.device.id });
     excludedGauge.remove({ device: r.device.id });
-    deps.sink.publish({ topic: config.kafka.topics.status, key: r.device.id, value: null });
+    if (!keepStatus) deps.sink.publish({ topic: config.kafka.topics.status, key: r.device.id, value: null });
     log.info({ device: r.device.id, reason }, 'device no longer polled');
   }
 
   let started = false;
+  let held = false;
   let desired: ReadonlyMap<string, DeviceConfig> = new Map(deps.devices.map((d) => [d.id, d]));
+  let elsewhere: (deviceId: string) => boolean = () => false;
 
   function reconcile(): void {
     const running = new Map([...runners].map(([id, r]) => [id, r.device]));
@@ -258,7 +267,8 @@ export function createSnmpInput(
         if (started) log.info({ device: a.device.id }, 'device added');
       } else if (a.kind === 'stop') {
         const r = runners.get(a.id);
-        if (r) stopRunner(r, a.reason);
+        if (r && a.reason === 'removed' && elsewhere(a.id)) stopRunner(r, 'polled by another collector of the group', true);
+        else if (r) stopRunner(r, a.reason);
       } else {
         const r = runners.get(a.device.id);
         if (!r) continue;
@@ -276,7 +286,7 @@ export function createSnmpInput(
     r.timer = setTimeout(() => {
       r.timer = null;
       if (runners.get(r.device.id) !== r) return;
-      if (r.inFlight) {
+      if (r.inFlight || held) {
         skipped.inc();
       } else {
         r.inFlight = pollOnce(r).finally(() => {
@@ -298,9 +308,13 @@ export function createSnmpInput(
       log.info({ devices: runners.size, intervalSeconds: c.pollIntervalSeconds }, 'polling');
       return Promise.resolve();
     },
-    applyDevices(next) {
+    applyDevices(next, others) {
       desired = next;
+      elsewhere = others ?? (() => false);
       if (started) reconcile();
+    },
+    hold(on) {
+      held = on;
     },
     async stop() {
       started = false;
