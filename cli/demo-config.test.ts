@@ -44,6 +44,7 @@ test('the demo files load as netmon configuration: literal values, own topics an
     for (const [k, topic] of Object.entries(c.kafka.topics)) assert.notEqual(topic, defaults.kafka.topics[k as keyof typeof defaults.kafka.topics], `topic ${k} is the demo's own`);
     assert.notEqual(c.influx.database, defaults.influx.database);
     assert.notEqual(c.processor.groupId, defaults.processor.groupId);
+    assert.notEqual(c.collector.groupId, defaults.collector.groupId, "the demo's collectors form a group of their own");
     assert.equal(loaded.devices.length, DEMO_LAB_DEVICES + 1);
     const host = loaded.devices.find((d) => d.id === 'localhost');
     assert.equal(host?.port, 11161);
