@@ -1,0 +1,463 @@
+// The fault suite's harness: one run per fault on its own topics, consumer group and database;
+// records produced in order at their due times (live, or faster than real time); processors as
+// child processes (fault-procs.ts); and the verdict. The expected output is the pure window engine
+// run over the records the samples topic really holds (read back, partition by partition in offset
+// order), minus the records the fault marks as rejected: independent of the pipeline under test
+// (Kafka consumer, write-behind, commits, sinks, restarts) and exact, since what the processor
+// writes must equal the engine's output over the same records. What InfluxDB and netmon.windows
+// hold is compared with it field for field (the latest revision per window, revision included),
+// and every rejected record must be in netmon.deadletter with a reason.
+// Rules: bounded waits only; what a run starts, its `close()` stops.
+import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createKafka, defaultPartitioner, prepareTopics, type Admin, type Consumer, type Kafka, type Producer } from '../../common/bus/kafka.js';
+import { outOfOrdernessMs, type NetmonConfig } from '../../common/config/schema.js';
+import { decodeSampleRecord, decodeWindowResult, encodeWindowResult, type WindowResultInput } from '../../common/contracts/index.js';
+import { silentLogger } from '../../common/log.js';
+import { createInfluxClient, MEASUREMENT_DEVICE, MEASUREMENT_INTERFACE, rowToWindow, windowToPoint } from '../../common/store/influx.js';
+import { createWindowEngine } from '../../processor/core/index.js';
+import { startMember, type Member } from './fault-procs.js';
+import { PARTITIONS, sendOrder, type Rejection, type StreamRecord } from './fault-stream.js';
+import { testConfig, uniqueId, waitFor } from './stack.js';
+
+/** The suite's scale: 20 s windows, 5 s polls (so 10 s out-of-orderness and idle timeout), 30 s allowed lateness. */
+export const WINDOW_S = 20;
+export const POLL_MS = 5_000;
+export const LATENESS_S = 30;
+export const SESSION_S = 6;
+/** A Kafka send stays under the broker's 1 MB limit. */
+const SEND_BYTES = 900_000;
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const jsonBig = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+const keyOf = (w: Pick<WindowResultInput, 'deviceId' | 'ifIndex' | 'windowStart'>) => `${JSON.stringify(w.deviceId)}/${w.ifIndex ?? '-'}/${w.windowStart}`;
+const fingerprint = (key: string | Buffer | null, value: string | Buffer | null) => createHash('sha256').update(key ?? '').update('\0').update(value ?? '').digest('hex');
+
+/** What InfluxDB makes of a window (the same round trip the store's reads do). */
+function asStored(w: WindowResultInput): string {
+  const p = windowToPoint(w);
+  const row = { ...p.tags, ...p.fields, time: p.timestamp as Date };
+  return jsonBig(rowToWindow(row, p.measurement === MEASUREMENT_DEVICE ? MEASUREMENT_DEVICE : MEASUREMENT_INTERFACE));
+}
+
+/** A window as netmon.windows carries it, decoded (the same shape for the reference and the topic). */
+const asPublished = (w: WindowResultInput) => jsonBig(decodeWindowResult(encodeWindowResult(w)));
+
+interface Read {
+  partition: number;
+  offset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+/** Reads a topic from the beginning into memory, and says when it has read up to the topic's current end. */
+class TopicReader {
+  readonly messages: Read[] = [];
+  private readonly next = new Map<number, number>();
+  private constructor(private readonly consumer: Consumer, private readonly admin: Admin, private readonly topic: string) {}
+
+  static async open(kafka: Kafka, admin: Admin, topic: string): Promise<TopicReader> {
+    const consumer = kafka.consumer({ groupId: uniqueId('faults-reader'), maxBytesPerPartition: 16 << 20, maxBytes: 64 << 20 });
+    const r = new TopicReader(consumer, admin, topic);
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    void consumer.run({
+      autoCommit: false,
+      eachBatch: ({ batch }) => {
+        for (const m of batch.messages) r.messages.push({ partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value });
+        const last = batch.messages[batch.messages.length - 1];
+        if (last) r.next.set(batch.partition, Number(last.offset) + 1);
+        return Promise.resolve();
+      },
+    });
+    return r;
+  }
+
+  /** Waits until everything the topic holds now has been read. */
+  async caughtUp(timeoutMs = 60_000): Promise<Read[]> {
+    const ends = await this.admin.fetchTopicOffsets(this.topic);
+    await waitFor(`${this.topic} to be read to its end`, () => ends.every((e) => Number(e.high) === 0 || (this.next.get(e.partition) ?? 0) >= Number(e.high)), timeoutMs, 100);
+    return this.messages;
+  }
+
+  close(): Promise<void> {
+    return this.consumer.disconnect();
+  }
+}
+
+/** What a fault run left behind, against the reference. */
+export interface Outcome {
+  recordsIn: number;
+  windowsOut: number;
+  /** Reference windows missing from, or different in, InfluxDB or netmon.windows (latest revision). */
+  lost: number;
+  /** Windows in a store that the reference does not have. */
+  extra: number;
+  /** Window records in netmon.windows repeating a (window, revision) already there. */
+  duplicated: number;
+  /** The same (window, revision) with different contents in netmon.windows (a stale writer). */
+  conflicts: number;
+  deadLettered: number;
+  expectedDead: number;
+  /** Rejected records with no dead letter (or one without the reason asked for). */
+  missingDead: string[];
+  /** Dead letters for records that should have made windows. */
+  unexpectedDead: string[];
+  /** The first differences, for the failure message. */
+  diffs: string[];
+}
+
+export const clean = (o: Outcome) => o.lost === 0 && o.extra === 0 && o.conflicts === 0 && o.missingDead.length === 0 && o.unexpectedDead.length === 0;
+
+export interface Row {
+  fault: string;
+  outcome: Outcome | null;
+  crashes: number;
+  note: string;
+}
+
+/** The table the suite prints: fault | records in | windows out | lost | duplicated | dead-lettered. */
+export function formatTable(rows: Row[]): string {
+  const head = ['fault', 'records in', 'windows out', 'lost', 'duplicated', 'dead-lettered', 'verdict'];
+  const body = rows.map((r) => {
+    const o = r.outcome;
+    if (!o) return [r.fault, '-', '-', '-', '-', '-', `not measured: ${r.note}`];
+    const problems = [
+      o.extra ? `${o.extra} unexpected windows` : '',
+      o.conflicts ? `${o.conflicts} conflicting revisions` : '',
+      o.missingDead.length ? `${o.missingDead.length} rejected records without dead letter` : '',
+      o.unexpectedDead.length ? `${o.unexpectedDead.length} valid records dead-lettered` : '',
+      r.crashes ? `${r.crashes} processor exits` : '',
+      r.note,
+    ].filter(Boolean);
+    return [r.fault, String(o.recordsIn), String(o.windowsOut), String(o.lost), String(o.duplicated), `${o.deadLettered} (want ${o.expectedDead})`, `${clean(o) ? 'exact' : 'WRONG'}${problems.length ? `; ${problems.join('; ')}` : ''}`];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+export interface Pacing {
+  /** Event time of the stream's start. */
+  t0: number;
+  /** Event-time milliseconds per real millisecond (1 = live). */
+  speed: number;
+}
+
+/** One fault's run: topics, database and group of its own, the producer, the processors. */
+export class FaultRun {
+  readonly config: NetmonConfig;
+  readonly dir = mkdtempSync(join(tmpdir(), 'netmon-faults-'));
+  readonly members: Member[] = [];
+  private readonly kafka: Kafka;
+  private admin: Admin | null = null;
+  private producer: Producer | null = null;
+  private readers: TopicReader[] = [];
+  private sent: StreamRecord[] = [];
+  private startReal = 0;
+  private pacing: Pacing = { t0: 0, speed: 1 };
+
+  constructor(readonly name: string) {
+    this.config = testConfig(uniqueId(`faults_${name}`), {
+      kafka: { samplesPartitions: PARTITIONS },
+      collector: { pollIntervalSeconds: POLL_MS / 1000 },
+      processor: { windowSeconds: WINDOW_S, allowedLatenessSeconds: LATENESS_S, sessionTimeoutSeconds: SESSION_S },
+    });
+    this.kafka = createKafka(silentLogger, this.config.kafka, 'faults');
+  }
+
+  async open(): Promise<void> {
+    await prepareTopics(this.kafka, this.config.kafka);
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    this.producer = this.kafka.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await this.producer.connect();
+  }
+
+  /** A processor member with the suite's scaled-down settings (the CLI in a child process). */
+  async member(name: string): Promise<Member> {
+    const c = this.config;
+    const m = await startMember(this.dir, `${this.name}-${name}`, {
+      log: { level: 'warn' },
+      kafka: { brokers: c.kafka.brokers, samplesPartitions: PARTITIONS, topics: c.kafka.topics },
+      influx: { url: c.influx.url, database: c.influx.database },
+      collector: { pollIntervalSeconds: POLL_MS / 1000 },
+      processor: { groupId: c.processor.groupId, windowSeconds: WINDOW_S, allowedLatenessSeconds: LATENESS_S, sessionTimeoutSeconds: SESSION_S },
+    });
+    this.members.push(m);
+    return m;
+  }
+
+  /** Event time the stream's clock shows now. */
+  streamTime(): number {
+    return this.pacing.t0 + (Date.now() - this.startReal) * this.pacing.speed;
+  }
+
+  /** Waits until the stream's clock reaches event time `at` (the scenario's timeline). */
+  async until(at: number): Promise<void> {
+    const ms = (at - this.streamTime()) / this.pacing.speed;
+    if (ms > 0) await sleep(ms);
+  }
+
+  /**
+   * Sends the records in order, each when its due time comes (what is due together goes in one
+   * send under 1 MB). A send that fails (the broker is down) is retried until it goes through, up to
+   * 3 minutes, the way a collector's queue waits out an outage. Resolves when all are sent.
+   */
+  async stream(records: StreamRecord[], pacing: Pacing): Promise<void> {
+    this.pacing = pacing;
+    this.startReal = pacing.speed === 1 ? pacing.t0 : Date.now();
+    const queue = sendOrder(records);
+    let i = 0;
+    while (i < queue.length) {
+      await this.until(queue[i].at);
+      const due = this.streamTime();
+      const chunk: StreamRecord[] = [];
+      let bytes = 0;
+      while (i < queue.length && queue[i].at <= due && (chunk.length === 0 || bytes + queue[i].key.length + queue[i].value.length < SEND_BYTES)) {
+        bytes += queue[i].key.length + queue[i].value.length;
+        chunk.push(queue[i++]);
+      }
+      await this.sendRetrying(chunk);
+      this.sent.push(...chunk);
+    }
+  }
+
+  private async sendRetrying(chunk: StreamRecord[]): Promise<void> {
+    const deadline = Date.now() + 180_000;
+    const messages = chunk.map((r) => ({ partition: r.partition, key: r.key, value: r.value }));
+    for (;;) {
+      try {
+        await this.producer!.send({ topic: this.config.kafka.topics.samples, acks: -1, messages });
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`could not send ${chunk[0].label} for 3 minutes: ${(err as Error).message}`);
+        await sleep(500);
+      }
+    }
+  }
+
+  private async reader(topic: string): Promise<TopicReader> {
+    const r = await TopicReader.open(this.kafka, this.admin!, topic);
+    this.readers.push(r);
+    return r;
+  }
+
+  /**
+   * Waits (up to `timeoutMs`) until the stores hold exactly the reference and the dead letters are
+   * all there, and returns what they hold then (also when they never got there).
+   */
+  async settle(timeoutMs: number): Promise<Outcome> {
+    const topics = this.config.kafka.topics;
+    const samples = await (await this.reader(topics.samples)).caughtUp();
+    const expected = this.reference(samples);
+    const windows = await this.reader(topics.windows);
+    const dead = await this.reader(topics.deadletter);
+    let last: Outcome | null = null;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      last = compare(expected, samples.length, await this.storedWindows(), await windows.caughtUp(), await dead.caughtUp(), topics.samples);
+      if (clean(last) || Date.now() > deadline) return last;
+      await sleep(1000);
+    }
+  }
+
+  /** The pure engine over what the samples topic holds, without the records meant to be rejected. */
+  private reference(samples: Read[]): Expected {
+    const rejected = new Map<string, StreamRecord>();
+    for (const r of this.sent) if (r.reject) rejected.set(fingerprint(r.key, r.value), r);
+    const c = this.config;
+    const pollMs = c.collector.pollIntervalSeconds * 1000;
+    const engine = createWindowEngine({
+      windowMs: c.processor.windowSeconds * 1000,
+      outOfOrdernessMs: outOfOrdernessMs(c),
+      allowedLatenessMs: c.processor.allowedLatenessSeconds * 1000,
+      maxGapMs: Math.round(c.processor.maxGapPolls * pollMs),
+      maxRateFactor: c.processor.maxRateFactor,
+      idleTimeoutMs: Math.max(2 * pollMs, 10_000),
+    });
+    const out: Expected = { stored: new Map(), published: new Map(), dead: [], sinkRejected: new Set() };
+    const take = (ws: WindowResultInput[]) => {
+      for (const w of ws) {
+        out.stored.set(keyOf(w), asStored(w));
+        out.published.set(keyOf(w), asPublished(w));
+      }
+    };
+    const now = Date.now();
+    const ordered = [...samples].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+    for (const m of ordered) {
+      const rej = rejected.get(fingerprint(m.key, m.value));
+      if (rej) {
+        out.dead.push({ partition: m.partition, offset: m.offset, label: rej.label, rejection: rej.reject! });
+        if (rej.reject!.device) out.sinkRejected.add(rej.reject!.device);
+        continue;
+      }
+      const res = engine.ingest(decodeSampleRecord(m.value), m.partition, now, m.offset);
+      take(res.windows);
+      for (const e of res.events) if (e.kind === 'late') out.dead.push({ partition: m.partition, offset: m.offset, label: `late record of ${e.deviceId}`, rejection: { reason: /late/ } });
+    }
+    take(engine.tick(Number.MAX_SAFE_INTEGER).windows);
+    return out;
+  }
+
+  /** Every window the run's database holds, whatever its device. */
+  private async storedWindows(): Promise<Map<string, string>> {
+    const influx = createInfluxClient(this.config.influx);
+    const out = new Map<string, string>();
+    for (const m of [MEASUREMENT_INTERFACE, MEASUREMENT_DEVICE]) {
+      const rows = await influx.query<Record<string, unknown> & { time: Date }>(`SELECT * FROM "${m}"`, { precision: 'ms' }).catch((err: unknown) => {
+        // A database the processor never created holds nothing.
+        if (/database not found/.test((err as Error).message)) return [];
+        throw err;
+      });
+      for (const row of rows) {
+        const w = rowToWindow(row, m);
+        out.set(keyOf(w), jsonBig(w));
+      }
+    }
+    return out;
+  }
+
+  /** Stops the members, the readers and the producer (by pid and handle; never throws). */
+  async close(): Promise<void> {
+    await Promise.all(this.members.map((m) => m.stop(10_000).catch(() => null)));
+    await Promise.all(this.readers.map((r) => r.close().catch(() => undefined)));
+    await this.producer?.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
+  }
+}
+
+interface ExpectedDead {
+  partition: number;
+  offset: number;
+  label: string;
+  rejection: Rejection;
+}
+
+interface Expected {
+  stored: Map<string, string>;
+  published: Map<string, string>;
+  dead: ExpectedDead[];
+  /** Devices whose windows a sink must refuse (they may or may not reach netmon.windows). */
+  sinkRejected: Set<string>;
+}
+
+interface DeadLetterView {
+  raw: string;
+  reason: unknown;
+  topic: unknown;
+  partition: unknown;
+  offset: unknown;
+}
+
+function compare(want: Expected, recordsIn: number, stored: Map<string, string>, windowRecords: Read[], deadRecords: Read[], samplesTopic: string): Outcome {
+  const diffs: string[] = [];
+  const lostKeys = new Set<string>();
+  for (const [k, v] of want.stored) {
+    const got = stored.get(k);
+    if (got !== v) {
+      lostKeys.add(k);
+      diffs.push(`InfluxDB ${k}: want ${v}\n     got ${got ?? '(none)'}`);
+    }
+  }
+  let extra = 0;
+  for (const k of stored.keys()) {
+    if (!want.stored.has(k)) {
+      extra++;
+      diffs.push(`InfluxDB ${k}: not expected: ${stored.get(k)}`);
+    }
+  }
+
+  // netmon.windows: every revision is a record; the latest per window must be the reference's.
+  const byRevision = new Map<string, string>();
+  const latest = new Map<string, { revision: number; text: string }>();
+  let duplicated = 0;
+  let conflicts = 0;
+  for (const m of windowRecords) {
+    let w: WindowResultInput;
+    try {
+      w = decodeWindowResult(m.value);
+    } catch (err) {
+      conflicts++;
+      diffs.push(`netmon.windows ${m.partition}/${m.offset}: undecodable: ${(err as Error).message}`);
+      continue;
+    }
+    const text = jsonBig(w);
+    const rk = `${keyOf(w)}#${w.revision}`;
+    const seen = byRevision.get(rk);
+    if (seen !== undefined) {
+      duplicated++;
+      if (seen !== text) {
+        conflicts++;
+        diffs.push(`netmon.windows ${rk}: two different records of one revision:\n     ${seen}\n     ${text}`);
+      }
+      continue;
+    }
+    byRevision.set(rk, text);
+    const l = latest.get(keyOf(w));
+    if (!l || w.revision > l.revision) latest.set(keyOf(w), { revision: w.revision, text });
+  }
+  for (const [k, v] of want.published) {
+    const got = latest.get(k)?.text;
+    if (got !== v) {
+      lostKeys.add(k);
+      diffs.push(`netmon.windows ${k}: want ${v}\n     got ${got ?? '(none)'}`);
+    }
+  }
+  for (const [k, l] of latest) {
+    if (want.published.has(k) || [...want.sinkRejected].some((d) => k.startsWith(`${JSON.stringify(d)}/`))) continue;
+    extra++;
+    diffs.push(`netmon.windows ${k}: not expected: ${l.text}`);
+  }
+
+  // Dead letters: every rejected record has one with a reason; no valid record has one.
+  const letters: DeadLetterView[] = deadRecords.map((m) => {
+    const raw = m.value?.toString('utf8') ?? '';
+    try {
+      const d = JSON.parse(raw) as Record<string, unknown>;
+      return { raw, reason: d.reason, topic: d.topic, partition: d.partition, offset: d.offset };
+    } catch {
+      return { raw, reason: undefined, topic: undefined, partition: undefined, offset: undefined };
+    }
+  });
+  const matchesRecord = (d: DeadLetterView, e: ExpectedDead) => d.topic === samplesTopic && Number(d.partition) === e.partition && String(d.offset) === String(e.offset);
+  const matchesDevice = (d: DeadLetterView, e: ExpectedDead) => e.rejection.device !== undefined && d.raw.includes(JSON.stringify(e.rejection.device).slice(1, -1));
+  const hasReason = (d: DeadLetterView, e: ExpectedDead) => typeof d.reason === 'string' && d.reason.length > 0 && (!e.rejection.reason || e.rejection.reason.test(d.reason));
+  const used = new Set<DeadLetterView>();
+  const missingDead: string[] = [];
+  for (const e of want.dead) {
+    const found = letters.filter((d) => matchesRecord(d, e) || matchesDevice(d, e));
+    found.forEach((d) => used.add(d));
+    if (found.length === 0) missingDead.push(`${e.label} (partition ${e.partition}, offset ${e.offset}): no dead letter`);
+    else if (!found.some((d) => hasReason(d, e))) missingDead.push(`${e.label}: dead letter without the reason wanted (${e.rejection.reason ?? 'any'}): ${String(found[0].reason).slice(0, 200)}`);
+  }
+  const unexpectedDead = letters.filter((d) => !used.has(d)).map((d) => `partition ${String(d.partition)} offset ${String(d.offset)}: ${typeof d.reason === 'string' ? d.reason.slice(0, 200) : `(no reason) ${d.raw.slice(0, 200)}`}`);
+  return {
+    recordsIn,
+    windowsOut: windowRecords.length,
+    lost: lostKeys.size,
+    extra,
+    duplicated,
+    conflicts,
+    deadLettered: deadRecords.length,
+    expectedDead: want.dead.length,
+    missingDead,
+    unexpectedDead,
+    diffs,
+  };
+}
+
+/** A failure message: the figures and the first differences. */
+export function explain(o: Outcome, member: Member[]): string {
+  return [
+    `lost ${o.lost}, extra ${o.extra}, conflicting revisions ${o.conflicts}, duplicated ${o.duplicated}`,
+    `dead letters ${o.deadLettered} (want ${o.expectedDead}); missing: ${o.missingDead.length}; unexpected: ${o.unexpectedDead.length}`,
+    ...o.missingDead.slice(0, 5).map((s) => `  missing dead letter: ${s}`),
+    ...o.unexpectedDead.slice(0, 5).map((s) => `  unexpected dead letter: ${s}`),
+    `${o.diffs.length} difference(s), first ones:`,
+    ...o.diffs.slice(0, 4).map((d) => (d.length > 900 ? `${d.slice(0, 900)}...` : d)),
+    ...member.map((m) => `--- ${m.name}: ${m.crashes()} exits on its own; stderr tail:\n${m.stderr().slice(-1500)}`),
+  ].join('\n');
+}
