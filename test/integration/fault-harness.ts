@@ -251,10 +251,9 @@ export class FaultRun {
    */
   async settle(timeoutMs: number): Promise<Outcome> {
     const topics = this.config.kafka.topics;
-    const samples = await (await this.reader(topics.samples)).caughtUp();
+    const [samplesReader, windows, dead] = await Promise.all([this.reader(topics.samples), this.reader(topics.windows), this.reader(topics.deadletter)]);
+    const samples = await samplesReader.caughtUp();
     const expected = this.reference(samples);
-    const windows = await this.reader(topics.windows);
-    const dead = await this.reader(topics.deadletter);
     let last: Outcome | null = null;
     const deadline = Date.now() + timeoutMs;
     for (;;) {

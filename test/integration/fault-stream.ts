@@ -92,11 +92,11 @@ export function pcapBuckets(o: StreamOptions, deviceId = 'f-cap', partition = 0)
   });
 }
 
-/** The base stream: 8 devices x 4 interfaces on partitions 0-4 and the late pcap source. */
-export function baseStream(o: StreamOptions): StreamRecord[] {
+/** The base stream: 8 devices x 4 interfaces on partitions 0-4 and a late pcap source on each of `pcapPartitions`. */
+export function baseStream(o: StreamOptions, pcapPartitions: readonly number[] = [0]): StreamRecord[] {
   const recs: StreamRecord[] = [];
   for (let d = 0; d < BASE_DEVICES; d++) recs.push(...devicePolls(o, d, deviceName(d), d % 5));
-  recs.push(...pcapBuckets(o));
+  for (const p of pcapPartitions) recs.push(...pcapBuckets(o, p === 0 ? 'f-cap' : `f-cap-${p}`, p));
   return recs;
 }
 

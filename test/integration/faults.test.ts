@@ -12,7 +12,7 @@ import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { clean, explain, FaultRun, formatTable, POLL_MS, SESSION_S, WINDOW_S, type Row } from './fault-harness.js';
+import { clean, explain, FaultRun, formatTable, POLL_MS, SESSION_S, sleep, WINDOW_S, type Row } from './fault-harness.js';
 import { serverPid, signalServer, stackUp, type Member } from './fault-procs.js';
 import { AWKWARD_IDS, baseStream, clockStep, devicePolls, hugeBatch, poisonRecords, type StreamOptions } from './fault-stream.js';
 import { waitFor } from './stack.js';
@@ -79,6 +79,16 @@ function background(p: Promise<void>): Promise<void> {
   return p;
 }
 
+// The control: the same kind of stream without a fault must come out exact, or the harness is wrong.
+test('control: no fault, the stream comes out exact', { timeout: 5 * 60_000 }, async (t) => {
+  await runFault(t, 'none (control)', 'control', async (run) => {
+    const t0 = Math.floor((Date.now() - 10 * 60_000) / W) * W;
+    await run.member('p');
+    await run.stream(baseStream(options(t0, 16)), { t0, speed: 10 });
+    return '';
+  });
+});
+
 test('fault a: InfluxDB paused (SIGSTOP) 60 s, longer than the allowed lateness, while records keep arriving', { timeout: 7 * 60_000 }, async (t) => {
   await runFault(t, 'a. InfluxDB SIGSTOP 60 s', 'a', async (run) => {
     const t0 = liveStart();
@@ -120,33 +130,46 @@ test('fault b: the broker killed (SIGKILL, later SIGTERM) and restarted mid-stre
   });
 });
 
+// The stall that fencing is for: a member stops while it still has windows to write, another takes
+// its partitions and writes newer revisions (a late pcap source on every partition makes them), and
+// the first wakes up with its old queue. So that it has a queue when it stops, InfluxDB is paused a
+// few seconds first (a slow store), and continued once the member is stopped.
 test('fault c: a processor paused (SIGSTOP) past the session timeout while a second takes over, then resumed', { timeout: 7 * 60_000 }, async (t) => {
   await runFault(t, 'c. processor SIGSTOP, other takes over', 'c', async (run) => {
     const t0 = liveStart();
     const a = await run.member('a');
-    const streaming = background(run.stream(baseStream(options(t0, 14)), { t0, speed: 1 }));
+    const streaming = background(run.stream(baseStream(options(t0, 14), [0, 1, 2, 3, 4]), { t0, speed: 1 }));
     await run.until(t0 + 8_000);
     const b = await run.member('b');
     const consumed = async (m: Member) => (await m.metric('netmon_processor_records_total')) + (await m.metric('netmon_processor_replayed_records_total'));
     await waitFor('both members to consume', async () => (await consumed(a)) > 0 && (await consumed(b)) > 0, 60_000, 200);
-    // Stopped while it has windows it has not written yet (emitted minus written), when that shows.
-    const pending = async () => (await a.metric('netmon_processor_windows_emitted_total')) - (await a.metric('netmon_processor_windows_written_total'));
-    let unwritten = 0;
-    await waitFor('a to have unwritten windows', async () => (unwritten = await pending()) > 0, 20_000, 10).catch(() => undefined);
-    const replayedBefore = await b.metric('netmon_processor_replayed_records_total');
-    a.signal('SIGSTOP');
-    const stoppedAt = Date.now();
-    let tookOver = false;
+    const unwritten = async () => (await a.metric('netmon_processor_windows_emitted_total')) - (await a.metric('netmon_processor_windows_written_total'));
+    let queued = 0;
+    let stoppedFor = 0;
+    let influxPaused = false;
+    let aStopped = false;
+    let replayedBefore = 0;
     try {
-      await waitFor('b to take over a\'s partitions (it replays them)', async () => (await b.metric('netmon_processor_replayed_records_total')) > replayedBefore, 60_000, 200);
-      tookOver = true;
-      // Held a little longer, so b writes and commits as the partitions' owner before a wakes up.
-      await sleepUntil(stoppedAt + 3 * SESSION_S * 1000);
+      await run.until(t0 + 25_000);
+      await signalServer('influx', 'SIGSTOP');
+      influxPaused = true;
+      await waitFor('a to queue windows behind the paused store', async () => (queued = await unwritten()) > 0, 30_000, 100);
+      replayedBefore = await b.metric('netmon_processor_replayed_records_total');
+      a.signal('SIGSTOP');
+      aStopped = true;
+      const stoppedAt = Date.now();
+      await signalServer('influx', 'SIGCONT');
+      influxPaused = false;
+      await waitFor("b to take over a's partitions (it replays them)", async () => (await b.metric('netmon_processor_replayed_records_total')) > replayedBefore, 60_000, 200);
+      // Held past three session timeouts, so b writes newer revisions of a's queued windows first.
+      await sleep(Math.max(0, stoppedAt + 3 * SESSION_S * 1000 - Date.now()));
+      stoppedFor = Date.now() - stoppedAt;
     } finally {
-      a.signal('SIGCONT');
+      if (influxPaused) await signalServer('influx', 'SIGCONT');
+      if (aStopped) a.signal('SIGCONT');
     }
     await streaming;
-    return `a stopped ${((Date.now() - stoppedAt) / 1000).toFixed(0)} s ago for ${tookOver ? 'about ' : ''}${3 * SESSION_S} s with ${unwritten} windows unwritten; b replayed ${(await b.metric('netmon_processor_replayed_records_total')) - replayedBefore} records`;
+    return `a stopped ${(stoppedFor / 1000).toFixed(0)} s with ${queued} windows queued (InfluxDB paused ~until then); b replayed ${(await b.metric('netmon_processor_replayed_records_total')) - replayedBefore} records`;
   });
 });
 
@@ -178,7 +201,3 @@ test('fault e: poison records and a huge batch among valid records', { timeout: 
     return `poison: 200 KB key, 1 MB kind, 0..8.64e15 delta, 10 years ahead, newline id, invalid JSON, 60-day-old and year-2300 imports; valid ids ${AWKWARD_IDS.map((s) => JSON.stringify(s)).join(', ')}; 16 x 1000-interface samples at once`;
   });
 });
-
-function sleepUntil(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
-}
