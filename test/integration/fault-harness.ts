@@ -130,7 +130,6 @@ export function formatTable(rows: Row[]): string {
       o.missingDead.length ? `${o.missingDead.length} rejected records without dead letter` : '',
       o.unexpectedDead.length ? `${o.unexpectedDead.length} valid records dead-lettered` : '',
       r.crashes ? `${r.crashes} processor exits` : '',
-      r.note,
     ].filter(Boolean);
     return [r.fault, String(o.recordsIn), String(o.windowsOut), String(o.lost), String(o.duplicated), `${o.deadLettered} (want ${o.expectedDead})`, `${clean(o) ? 'exact' : 'WRONG'}${problems.length ? `; ${problems.join('; ')}` : ''}`];
   });

@@ -29,7 +29,7 @@ export interface Member {
   name: string;
   /** Exits the member did not ask for (each followed by a restart while the budget lasts). */
   crashes: () => number;
-  /** The last lines it wrote to stderr, across its lives. */
+  /** The last lines it logged or wrote to stderr, across its lives. */
   stderr: () => string;
   pid: () => number | undefined;
   running: () => boolean;
@@ -53,9 +53,12 @@ export async function startMember(dir: string, name: string, config: Record<stri
   let stopping = false;
   let exited: Promise<number | null> = Promise.resolve(null);
   const spawnOne = () => {
-    const c = spawn(process.execPath, [join(repoRoot(), 'bin', 'netmon.js'), 'processor', '--config', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const c = spawn(process.execPath, [join(repoRoot(), 'bin', 'netmon.js'), 'processor', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
-    c.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-6000)));
+    // The log (stdout, JSON lines) and stderr in one tail, for failure messages.
+    const keep = (d: Buffer) => (err = (err + d.toString()).slice(-6000));
+    c.stdout.on('data', keep);
+    c.stderr.on('data', keep);
     const timer = setTimeout(() => c.kill('SIGKILL'), LIFETIME_MS);
     exited = new Promise((resolve) =>
       c.once('exit', (code, sig) => {
