@@ -2,10 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { repoRoot } from '../common/package-root.js';
+import { defaultConfigPath } from './netmon.js';
 
 const bin = join(repoRoot(), 'bin', 'netmon.js');
 const dir = mkdtempSync(join(tmpdir(), 'netmon-cli-'));
@@ -73,4 +74,22 @@ test('README.md carries the configuration reference exactly as the schema genera
   const { configReference } = await import('./config-reference.js');
   const readme = readFileSync(join(repoRoot(), 'README.md'), 'utf8');
   assert.ok(readme.includes(configReference()), 'README.md is stale: paste the output of `npx netmon config-reference`');
+});
+
+test('--version prints the package version and the runtime, and exits 0', () => {
+  const version = (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  for (const flag of ['--version', '-V', 'version']) {
+    const r = run(flag);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), `netmon ${version} (node ${process.version}, ${process.platform}-${process.arch})`);
+  }
+});
+
+test('without --config the configuration is looked up in $NETMON_CONFIG, ./config, /etc/netmon, then the package', () => {
+  const seen: string[] = [];
+  const none = (p: string) => (seen.push(p), false);
+  assert.equal(defaultConfigPath({}, none), null);
+  assert.deepEqual(seen, [resolve('config/netmon.yaml'), '/etc/netmon/netmon.yaml', join(repoRoot(), 'config/netmon.yaml')]);
+  assert.equal(defaultConfigPath({}, (p) => p === '/etc/netmon/netmon.yaml'), '/etc/netmon/netmon.yaml');
+  assert.equal(defaultConfigPath({ NETMON_CONFIG: 'x/y.yaml' }, () => true), resolve('x/y.yaml'));
 });

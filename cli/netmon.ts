@@ -1,17 +1,24 @@
 // The `netmon` command: one entry point for every service and tool. Each command parses its own
 // flags, loads and validates the configuration once, wires components and hands them to the
 // supervisor. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad configuration.
+// Process-level policy: an async failure nobody handled (unhandledRejection, uncaughtException)
+// leaves the process in an unknown state, so it never goes on running: with services running, their
+// supervisor stops every component in order and the command ends with exit code 1 and the reason
+// (common/lifecycle.ts); without (a tool command), the process ends at once. Either way a line on
+// stderr names the reason, and a stop that hangs is cut short by a deadline.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, loadDevicesFile, looksLikeDevicesFile, type LoadedConfig } from '../common/config/load.js';
 import { ErrorCodes, NetmonError, UsageError, errorMessage } from '../common/errors.js';
-import { createLogger, type Logger } from '../common/log.js';
+import { createLogger, type LogFormat, type Logger } from '../common/log.js';
+import { processFault } from '../common/lifecycle.js';
 import { repoRoot } from '../common/package-root.js';
 import { loadEnvWithStack } from './stack-env.js';
 import type { ServiceName } from './services.js';
 import { LAB_FLAGS, LAB_USAGE } from '../collector/lab/flags.js';
 import { configReference } from './config-reference.js';
+import { versionLine } from '../common/version.js';
 
 interface CommandSpec {
   summary: string;
@@ -27,7 +34,7 @@ interface Context {
   stackEnvFile: string | null;
   out: (line: string) => void;
   err: (line: string) => void;
-  logger(level?: string): Logger;
+  logger(level?: string, format?: LogFormat): Logger;
 }
 
 const common = {
@@ -35,9 +42,10 @@ const common = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function defaultConfigPath(env: Context['env']): string | null {
+/** Where the configuration is looked up without --config: $NETMON_CONFIG, ./config, /etc/netmon (an installed service), then the package's sample. */
+export function defaultConfigPath(env: Context['env'], exists: (p: string) => boolean = existsSync): string | null {
   if (env.NETMON_CONFIG) return resolve(env.NETMON_CONFIG);
-  for (const p of [resolve('config/netmon.yaml'), join(repoRoot(), 'config/netmon.yaml')]) if (existsSync(p)) return p;
+  for (const p of [resolve('config/netmon.yaml'), '/etc/netmon/netmon.yaml', join(repoRoot(), 'config/netmon.yaml')]) if (exists(p)) return p;
   return null;
 }
 
@@ -52,7 +60,7 @@ const serviceCommand = (name: ServiceName, summary: string): CommandSpec => ({
   options: common,
   async run(values, ctx) {
     const loaded = load(values, ctx);
-    const log = ctx.logger(loaded.config.log.level);
+    const log = ctx.logger(loaded.config.log.level, loaded.config.log.format);
     if (ctx.stackEnvFile) log.info({ file: ctx.stackEnvFile }, 'using the local stack settings');
     log.info({ config: loaded.configPath ?? '(built-in defaults)', devices: loaded.devices.length }, 'configuration loaded');
     // Loaded lazily: tools like check-config should not pay for Kafka, InfluxDB and fastify.
@@ -116,6 +124,18 @@ const COMMANDS: Record<string, CommandSpec> = {
       return pcapImportCommand(values, positionals, load(values, ctx), ctx.out, ctx.err);
     },
   },
+  user: {
+    summary: 'Manage the dashboard\'s users and bearer tokens (add, passwd, remove, list, token, revoke)',
+    usage: 'netmon user add|passwd|remove|list|token|revoke ... (netmon user --help)',
+    options: { ...common, role: { type: 'string' }, 'password-file': { type: 'string' } },
+    positionals: true,
+    async run(values, ctx, positionals) {
+      const { userCommand, readPasswordFromTerminal, USER_USAGE } = await import('./user-command.js');
+      if (positionals.length === 0) throw new UsageError(`usage: ${USER_USAGE}`);
+      const loaded = load(values, ctx);
+      return userCommand(values, positionals, loaded, ctx.logger(loaded.config.log.level), { out: ctx.out, readPassword: readPasswordFromTerminal });
+    },
+  },
   'config-reference': {
     summary: 'Print every configuration key with its default and meaning (Markdown)',
     usage: 'netmon config-reference',
@@ -137,15 +157,46 @@ function helpText(): string {
     'Commands:',
     ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(width)}  ${c.summary}`),
     '',
-    'Every command reads --config FILE (default: $NETMON_CONFIG or config/netmon.yaml) and, when present,',
-    'the local stack settings in .stack/env (written by `npm run stack:up`).',
+    'Every command reads --config FILE (default: $NETMON_CONFIG, else the first of ./config/netmon.yaml,',
+    '/etc/netmon/netmon.yaml and the package\'s sample config/netmon.yaml) and, when present, the local stack',
+    'settings in .stack/env (written by `npm run stack:up`).  netmon --version prints the version.',
   ].join('\n');
+}
+
+/** How long components get to stop after a process fault before the process exits regardless. */
+const FAULT_EXIT_DEADLINE_MS = 60_000;
+
+/** Installs the process-level policy for one command; returns its removal. */
+function guardProcess(name: string, err: (line: string) => void): () => void {
+  const handler = (reason: 'unhandled-rejection' | 'uncaught-exception') => (e: unknown) => {
+    if (processFault(reason, e)) {
+      setTimeout(() => {
+        err(`netmon ${name}: components did not stop within ${FAULT_EXIT_DEADLINE_MS / 1000} s after ${reason}; exiting`);
+        process.exit(1);
+      }, FAULT_EXIT_DEADLINE_MS).unref();
+      return;
+    }
+    err(`netmon ${name}: ${reason}: ${errorMessage(e)}; exiting`);
+    process.exit(1);
+  };
+  const onRejection = handler('unhandled-rejection');
+  const onException = handler('uncaught-exception');
+  process.on('unhandledRejection', onRejection);
+  process.on('uncaughtException', onException);
+  return () => {
+    process.off('unhandledRejection', onRejection);
+    process.off('uncaughtException', onException);
+  };
 }
 
 export async function main(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
   const out = io.out ?? ((s: string) => process.stdout.write(`${s}\n`));
   const err = io.err ?? ((s: string) => process.stderr.write(`${s}\n`));
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    out(versionLine());
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     out(helpText());
     return name ? 0 : 2;
@@ -156,7 +207,8 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     return 2;
   }
   const { env, stackEnvFile } = loadEnvWithStack();
-  const ctx: Context = { env, stackEnvFile, out, err, logger: (level) => createLogger({ level: level ?? 'info' }) };
+  const ctx: Context = { env, stackEnvFile, out, err, logger: (level, format) => createLogger({ level: level ?? 'info', format }) };
+  const unguard = guardProcess(name, err);
   try {
     let values: Record<string, unknown>;
     let positionals: string[];
@@ -178,5 +230,7 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     }
     err(`netmon ${name}: ${errorMessage(e)}`);
     return 1;
+  } finally {
+    unguard();
   }
 }

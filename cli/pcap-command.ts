@@ -10,6 +10,7 @@
 // - A truncated or corrupt capture publishes what came before the bad spot, prints the summary,
 //   then the error (byte offset, packet number) and exits 1. Ctrl-C ends the import the same way
 //   (for stdin after up to 2 s for the writer to close the pipe) and exits 130.
+// - On a terminal, stderr shows progress while reading (packets, bytes, rate, time left for files).
 // Exit codes: 0 imported, 1 bad capture or Kafka failure, 2 bad usage, 130 interrupted.
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -22,6 +23,7 @@ import { parseCidr, type Cidr } from '../collector/inputs/pcap/cidr.js';
 import { linkTypeName } from '../collector/inputs/pcap/link-layer.js';
 import { createPcapInput, PCAP_IF_INDEX, PCAP_IF_NAME, type PcapImportSummary } from '../collector/inputs/pcap/pcap-input.js';
 import { createKafkaPublisher } from '../collector/publisher/kafka-publisher.js';
+import { startProgress } from './progress.js';
 
 export const PCAP_USAGE = 'netmon pcap import FILE|- --device ID [--local-net CIDR]... [--config FILE]';
 export const PCAP_SUBCOMMANDS = ['import'] as const;
@@ -67,16 +69,19 @@ function parseImportArgs(values: Record<string, unknown>, positionals: readonly 
   return { file, deviceId, localNets };
 }
 
-function openCapture(file: string): { name: string; open: () => Readable } {
-  if (file === '-') return { name: 'stdin', open: () => process.stdin };
+function openCapture(file: string): { name: string; size: number | null; open: () => Readable } {
+  if (file === '-') return { name: 'stdin', size: null, open: () => process.stdin };
   let isFile: boolean;
+  let size: number;
   try {
-    isFile = statSync(file).isFile();
+    const st = statSync(file);
+    isFile = st.isFile();
+    size = st.size;
   } catch (e) {
     throw new NetmonError(ErrorCodes.PCAP, `cannot read ${file}: ${errorMessage(e)}`, { cause: e });
   }
   if (!isFile) throw new NetmonError(ErrorCodes.PCAP, `cannot read ${file}: not a regular file (use - to read a stream from stdin)`);
-  return { name: file, open: () => createReadStream(file) };
+  return { name: file, size, open: () => createReadStream(file) };
 }
 
 export function formatSummary(s: PcapImportSummary, a: { deviceId: string; topic: string; localNets: readonly Cidr[] }): string[] {
@@ -165,7 +170,8 @@ export async function pcapImportCommand(
         void input.stop();
       }
     }, 1000);
-    const s = await input.done();
+    const progress = startProgress(process.stderr, `reading ${capture.name}`, () => ({ ...input.progress(), totalBytes: capture.size }));
+    const s = await input.done().finally(() => progress.stop());
     const sent = await Promise.race([publisher.flush().then(() => true), stalled.then(() => false)]);
     clearInterval(watchdog);
     out(formatSummary(s, { ...args, topic: config.kafka.topics.samples }).join('\n'));

@@ -9,6 +9,7 @@ import type { LoadedConfig } from '../common/config/load.js';
 import { createSupervisor, type Component, type FailureSink, type Service, type ServiceDeps } from '../common/lifecycle.js';
 import type { Logger } from '../common/log.js';
 import { createMetricsServer, createRegistry } from '../common/metrics.js';
+import { healthOf } from '../common/health.js';
 import { createCollectorService } from '../collector/main.js';
 import { createProcessorService } from '../processor/main.js';
 import { createDashboardService } from '../dashboard/main.js';
@@ -26,6 +27,7 @@ export const SERVICE_COMMANDS: Record<ServiceName, readonly Part[]> = {
 export interface Assembled {
   components: Component[];
   dashboardUrl: () => string | null;
+  registry: ServiceDeps['registry'];
 }
 
 export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part[], failures?: FailureSink): Assembled {
@@ -38,19 +40,20 @@ export function assemble(log: Logger, loaded: LoadedConfig, parts: readonly Part
   const dashboard = parts.includes('dashboard') ? createDashboardService(log, { ...config, devices, devicesPath, rules, rulesFile }, deps) : null;
   const services: Service[] = [collector, processor, dashboard].filter((s) => s !== null);
   const components = services.flatMap((s) => s.components);
-  // Without a dashboard in the process, each service serves its own /metrics.
+  // Without a dashboard in the process, each service serves its own /metrics and /healthz.
   const listen = parts.includes('dashboard') ? '' : parts.includes('collector') ? config.collector.metricsListen : config.processor.metricsListen;
   if (listen) {
     const i = listen.lastIndexOf(':');
-    components.unshift(createMetricsServer(log, { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) }, deps.registry));
+    components.unshift(createMetricsServer(log, { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) }, deps.registry, healthOf(deps.registry, deps.clock)));
   }
-  return { components, dashboardUrl: () => dashboard?.dashboard.url() ?? null };
+  return { components, dashboardUrl: () => dashboard?.dashboard.url() ?? null, registry: deps.registry };
 }
 
 export async function runServices(log: Logger, loaded: LoadedConfig, parts: readonly Part[]): Promise<number> {
   const supervisor = createSupervisor(log);
-  // A component that cannot go on (e.g. the collector's config follower) shuts the process down.
-  const { components, dashboardUrl } = assemble(log, loaded, parts, supervisor);
+  // A component that fails at run time is restarted; a crash loop shuts the process down.
+  const { components, dashboardUrl, registry } = assemble(log, loaded, parts, supervisor);
+  supervisor.register(registry);
   // Started last, so the line appears once everything is up: the one thing a person looks for.
   const announce: Component = {
     name: 'announce',

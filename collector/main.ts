@@ -26,7 +26,7 @@ export interface CollectorService extends Service {
 export function createCollectorService(log: Logger, config: CollectorConfig, deps: ServiceDeps & { sessionFactory?: SessionFactory }): CollectorService {
   const clog = log.child({ service: 'collector' });
   const kafka = createKafka(clog, config.kafka, 'collector');
-  const publisher = createKafkaPublisher(clog, config.kafka, { kafka, registry: deps.registry }, { maxQueue: config.collector.publishQueueSize });
+  const publisher = createKafkaPublisher(clog, config.kafka, { kafka, registry: deps.registry }, { maxQueue: config.collector.publishQueueSize, maxQueueBytes: config.collector.maxQueueBytes });
   const stateDir = config.collector.stateDir;
   const identityStore = stateDir ? createFileIdentityStore(stateDir) : undefined;
   const snmp = createSnmpInput(clog, config, { devices: config.devices, sink: publisher, clock: deps.clock, registry: deps.registry, sessionFactory: deps.sessionFactory, identityStore });

@@ -28,3 +28,17 @@ test('messageBytes counts UTF-8 bytes of key and value', () => {
   assert.equal(messageBytes({ key: 'ab', value: 'é' }), 4);
   assert.equal(messageBytes({ key: null, value: null }), 0);
 });
+
+test('messageBytes is the UTF-8 size the broker sees, not the UTF-16 length', () => {
+  const cases: Array<{ name: string; key: string | null; value: string | null; bytes: number }> = [
+    { name: 'ASCII', key: 'dev1', value: '{"a":1}', bytes: 11 },
+    { name: 'two-byte letters', key: null, value: 'ééé', bytes: 6 },
+    { name: 'three-byte symbols', key: '€', value: '€€', bytes: 9 },
+    { name: 'a four-byte emoji is two UTF-16 units', key: null, value: '📈', bytes: 4 },
+    { name: 'a lone surrogate is encoded as U+FFFD (3 bytes)', key: null, value: '\ud800', bytes: 3 },
+  ];
+  for (const c of cases) {
+    assert.equal(messageBytes({ key: c.key, value: c.value }), c.bytes, c.name);
+    assert.equal(messageBytes({ key: c.key, value: c.value }), Buffer.from(`${c.key ?? ''}${c.value ?? ''}`, 'utf8').length, `${c.name}: as Buffer.from encodes it`);
+  }
+});

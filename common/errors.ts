@@ -30,6 +30,12 @@ export const ERROR_CATALOGUE = {
   SNMP_BAD_REPLY: { status: 502, retriable: false },
   KAFKA: { status: 503, retriable: true },
   INFLUX: { status: 503, retriable: true },
+  /**
+   * A sink refused a record for good (InfluxDB 4xx about a point, Kafka MESSAGE_TOO_LARGE,
+   * INVALID_RECORD, CORRUPT_MESSAGE): retrying cannot help; the record is dead-lettered with the
+   * reason and the pipeline goes on (common/retry.ts isPermanent tells the two kinds apart).
+   */
+  SINK_REJECTED: { status: 502, retriable: false },
   /** A command line that cannot be run (the CLI exits 2). */
   USAGE: { status: 400, retriable: false },
   /** A capture file that cannot be read. */

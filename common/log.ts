@@ -1,8 +1,9 @@
-// Logging: pino, JSON lines on stdout (pretty enough for a terminal, machine-readable for an
-// appliance). Secrets never reach a log: they are Secret objects that print as <secret>, and the
+// Logging: pino, JSON lines on stdout for machines (journald, files, pipes), readable lines on a
+// terminal (log.format auto|json|pretty; log-pretty.ts). Secrets never reach a log: they are Secret objects that print as <secret>, and the
 // usual secret-bearing keys are redacted as a second line of defence. `limited` logs a recurring
 // running error at most once per interval per key, with how many were suppressed.
 import { pino, type Logger } from 'pino';
+import { prettyDestination } from './log-pretty.js';
 
 export type { Logger } from 'pino';
 
@@ -11,9 +12,22 @@ export interface LoggerOptions {
   name?: string;
   /** Where to write; default stdout. */
   destination?: NodeJS.WritableStream;
+  /** json: one JSON object per line; pretty: readable lines; auto (default): pretty when the destination is a terminal. */
+  format?: LogFormat;
+}
+
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+function isTerminal(s: NodeJS.WritableStream): boolean {
+  return (s as { isTTY?: boolean }).isTTY === true;
 }
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
+  const out = opts.destination ?? process.stdout;
+  const format = opts.format ?? 'auto';
+  const pretty = format === 'pretty' || (format === 'auto' && isTerminal(out));
+  // Colour only on a terminal that is not told otherwise (https://no-color.org).
+  const colour = pretty && isTerminal(out) && !process.env.NO_COLOR;
   return pino(
     {
       name: opts.name ?? 'netmon',
@@ -21,7 +35,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       redact: { paths: ['*.community', '*.authKey', '*.privKey', '*.password', '*.*.community', '*.*.authKey', '*.*.privKey'], censor: '<secret>' },
       base: { pid: process.pid },
     },
-    opts.destination ?? process.stdout,
+    pretty ? prettyDestination(out, colour) : out,
   );
 }
 

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Counter, createMetricsServer, createRegistry } from './metrics.js';
 import { silentLogger } from './log.js';
+import { buildInfo } from './version.js';
 
 test('the metrics server serves the registry in the Prometheus text format, and 404 elsewhere', async () => {
   const registry = createRegistry({ defaultMetrics: false });
@@ -17,4 +18,11 @@ test('the metrics server serves the registry in the Prometheus text format, and 
   } finally {
     await server.stop();
   }
+});
+
+test('every registry says which build answers: netmon_build_info 1 with the package version and the runtime', async () => {
+  const text = await createRegistry({ defaultMetrics: false }).metrics();
+  const { version, node } = buildInfo();
+  assert.match(version, /^\d+\.\d+\.\d+/);
+  assert.ok(text.includes(`netmon_build_info{version="${version}",node="${node}"} 1`), text);
 });

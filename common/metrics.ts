@@ -2,20 +2,28 @@
 // Prometheus text format on /metrics (by the dashboard, or by a small HTTP component for services
 // that run without it). Everything that moves gets a counter.
 import { createServer, type Server } from 'node:http';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Component } from './lifecycle.js';
 import type { Logger } from './log.js';
+import { buildInfo } from './version.js';
+import type { Health } from './health.js';
 
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export function createRegistry(opts: { defaultMetrics?: boolean } = {}): Registry {
   const registry = new Registry();
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'netmon_' });
+  // Which build answers: 1, labelled with the version and runtime (the Prometheus *_build_info idiom).
+  const b = buildInfo();
+  new Gauge({ name: 'netmon_build_info', help: 'netmon build: always 1, labelled with the version and the Node.js runtime', labelNames: ['version', 'node'], registers: [registry] }).set({ version: b.version, node: b.node }, 1);
   return registry;
 }
 
-/** Serves GET /metrics on host:port (port 0 = any free port; `address()` tells which after start). */
-export function createMetricsServer(log: Logger, opts: { host: string; port: number }, registry: Registry): Component & { address(): string | null } {
+/**
+ * Serves GET /metrics on host:port (port 0 = any free port; `address()` tells which after start),
+ * and GET /healthz when given the process's health (200, or 503 while a dependency is down).
+ */
+export function createMetricsServer(log: Logger, opts: { host: string; port: number }, registry: Registry, health?: Health): Component & { address(): string | null } {
   let server: Server | null = null;
   return {
     name: 'metrics-server',
@@ -32,6 +40,10 @@ export function createMetricsServer(log: Logger, opts: { host: string; port: num
               res.end(err.message);
             },
           );
+        } else if (health && req.method === 'GET' && req.url === '/healthz') {
+          const report = health.report();
+          res.writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json; charset=utf-8' });
+          res.end(JSON.stringify(report));
         } else {
           res.writeHead(404);
           res.end();

@@ -12,9 +12,11 @@ import { encodeDeviceStatus } from '../common/contracts/device-status.js';
 import { ErrorCodes, NetmonError, errorMessage } from '../common/errors.js';
 import { createRateLimitedLog, type Logger } from '../common/log.js';
 import { Counter, type Registry } from '../common/metrics.js';
+import { healthOf, healthReportSchema } from '../common/health.js';
 import type { WindowStore } from '../common/store/influx.js';
 import type { WindowFeed } from './feed/window-feed.js';
 import { invalid } from './http-errors.js';
+import type { Requirement } from './auth/roles.js';
 
 export const DEFAULT_RANGE_MS = 60 * 60 * 1000;
 /** Longest /api/windows range: a week of 1-minute windows is ~10k points per series. */
@@ -32,6 +34,8 @@ export interface ApiDeps {
   /** The latest poll status of a device (netmon.status, through the dashboard's feed). */
   statusOf?: (deviceId: string) => unknown;
   clock: Clock;
+  /** Who may read /metrics (dashboard.auth.metricsRole; default viewer). */
+  metricsRole?: Requirement;
 }
 
 /** What a browser may know about a device: no community, no v3 user or keys. */
@@ -122,13 +126,15 @@ export function windowsJson(windows: readonly WindowResultInput[]): string {
   return `[${windows.map(encodeWindowResult).join(',')}]`;
 }
 
+const viewer = { role: 'viewer' } as const;
+
 export function registerApiRoutes(app: FastifyInstance, log: Logger, deps: ApiDeps): void {
   const limited = createRateLimitedLog(log, 30_000);
   const storeErrors = new Counter({ name: 'netmon_dashboard_store_errors_total', help: 'Failed window queries to InfluxDB', registers: [deps.registry] });
 
-  app.get('/api/devices', { schema: { response: { 200: deviceListSchema } } }, () => deps.devices().map((d) => publicDevice(d, deps.statusOf)));
+  app.get('/api/devices', { config: viewer, schema: { response: { 200: deviceListSchema } } }, () => deps.devices().map((d) => publicDevice(d, deps.statusOf)));
 
-  app.get<{ Querystring: WindowsQuery }>('/api/windows', { schema: { querystring: windowsQuerySchema } }, async (req, reply) => {
+  app.get<{ Querystring: WindowsQuery }>('/api/windows', { config: viewer, schema: { querystring: windowsQuerySchema } }, async (req, reply) => {
     const q = req.query;
     const { fromMs, toMs } = queryRange(q, deps.clock.now(), DEFAULT_RANGE_MS, MAX_RANGE_MS, `${MAX_RANGE_MS / 3_600_000} hours`);
     const ifIndex = q.ifIndex === undefined ? undefined : queryIfIndex(q.ifIndex);
@@ -144,16 +150,22 @@ export function registerApiRoutes(app: FastifyInstance, log: Logger, deps: ApiDe
     return reply.type('application/json; charset=utf-8').send(windowsJson(windows));
   });
 
-  app.get('/api/recent', (_req, reply) => reply.type('application/json; charset=utf-8').send(windowsJson(deps.feed.recent())));
+  app.get('/api/recent', { config: viewer }, (_req, reply) => reply.type('application/json; charset=utf-8').send(windowsJson(deps.feed.recent())));
 
   // The live feed's state for a page that (re)loads: the latest status of each device (netmon.status)
   // and the last alerts (netmon.alerts), as the feed relays them; empty when the feed carries none.
-  app.get('/api/live/status', (_req, reply) => reply.type('application/json; charset=utf-8').send(`[${(deps.feed.statuses?.() ?? []).map(encodeDeviceStatus).join(',')}]`));
-  app.get('/api/live/alerts', (_req, reply) => reply.type('application/json; charset=utf-8').send(`[${(deps.feed.alerts?.() ?? []).map(encodeAlertEvent).join(',')}]`));
+  app.get('/api/live/status', { config: viewer }, (_req, reply) => reply.type('application/json; charset=utf-8').send(`[${(deps.feed.statuses?.() ?? []).map(encodeDeviceStatus).join(',')}]`));
+  app.get('/api/live/alerts', { config: viewer }, (_req, reply) => reply.type('application/json; charset=utf-8').send(`[${(deps.feed.alerts?.() ?? []).map(encodeAlertEvent).join(',')}]`));
 
-  app.get('/healthz', { logLevel: 'warn', schema: { response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } } } } }, () => ({ ok: true }));
+  // Degraded (503) while a dependency this process sends to is down (common/health.ts): a load
+  // balancer or an operator sees which one and since when.
+  const health = healthOf(deps.registry, deps.clock);
+  app.get('/healthz', { logLevel: 'warn', config: { role: 'anonymous' }, schema: { response: { 200: healthReportSchema, 503: healthReportSchema } } }, (_req, reply) => {
+    const report = health.report();
+    return reply.code(report.ok ? 200 : 503).send(report);
+  });
 
-  app.get('/metrics', { logLevel: 'warn' }, async (_req, reply) => {
+  app.get('/metrics', { logLevel: 'warn', config: { role: deps.metricsRole ?? 'viewer' } }, async (_req, reply) => {
     const text = await deps.registry.metrics();
     return reply.type(deps.registry.contentType).send(text);
   });

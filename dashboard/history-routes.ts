@@ -74,7 +74,7 @@ export function registerHistoryRoutes(app: FastifyInstance, log: Logger, deps: H
   const errors = new Counter({ name: 'netmon_dashboard_history_errors_total', help: 'Failed history queries to InfluxDB', registers: [deps.registry] });
   const windowSeconds = deps.windowSeconds ?? 60;
 
-  app.get<{ Querystring: HistoryQueryString }>('/api/history', { schema: { querystring: historyQuerySchema, response: { 200: historyResponseSchema } } }, async (req) => {
+  app.get<{ Querystring: HistoryQueryString }>('/api/history', { config: { role: 'viewer' }, schema: { querystring: historyQuerySchema, response: { 200: historyResponseSchema } } }, async (req) => {
     const q = req.query;
     if (q.range !== undefined && q.from !== undefined) throw invalid('querystring', 'from', 'must not be given with range (range ends at to; from..to is a zoomed range)');
     const { fromMs, toMs } = queryRange(q, deps.clock.now(), HISTORY_RANGES[q.range ?? '1h'], MAX_HISTORY_MS, `${MAX_HISTORY_MS / 86_400_000} days`);

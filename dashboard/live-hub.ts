@@ -313,6 +313,8 @@ export function createLiveHub(log: Logger, deps: { feed: WindowFeed; registry: R
         for (const w of deps.feed.recent()) noteLatest(w);
         unsubscribe.push(deps.feed.subscribe(onWindow));
         if (deps.feed.subscribeEvents) unsubscribe.push(deps.feed.subscribeEvents(onEvent));
+        // A device the feed dropped (removed from the configuration) leaves the top lists too.
+        if (deps.feed.subscribeForget) unsubscribe.push(deps.feed.subscribeForget((id) => { for (const [k, w] of latestIface) if (w.deviceId === id) latestIface.delete(k); }));
       }
       heartbeat ??= setInterval(ping, opts.heartbeatMs);
     },

@@ -15,6 +15,8 @@ import { createKafkaRuleTopic } from './alerts/rule-topic.js';
 import { createDeviceAdmin } from './devices/admin.js';
 import { createKafkaWindowFeed } from './feed/kafka-window-feed.js';
 import { createDashboard, type Dashboard } from './server.js';
+import { createUserStore } from './users/user-store.js';
+import { usersFilePath } from './users/users-path.js';
 
 export type DashboardConfig = Pick<NetmonConfig, 'kafka' | 'influx' | 'dashboard' | 'alerts' | 'collector' | 'processor'> & {
   /** The device list shown when there is no devices file to administer. */
@@ -44,6 +46,9 @@ export function createDashboardService(log: Logger, config: DashboardConfig, dep
     : null;
   const actions = config.rules.length > 0 || ruleStore ? createActionsView(dlog, config, { groupPrefix: config.dashboard.groupIdPrefix }) : null;
   const windowSeconds = config.processor.windowSeconds;
+  // Users beside the devices file (dashboard.auth.usersFile); without a config file, in memory.
+  const auth = config.dashboard.auth;
+  const users = createUserStore(dlog, { file: usersFilePath(config.devicesPath, auth.usersFile), adminPassword: auth.adminPassword?.reveal() ?? null, adminToken: auth.adminToken?.reveal() ?? null });
   const dashboard = createDashboard(dlog, config, {
     registry,
     clock,
@@ -56,6 +61,7 @@ export function createDashboardService(log: Logger, config: DashboardConfig, dep
     windowSeconds,
     admin,
     alerts: { rules: config.rules, history: createAlertHistoryStore(config.influx), actions, ruleStore },
+    users,
   });
   const components: Component[] = [feed, ...(admin ? [admin.store] : []), ...(actions ? [actions] : []), ...(ruleStore ? [ruleStore] : []), dashboard];
   return { components, dashboard };

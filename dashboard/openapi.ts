@@ -20,14 +20,16 @@ export function registerOpenApi(app: FastifyInstance, version: string): void {
   void app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'netmon dashboard API', version, description: 'Devices, windows, status. Writes need `Authorization: Bearer <adminToken>` or a login session plus the `x-csrf-token` header.' },
+      info: { title: 'netmon dashboard API', version, description: 'Devices, windows, status, alerts, users. Each operation names the role it needs in `x-role` (anonymous < viewer < operator < admin; docs/security.md). Send `Authorization: Bearer <token>`, or use a login session, whose writes also need the `x-csrf-token` header.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
     transform: ({ schema, url, route }) => {
       const docsBody = route.config?.docsBody;
       // The WebSocket and the page's files are not part of the API.
       const hide = url === '/live' || !/^\/(api|healthz|metrics)/.test(url);
-      const out: Record<string, unknown> = { ...(schema as Record<string, unknown>), ...(hide ? { hide: true } : {}) };
+      // The role each operation needs (dashboard/auth/roles.ts), so clients and the role tests read it from here.
+      const role = route.config?.role;
+      const out: Record<string, unknown> = { ...(schema as Record<string, unknown>), ...(hide ? { hide: true } : {}), ...(role ? { 'x-role': role } : {}) };
       if (docsBody) out.body = docsBody;
       return { schema: out, url };
     },

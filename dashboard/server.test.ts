@@ -9,6 +9,7 @@ import { decodeWindowResult } from '../common/contracts/window-result.js';
 import { NetmonError, ErrorCodes } from '../common/errors.js';
 import { silentLogger } from '../common/log.js';
 import { createRegistry } from '../common/metrics.js';
+import { healthOf } from '../common/health.js';
 import type { WindowStore } from '../common/store/influx.js';
 import { createMemoryFeed, type MemoryFeed } from './feed/window-feed.js';
 import { createFakeStore, rowObject, sampleWindow } from './dashboard.fixture.js';
@@ -27,7 +28,8 @@ const devices: DeviceConfig[] = [
 const NOW = Date.parse('2024-05-01T12:00:00Z');
 
 function setup(opts: { store?: WindowStore | null; feed?: MemoryFeed; statusOf?: (id: string) => unknown } = {}): { dash: Dashboard; feed: MemoryFeed; registry: ReturnType<typeof createRegistry> } {
-  const config = netmonConfigSchema.parse({ dashboard: { host: '127.0.0.1', port: 0 } });
+  // Reads here come from the configured anonymous viewer; auth itself is dashboard/auth/*.test.ts.
+  const config = netmonConfigSchema.parse({ dashboard: { host: '127.0.0.1', port: 0, auth: { anonymousRole: 'viewer' } } });
   const registry = createRegistry({ defaultMetrics: false });
   const feed = opts.feed ?? createMemoryFeed();
   const dash = createDashboard(silentLogger, config, {
@@ -84,7 +86,7 @@ void test('GET /api/windows validates its query and names the bad field', async 
   t.after(() => dash.app.close());
   const cases: Array<{ name: string; query: string; field: string }> = [
     { name: 'device missing', query: '', field: 'device' },
-    { name: 'device with bad characters', query: 'device=a%20b', field: 'device' },
+    { name: 'device with a control character', query: 'device=a%0Ab', field: 'device' },
     { name: 'ifIndex not a number', query: 'device=r1&ifIndex=eth0', field: 'ifIndex' },
     { name: 'ifIndex zero', query: 'device=r1&ifIndex=0', field: 'ifIndex' },
     { name: 'ifIndex beyond IF-MIB range', query: 'device=r1&ifIndex=2147483648', field: 'ifIndex' },
@@ -144,7 +146,7 @@ void test('GET /api/windows answers 503 without a store or when InfluxDB fails',
 });
 
 void test('GET /api/recent, /healthz, /metrics', async (t) => {
-  const { dash, feed } = setup();
+  const { dash, feed, registry } = setup();
   t.after(() => dash.app.close());
   feed.push(sampleWindow());
   const recent = await dash.app.inject({ url: '/api/recent' });
@@ -154,7 +156,16 @@ void test('GET /api/recent, /healthz, /metrics', async (t) => {
   assert.equal(windows[0].inOctets, '9007199254740993');
 
   const health = await dash.app.inject({ url: '/healthz' });
-  assert.deepEqual(health.json(), { ok: true });
+  assert.equal(health.statusCode, 200);
+  assert.deepEqual(health.json(), { ok: true, status: 'ok', dependencies: [] });
+  // A dependency down (reported by a sink in the same process): degraded, 503, naming it and since when.
+  const tracker = healthOf(registry, { now: () => NOW });
+  tracker.down('influxdb', new Error('connect ECONNREFUSED'));
+  const degraded = await dash.app.inject({ url: '/healthz' });
+  assert.equal(degraded.statusCode, 503);
+  assert.deepEqual(degraded.json(), { ok: false, status: 'degraded', dependencies: [{ dependency: 'influxdb', up: false, since: new Date(NOW).toISOString(), lastError: 'connect ECONNREFUSED' }] });
+  tracker.up('influxdb');
+  assert.equal((await dash.app.inject({ url: '/healthz' })).statusCode, 200);
 
   const metrics = await dash.app.inject({ url: '/metrics' });
   assert.equal(metrics.statusCode, 200);

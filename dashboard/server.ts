@@ -14,7 +14,10 @@ import { registerHistoryRoutes } from './history-routes.js';
 import { registerErrorHandler } from './http-errors.js';
 import { createLiveHub, parseViewQuery, type LiveHubOptions } from './live-hub.js';
 import { registerStaticAssets } from './static-assets.js';
-import { assertSafeListen, registerSecurity } from './auth/plugin.js';
+import { declareRoles, registerSecurity } from './auth/plugin.js';
+import { ensureFirstAdmin } from './users/first-admin.js';
+import { registerUserRoutes } from './users/user-routes.js';
+import { createUserStore, type UserStore } from './users/user-store.js';
 import { originAllowed as originInAllowList } from './auth/policy.js';
 import type { DeviceAdmin } from './devices/admin.js';
 import { interfacesInWindows, registerDeviceRoutes } from './devices/routes.js';
@@ -31,6 +34,8 @@ export type DashboardDeps = Omit<ApiDeps, 'clock'> & {
   alerts?: Omit<AlertRoutesOptions, 'registry' | 'log' | 'clock' | 'preHandler'>;
   /** The processor's window length, for history timelines with no stored window yet (default 60). */
   windowSeconds?: number;
+  /** Users and tokens; default: in memory, with the configured adminPassword/adminToken. */
+  users?: UserStore;
 };
 
 export interface Dashboard extends Component {
@@ -43,11 +48,13 @@ const DEFAULT_LIVE: LiveHubOptions = { maxBufferedBytes: 4 * 1024 * 1024, heartb
 
 export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboard'>, deps: DashboardDeps, live: Partial<LiveHubOptions> = {}): Dashboard {
   const { host, port } = config.dashboard;
-  // Open to the network without a credential: refuse (a ConfigError naming dashboard.auth).
-  assertSafeListen(config.dashboard);
+  const auth = config.dashboard.auth;
+  const users = deps.users ?? createUserStore(log, { file: null, adminPassword: auth.adminPassword?.reveal() ?? null, adminToken: auth.adminToken?.reveal() ?? null });
   // Widened to fastify's logger interface so `app` is the plain FastifyInstance type plugins expect.
   const baseLog: FastifyBaseLogger = log;
   const app = Fastify({ loggerInstance: baseLog });
+  // Before any route: a route that declares no role stops the start.
+  declareRoles(app);
   // Before any plugin or route, so every one of them answers its errors through it.
   registerErrorHandler(app);
   const hub = createLiveHub(log, { feed: deps.feed, registry: deps.registry }, { ...DEFAULT_LIVE, ...live });
@@ -63,18 +70,19 @@ export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboa
   void app.register(websocket, { options: { maxPayload: 4096 } });
   // Before any route, so the OpenAPI document sees them all.
   registerOpenApi(app, '0.1.0');
-  const security = registerSecurity(app, log, config.dashboard, { registry: deps.registry, clock: deps.clock ?? systemClock });
+  registerSecurity(app, log, config.dashboard, { registry: deps.registry, clock: deps.clock ?? systemClock, users });
   const admin = deps.admin;
 
-  if (deps.alerts) void app.register(alertRoutesPlugin, { ...deps.alerts, preHandler: security.guard, registry: deps.registry, log, clock: deps.clock ?? systemClock });
+  if (deps.alerts) void app.register(alertRoutesPlugin, { ...deps.alerts, registry: deps.registry, log, clock: deps.clock ?? systemClock });
   void app.register((scoped, _opts, done) => {
-    registerApiRoutes(scoped, log, { ...deps, ...(admin ? { devices: () => admin.store.list() } : {}), clock: deps.clock ?? systemClock });
-    if (admin) registerDeviceRoutes(scoped, { store: admin.store, probe: admin.probe, guard: security.guard, statusOf: deps.statusOf, recentInterfaces: (id) => interfacesInWindows(deps.feed.recent(), id) });
+    registerApiRoutes(scoped, log, { ...deps, ...(admin ? { devices: () => admin.store.list() } : {}), clock: deps.clock ?? systemClock, metricsRole: auth.metricsRole });
+    registerUserRoutes(scoped, users);
+    if (admin) registerDeviceRoutes(scoped, { store: admin.store, probe: admin.probe, statusOf: deps.statusOf, recentInterfaces: (id) => interfacesInWindows(deps.feed.recent(), id) });
     registerHistoryRoutes(scoped, log, { store: deps.store, clock: deps.clock ?? systemClock, registry: deps.registry, windowSeconds: deps.windowSeconds });
     // Every page and browser file, the alerts page only with the alerts API.
     registerStaticAssets(scoped, { alerts: Boolean(deps.alerts) });
 
-    scoped.get('/live', { websocket: true }, (socket, req) => {
+    scoped.get('/live', { websocket: true, config: { role: 'viewer' } }, (socket, req) => {
       // An origin listed in dashboard.auth.allowedOrigins is trusted; for any other the hub requires the page's own origin.
       const listed = req.headers.origin !== undefined && originInAllowList(req.headers.origin, undefined, config.dashboard.auth.allowedOrigins);
       hub.accept(socket, { origin: listed ? undefined : req.headers.origin, host: req.headers.host, view: parseViewQuery(req.query) });
@@ -86,6 +94,7 @@ export function createDashboard(log: Logger, config: Pick<NetmonConfig, 'dashboa
     name: 'dashboard',
     app,
     async start() {
+      await ensureFirstAdmin(log, users, { proxyConfigured: auth.proxy !== undefined });
       hub.start();
       await app.listen({ host, port });
       const addr = app.server.address();

@@ -127,12 +127,13 @@ export function registerStaticAssets(app: FastifyInstance, options: { alerts: bo
     assets = await loadAssets(assetPaths(served));
   });
   for (const { url } of served) {
-    app.get(url, (_req, reply) => {
+    // Pages and scripts hold no data (that comes from the API, which checks roles): anyone may load them, the login page first.
+    app.get(url, { config: { role: 'anonymous' } }, (_req, reply) => {
       const asset = assets?.get(url);
       if (!asset) return reply.callNotFound();
       if (asset.contentType === CONTENT_TYPES['.html']) reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
       return reply.header('cache-control', 'no-cache').type(asset.contentType).send(asset.body);
     });
   }
-  for (const [from, to] of REDIRECTS) app.get(from, (_req, reply) => reply.redirect(to));
+  for (const [from, to] of REDIRECTS) app.get(from, { config: { role: 'anonymous' } }, (_req, reply) => reply.redirect(to));
 }

@@ -42,7 +42,7 @@ export function createProcessorService(log: Logger, config: ProcessorConfig, dep
 
   // Alert rules are evaluated in the processor, on the windows it writes.
   const alerts = stage(config.rules.filter((r) => !isStatusRule(r)));
-  const processor = createProcessor(plog, config, { registry, clock, store: createInfluxStore(config.influx, { windowSeconds: config.processor.windowSeconds }), alerts });
+  const processor = createProcessor(plog, config, { registry, clock, store: createInfluxStore(config.influx, { windowSeconds: config.processor.windowSeconds }), alerts, failures: deps.failures });
   const components: Component[] = [processor];
   // device_unreachable rules are evaluated on the collector's status records, by their own consumer.
   const statusRules = config.rules.filter(isStatusRule);

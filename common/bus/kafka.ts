@@ -13,14 +13,47 @@ export const defaultPartitioner = Partitioners.DefaultPartitioner;
 
 export type { Kafka, Producer, Consumer, Admin, EachBatchPayload, KafkaMessage } from 'kafkajs';
 
-function pinoLogCreator(log: Logger): logCreator {
+/** How long after a client is made its connection chatter counts as warm-up (a broker still starting). */
+export const KAFKA_WARMUP_MS = 60_000;
+
+/** kafkajs entries about conditions it retries by itself: refused connections, elections, coordinators loading. */
+const RETRIED = /ECONNREFUSED|ECONNRESET|Connection (error|timeout)|Failed to connect|connect to seed broker|LEADER_NOT_AVAILABLE|NOT_LEADER|leadership election|NOT_COORDINATOR|COORDINATOR_NOT_AVAILABLE|COORDINATOR_LOAD_IN_PROGRESS|coordinator is (loading|not available)|UNKNOWN_TOPIC_OR_PARTITION|does not host this topic-partition|REBALANCE_IN_PROGRESS|rebalanc/i;
+
+/** Warnings about settings netmon chose on purpose (it bounds the producer's retries itself). */
+const CHOSEN = /Limiting retries for the idempotent producer/;
+
+export type KafkaLogLevel = 'error' | 'warn' | 'debug' | 'trace';
+
+/**
+ * The pino level for a kafkajs entry. Its ERRORs and WARNs about conditions it retries are debug
+ * while the client warms up (a broker that is still starting is not news) and warn after (an
+ * outage is, but kafkajs is handling it); anything else keeps its weight. INFO is debug: kafkajs
+ * narrates every join and commit.
+ */
+export function kafkaLogLevel(level: kafkajs.logLevel, text: string, sinceStartMs: number): KafkaLogLevel {
+  if (level === logLevel.ERROR || level === logLevel.WARN) {
+    if (CHOSEN.test(text)) return 'debug';
+    if (RETRIED.test(text)) return sinceStartMs < KAFKA_WARMUP_MS ? 'debug' : 'warn';
+    return level === logLevel.ERROR ? 'error' : 'warn';
+  }
+  return level === logLevel.INFO ? 'debug' : 'trace';
+}
+
+function pinoLogCreator(log: Logger, brokers: readonly string[], now: () => number = Date.now): logCreator {
+  const started = now();
+  let waitingSaid = false;
   return () => ({ level, log: entry }) => {
-    const { message, ...rest } = entry as { message: string; namespace?: string; [key: string]: unknown };
+    // kafkajs' own timestamp and logger name repeat what pino records.
+    const { message, timestamp: _t, logger: _l, ...rest } = entry as { message: string; namespace?: string; timestamp?: unknown; logger?: unknown; [key: string]: unknown };
     const obj = { kafka: rest.namespace ?? undefined, ...rest };
-    if (level === logLevel.ERROR) log.error(obj, message);
-    else if (level === logLevel.WARN) log.warn(obj, message);
-    else if (level === logLevel.INFO) log.debug(obj, message);
-    else log.trace(obj, message);
+    const text = `${message} ${typeof rest.error === 'string' ? rest.error : ''}`;
+    const to = kafkaLogLevel(level, text, now() - started);
+    // Quiet is not silent: the first retried failure of a warming-up client says, once, what it waits for.
+    if (to === 'debug' && !waitingSaid && (level === logLevel.ERROR || level === logLevel.WARN) && !CHOSEN.test(text)) {
+      waitingSaid = true;
+      log.info({ brokers, reason: message }, 'waiting for Kafka (kafkajs retries; its messages are at debug level for the first minute)');
+    }
+    log[to](obj, message);
   };
 }
 
@@ -29,7 +62,7 @@ export function createKafka(log: Logger, kafka: NetmonConfig['kafka'], clientSuf
     clientId: `${kafka.clientId}-${clientSuffix}`,
     brokers: [...kafka.brokers],
     logLevel: logLevel.INFO,
-    logCreator: pinoLogCreator(log.child({ kafkaClient: clientSuffix })),
+    logCreator: pinoLogCreator(log.child({ kafkaClient: clientSuffix }), kafka.brokers),
     connectionTimeout: 3000,
     // Retries are bounded: a component that cannot reach Kafka reports it instead of hanging.
     retry: { initialRetryTime: 300, retries: 8 },

@@ -121,6 +121,7 @@ function applyEnvOverrides(raw: unknown, env: Env): unknown {
   if (env.NETMON_DASHBOARD_HOST) section('dashboard').host = env.NETMON_DASHBOARD_HOST;
   if (env.NETMON_DASHBOARD_PORT) section('dashboard').port = Number(env.NETMON_DASHBOARD_PORT);
   if (env.NETMON_LOG_LEVEL) section('log').level = env.NETMON_LOG_LEVEL;
+  if (env.NETMON_LOG_FORMAT) section('log').format = env.NETMON_LOG_FORMAT;
   return obj;
 }
 

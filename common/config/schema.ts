@@ -3,16 +3,19 @@
 // prints this schema as the reference table in README.md.
 import { z } from 'zod';
 import { Secret } from './secret.js';
+import { DEVICE_ID_PATTERN, deviceIdSchema } from '../contracts/device-id.js';
 
 const secret = z.string().min(1, 'must not be empty').transform((s) => new Secret(s));
 const port = z.number().int().min(1).max(65535);
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 export const SNMP_VERSIONS = ['1', '2c', '3'] as const;
 export const SNMP_V3_LEVELS = ['noAuthNoPriv', 'authNoPriv', 'authPriv'] as const;
 export const SNMP_AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 export const SNMP_PRIV_PROTOCOLS = ['des', 'aes', 'aes256b', 'aes256r'] as const;
-export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** The device id's character set (common/contracts/device-id.ts), re-exported for the JSON schemas that import it from here. */
+export { DEVICE_ID_PATTERN };
 
 const snmpCommunity = z.strictObject({
   version: z.enum(['1', '2c']).describe('SNMP version: "1" or "2c" (community based)'),
@@ -63,7 +66,7 @@ export const interfaceSelectionSchema = z.strictObject({
 });
 
 export const deviceSchema = z.strictObject({
-  id: z.string().regex(DEVICE_ID_PATTERN, 'must be 1-128 of letters, digits, ".", "_", "-", starting with a letter or digit').describe('Stable device id (Kafka key, InfluxDB tag)'),
+  id: deviceIdSchema.describe('Stable device id (Kafka key, InfluxDB tag)'),
   host: z.string().min(1).max(253).regex(/^[A-Za-z0-9.:_-]+$/, 'must be a hostname or an IP address').describe('Hostname or IP address of the SNMP agent'),
   port: port.default(161).describe('SNMP UDP port'),
   enabled: z.boolean().default(true).describe('Poll this device'),
@@ -133,6 +136,7 @@ export const netmonConfigSchema = z
     log: z
       .strictObject({
         level: z.enum(LOG_LEVELS).default('info').describe('Log level'),
+        format: z.enum(LOG_FORMATS).default('auto').describe('Log lines: json (one object per line), pretty (readable), auto (pretty on a terminal, else json)'),
       })
       .prefault({})
       .describe('Logging'),
@@ -176,6 +180,14 @@ export const netmonConfigSchema = z
         maxRepetitions: z.number().int().min(1).max(200).default(20).describe('GETBULK max-repetitions'),
         concurrency: z.number().int().min(1).max(10000).default(200).describe('Devices polled at once, at most'),
         publishQueueSize: z.number().int().min(1).max(10_000_000).default(100_000).describe('Records that may wait for Kafka (an outage); beyond it new records are dropped and counted'),
+        maxQueueBytes: z
+          .number()
+          .int()
+          .min(1024 * 1024)
+          .max(16 * 1024 * 1024 * 1024)
+          .default(64 * 1024 * 1024)
+          .describe('Bytes (UTF-8 keys and values) that may wait for Kafka, alongside publishQueueSize; beyond it new records are dropped and counted'),
+        clockJumpThresholdMs: z.number().int().min(100).max(3_600_000).default(2000).describe("A step of the collector host's wall clock against its monotonic clock larger than this (checked every poll cycle) is logged, counted and shown in the device status"),
         rediscoverMinutes: z.number().min(1).max(10080).default(60).describe('Re-read ifType and ifDescr this often (and after every reboot)'),
         metricsListen: listenAddress.default('127.0.0.1:9461').describe('Where `netmon collector` serves /metrics ("" = off; `netmon all` serves it on the dashboard)'),
         stateDir: z.string().min(1).optional().describe('Directory for state that must survive a restart (interface identity maps after renumbering), relative to the working directory; unset = kept in memory only'),
@@ -198,6 +210,20 @@ export const netmonConfigSchema = z
           .max(300)
           .default(30)
           .describe('Kafka group session timeout: how long a dead processor holds its partitions before another takes them over'),
+        maxFutureSeconds: z.number().min(1).max(86400).default(300).describe('A record whose event time is further ahead of the processor\'s clock than this is dead-lettered as `future` and moves no watermark'),
+        maxRecordAttempts: z
+          .number()
+          .int()
+          .min(2)
+          .max(100)
+          .default(3)
+          .describe('Attempts at a partition\'s records that keep stopping the processor (restarts, counted in the commit metadata); the last goes record by record, and the record it stops on is dead-lettered as `poison`'),
+        stateTtlSeconds: z
+          .number()
+          .min(60)
+          .max(2_592_000)
+          .default(86400)
+          .describe('State of a device or interface not seen for this long (event time) is dropped; its next sample starts a new baseline. At least allowedLatenessSeconds + windowSeconds + the maximum gap'),
       })
       .prefault({})
       .describe('Window processor'),
@@ -209,14 +235,30 @@ export const netmonConfigSchema = z
         recentWindows: z.number().int().min(1).max(10000).default(60).describe('Windows kept per series for clients that connect'),
         auth: z
           .strictObject({
-            adminPassword: secret.optional().describe('Password of the admin login form (secret; e.g. ${NETMON_ADMIN_PASSWORD}); without it and without adminToken, writes are allowed only from loopback and only when the dashboard listens on loopback'),
-            adminToken: secret.optional().describe('Bearer token for write calls to the REST API (`Authorization: Bearer <token>`; secret; also accepted by the login form)'),
-            sessionMinutes: z.number().int().min(1).max(10080).default(720).describe('Lifetime of a login session (cookie)'),
-            loginAttemptsPerMinute: z.number().int().min(1).max(1000).default(10).describe('Login attempts allowed per client address per minute'),
+            adminPassword: secret.optional().describe('Password of the built-in user "admin" (role admin; secret; e.g. ${NETMON_ADMIN_PASSWORD}); kept for compatibility, users are better managed with `netmon user`'),
+            adminToken: secret.optional().describe('A service bearer token with role admin (`Authorization: Bearer <token>`; secret; also accepted as the password of "admin" by the login form)'),
+            usersFile: z.string().min(1).default('users.yaml').describe('Users and token hashes (written by `netmon user` and the admin page, mode 0600), relative to the devices file; the generated session key is kept beside it in session.key'),
+            sessionKeys: z.array(z.string().min(32, 'must be at least 32 characters').transform((s) => new Secret(s))).default([]).describe('Keys of the session cookies (secret, >= 32 random characters each): the first encrypts, all decrypt (rotation: put a new key first, drop the old one after sessionMinutes); empty = a key generated once and kept in session.key'),
+            sessionMinutes: z.number().int().min(1).max(10080).default(720).describe('Absolute lifetime of a login session (cookie)'),
+            idleMinutes: z.number().int().min(1).max(10080).default(60).describe('A login session unused this long ends'),
+            loginAttemptsPerMinute: z.number().int().min(1).max(1000).default(10).describe('Failed logins allowed per client address per minute (then 429 with Retry-After)'),
+            tokenFailuresPerMinute: z.number().int().min(1).max(1000).default(10).describe('Wrong bearer tokens allowed per client address per minute (then 429 with Retry-After, even for a right token)'),
+            anonymousRole: z.enum(['viewer']).optional().describe('Role of requests without credentials (only "viewer": nobody writes anonymously); not set = every route but /healthz and the login needs a login'),
+            metricsRole: z.enum(['anonymous', 'viewer', 'operator', 'admin']).default('viewer').describe('Role /metrics needs ("anonymous" for a scraper without a token; else give it a token: `netmon user token prometheus --role viewer`)'),
+            proxy: z
+              .strictObject({
+                header: z.string().min(1).default('Remote-User').describe('Header carrying the user name set by the proxy'),
+                groupsHeader: z.string().min(1).default('Remote-Groups').describe('Header carrying the user\'s groups (comma separated)'),
+                trustedProxies: z.array(z.string().min(1)).min(1).describe('Addresses or CIDRs of the proxies whose headers are believed; the headers from any other peer are ignored (and logged)'),
+                roleMap: z.record(z.string().min(1), z.enum(['viewer', 'operator', 'admin'])).default({}).describe('Group -> role; a user gets the highest role of their groups'),
+                defaultRole: z.enum(['viewer', 'operator', 'admin']).optional().describe('Role of a proxy user in no mapped group; not set = such a user gets 403'),
+              })
+              .optional()
+              .describe('Single sign-on: trust a user name header from a reverse proxy'),
             allowedOrigins: z.array(z.url({ protocol: /^https?$/ })).default([]).describe('Other origins (scheme://host:port) whose pages may open /live and send writes, besides the dashboard\'s own'),
           })
           .prefault({})
-          .describe('Who may change the device list'),
+          .describe('Users, roles, sessions and tokens (docs/security.md)'),
       })
       .prefault({})
       .describe('Web dashboard'),
@@ -242,6 +284,11 @@ export const netmonConfigSchema = z
   .superRefine((c, ctx) => {
     if (3600 % c.processor.windowSeconds !== 0) {
       ctx.addIssue({ code: 'custom', path: ['processor', 'windowSeconds'], message: `must divide 3600 so windows align with hourly rollups (got ${c.processor.windowSeconds})` });
+    }
+    const p = c.processor;
+    const minTtl = p.allowedLatenessSeconds + p.windowSeconds + p.maxGapPolls * c.collector.pollIntervalSeconds;
+    if (p.stateTtlSeconds < minTtl) {
+      ctx.addIssue({ code: 'custom', path: ['processor', 'stateTtlSeconds'], message: `must be at least allowedLatenessSeconds + windowSeconds + maxGapPolls x collector.pollIntervalSeconds (${minTtl}), got ${p.stateTtlSeconds}` });
     }
   });
 

@@ -1,6 +1,7 @@
 // AlertEvent: a threshold rule changed state for one scope (device, optionally an interface).
 import { z } from 'zod';
 import { epochMs, messageCodec, versionField } from './codec.js';
+import { deviceIdSchema } from './device-id.js';
 
 export const ALERT_EVENT_VERSION = 1;
 export const ALERT_STATES = ['pending', 'firing', 'resolved', 'ok'] as const;
@@ -13,7 +14,7 @@ export const alertEventSchema = z.object({
   v: versionField(ALERT_EVENT_VERSION),
   kind: z.literal('alert-event'),
   ruleId: z.string().min(1).max(128),
-  deviceId: z.string().min(1).max(128),
+  deviceId: deviceIdSchema,
   ifIndex: z.number().int().min(1).nullable(),
   state: z.enum(ALERT_STATES),
   severity: z.enum(ALERT_SEVERITIES),

@@ -4,6 +4,7 @@
 // Counter32 (ifTable has no 64-bit form of them).
 import { z } from 'zod';
 import { counterString, epochMs, messageCodec, versionField } from './codec.js';
+import { deviceIdSchema } from './device-id.js';
 
 export const COUNTER_SAMPLE_VERSION = 1;
 export const OPER_STATUSES = ['up', 'down', 'testing', 'unknown', 'dormant', 'notPresent', 'lowerLayerDown'] as const;
@@ -40,7 +41,7 @@ export const interfaceCountersSchema = z.object({
 export const counterSampleSchema = z.object({
   v: versionField(COUNTER_SAMPLE_VERSION),
   kind: z.literal('counter-sample'),
-  deviceId: z.string().min(1).max(128),
+  deviceId: deviceIdSchema,
   source: z.literal('snmp'),
   /** Event time (ms): when the device's response arrived, collector clock. */
   ts: epochMs,

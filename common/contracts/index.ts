@@ -6,6 +6,7 @@ export * from './window-result.js';
 export * from './alert-event.js';
 export * from './config-change.js';
 export * from './device-status.js';
+export * from './device-id.js';
 
 import { DecodeError } from '../errors.js';
 import { decodeWith } from './codec.js';

@@ -2,6 +2,7 @@
 // No counter math applies. `final: true` marks the end of an import: its windows may close.
 import { z } from 'zod';
 import { counterString, epochMs, messageCodec, versionField } from './codec.js';
+import { deviceIdSchema } from './device-id.js';
 
 export const TRAFFIC_DELTA_VERSION = 1;
 
@@ -9,7 +10,7 @@ export const trafficDeltaSchema = z
   .object({
     v: versionField(TRAFFIC_DELTA_VERSION),
     kind: z.literal('traffic-delta'),
-    deviceId: z.string().min(1).max(128),
+    deviceId: deviceIdSchema,
     source: z.literal('pcap'),
     ifIndex: z.number().int().min(1).max(2147483647),
     ifName: z.string().max(256),

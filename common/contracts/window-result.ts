@@ -5,6 +5,7 @@
 // (deviceId, ifIndex, windowStart, revision) identifies a record; a higher revision replaces a lower.
 import { z } from 'zod';
 import { counterString, epochMs, messageCodec, versionField } from './codec.js';
+import { deviceIdSchema } from './device-id.js';
 
 export const WINDOW_RESULT_VERSION = 1;
 
@@ -13,7 +14,7 @@ const rate = z.number().nonnegative().nullable();
 export const windowResultSchema = z.object({
   v: versionField(WINDOW_RESULT_VERSION),
   kind: z.literal('window-result'),
-  deviceId: z.string().min(1).max(128),
+  deviceId: deviceIdSchema,
   /** null for the device rollup (sum of the device's interfaces). */
   ifIndex: z.number().int().min(1).nullable(),
   ifName: z.string().max(256).nullable(),

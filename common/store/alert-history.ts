@@ -4,12 +4,11 @@
 // a replayed event overwrites its own point (idempotent, keyed by the event id's parts).
 // Measurement alert_delivery: one point per notification and channel with its outcome (delivered or
 // failed, attempts, last error), written by the notifier; tags {channel, status, rule, device, event}.
-import Influx from 'influx';
 import type { IPoint } from 'influx';
 import type { NetmonConfig } from '../config/schema.js';
 import { ALERT_TRANSITIONS, type AlertEventInput, type AlertTransition } from '../contracts/alert-event.js';
 import { NetmonError, ErrorCodes } from '../errors.js';
-import { createInfluxClient } from './influx.js';
+import { createInfluxClient, deviceFromTag, deviceTag, influxString } from './influx.js';
 
 export const MEASUREMENT_ALERT_EVENT = 'alert_event';
 export const MEASUREMENT_ALERT_DELIVERY = 'alert_delivery';
@@ -78,7 +77,7 @@ export function eventToPoint(e: AlertEventInput): IPoint {
   if (e.ifName) fields.if_name = e.ifName;
   return {
     measurement: MEASUREMENT_ALERT_EVENT,
-    tags: { rule: e.ruleId, device: e.deviceId, if_index: e.ifIndex === null ? 'device' : String(e.ifIndex), transition, severity: e.severity },
+    tags: { rule: e.ruleId, device: deviceTag(e.deviceId), if_index: e.ifIndex === null ? 'device' : String(e.ifIndex), transition, severity: e.severity },
     fields,
     timestamp: new Date(e.windowStart + (TRANSITION_OFFSET.get(transition) ?? 0)),
   };
@@ -93,7 +92,7 @@ function rowToHistory(r: Row): AlertHistoryRow {
   return {
     id: str(r.id),
     ruleId: str(r.rule),
-    deviceId: str(r.device),
+    deviceId: deviceFromTag(str(r.device)),
     ifIndex: r.if_index === 'device' || r.if_index === undefined ? null : Number(r.if_index),
     ifName: typeof r.if_name === 'string' ? r.if_name : null,
     transition: (ALERT_TRANSITIONS as readonly string[]).includes(t) ? (t as AlertTransition) : 'firing',
@@ -119,7 +118,8 @@ export function createAlertHistoryStore(cfg: NetmonConfig['influx']): AlertHisto
       throw wrap('query', err);
     }
   };
-  const lit = (s: string) => Influx.escape.stringLit(s);
+  // InfluxQL literals escape backslashes too (the influx package's stringLit does not): device ids may hold them.
+  const lit = influxString;
 
   return {
     async ensureDatabase() {
@@ -141,7 +141,7 @@ export function createAlertHistoryStore(cfg: NetmonConfig['influx']): AlertHisto
       if (records.length === 0) return;
       const points: IPoint[] = records.map((d) => ({
         measurement: MEASUREMENT_ALERT_DELIVERY,
-        tags: { channel: d.channel, status: d.status, rule: d.ruleId, device: d.deviceId, event: d.eventId },
+        tags: { channel: d.channel, status: d.status, rule: d.ruleId, device: deviceTag(d.deviceId), event: d.eventId },
         fields: { attempts: d.attempts, error: d.error ?? '' },
         timestamp: new Date(d.at),
       }));
@@ -154,7 +154,7 @@ export function createAlertHistoryStore(cfg: NetmonConfig['influx']): AlertHisto
     async history({ fromMs, toMs, limit, ruleId, deviceId }) {
       const where = [`time >= ${Math.floor(fromMs)}ms`, `time < ${Math.floor(toMs)}ms`];
       if (ruleId) where.push(`"rule" = ${lit(ruleId)}`);
-      if (deviceId) where.push(`"device" = ${lit(deviceId)}`);
+      if (deviceId) where.push(`"device" = ${lit(deviceTag(deviceId))}`);
       const rows = await q(`SELECT * FROM ${MEASUREMENT_ALERT_EVENT} WHERE ${where.join(' AND ')} ORDER BY time DESC LIMIT ${Math.max(1, Math.floor(limit))}`);
       return rows.map(rowToHistory);
     },
@@ -168,7 +168,7 @@ export function createAlertHistoryStore(cfg: NetmonConfig['influx']): AlertHisto
       if (status) where.push(`"status" = ${lit(status)}`);
       const rows = await q(`SELECT * FROM ${MEASUREMENT_ALERT_DELIVERY} WHERE ${where.join(' AND ')} ORDER BY time DESC LIMIT ${Math.max(1, Math.floor(limit))}`);
       return rows.map((r) => ({
-        eventId: str(r.event), ruleId: str(r.rule), deviceId: str(r.device), channel: str(r.channel),
+        eventId: str(r.event), ruleId: str(r.rule), deviceId: deviceFromTag(str(r.device)), channel: str(r.channel),
         status: r.status === 'failed' ? 'failed' : 'delivered', attempts: num(r.attempts) ?? 0, error: str(r.error) || null, at: r.time.getTime(),
       }));
     },

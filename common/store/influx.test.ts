@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Influx from 'influx';
 import type { WindowResultInput } from '../contracts/window-result.js';
-import { windowToLine, windowToPoint } from './influx.js';
+import { deviceFromTag, deviceTag, escapeMeasurement, escapeTag, influxString, isPermanentHttpStatus, quoteField, windowToLine, windowToPoint } from './influx.js';
 
 const base: WindowResultInput = {
   deviceId: 'core-1', ifIndex: 3, ifName: 'ge-0/0/3 "uplink" \\ x', windowStart: 1_700_000_040_000, windowEnd: 1_700_000_100_000,
@@ -27,4 +27,39 @@ test('windowToLine writes exactly what the influx package makes of windowToPoint
     assert.equal(windowToLine(w), packageLine(w));
   }
   assert.match(windowToLine(base), /^interface_window,device=core-1,if_index=3 coverage=0.75,/);
+});
+
+test('line-protocol escapes: measurement (comma, space), tags and field keys (comma, equals, space), string fields (quote, backslash)', () => {
+  const cases: Array<[string, (s: string) => string, string, string]> = [
+    ['measurement', escapeMeasurement, 'a b,c=d', 'a\\ b\\,c=d'],
+    ['tag', escapeTag, 'core sw,1=a"b', 'core\\ sw\\,1\\=a"b'],
+    ['tag keeps backslashes (1.x does not unescape them)', escapeTag, 'a\\b', 'a\\b'],
+    ['tag backslash before a special', escapeTag, 'a\\ b', 'a\\\\ b'],
+    ['string field', quoteField, 'x"y\\', '"x\\"y\\\\"'],
+    ['string field newline kept inside the quotes', quoteField, 'a\nb', '"a\nb"'],
+  ];
+  for (const [name, f, input, want] of cases) assert.equal(f(input), want, name);
+});
+
+test('deviceTag: no stored tag ends with a backslash; old ids unchanged; one to one', () => {
+  const ids = ['core-1', 'a b', 'x\\', 'x\\\\', 'x ', 'x  ', 'x\\ ', 'core sw,1=a"b\\', ' lead'];
+  const tags = new Set<string>();
+  for (const id of ids) {
+    const tag = deviceTag(id);
+    assert.ok(!tag.endsWith('\\'), id);
+    assert.equal(deviceFromTag(tag), id);
+    tags.add(tag);
+  }
+  assert.equal(tags.size, ids.length);
+  assert.equal(deviceTag('core-1'), 'core-1');
+  assert.match(windowToLine({ ...base, deviceId: 'core sw,1=a"b\\' }), /^interface_window,device=core\\ sw\\,1\\=a"b\\\\ ,if_index=3 /);
+});
+
+test('influxString escapes backslash, quote and newline for InfluxQL', () => {
+  assert.equal(influxString(`it's a\\b\nc`), `'it\\'s a\\\\b\\nc'`);
+});
+
+test('isPermanentHttpStatus: 4xx about the points are permanent; auth, missing database, timeouts, rate limits and 5xx are not', () => {
+  for (const s of [400, 413, 422]) assert.equal(isPermanentHttpStatus(s), true, String(s));
+  for (const s of [401, 403, 404, 408, 429, 500, 502, 503, 200]) assert.equal(isPermanentHttpStatus(s), false, String(s));
 });

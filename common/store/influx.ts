@@ -2,6 +2,9 @@
 // replay or a new revision overwrites, never duplicates) and reads them back.
 // Schema (docs/storage.md): measurement interface_window {device, if_index} and device_window {device};
 // time = window start; integer totals, float rates; optional rates omitted when unknown.
+// Errors come in two kinds: a write InfluxDB refuses for good (a 4xx about the points) is bisected
+// and the refused windows are returned with the reason; anything that may work later (network,
+// timeouts, 5xx, authentication, a missing database) throws a retriable NetmonError.
 import Influx from 'influx';
 import type { IPoint } from 'influx';
 import { NetmonError, ErrorCodes } from '../errors.js';
@@ -58,9 +61,29 @@ export interface WindowQuery {
   toMs: number;
 }
 
+/** A window a store refused for good (InfluxDB 4xx: a bad point, a field type conflict, beyond retention), with the store's words. */
+export interface RejectedWindow {
+  window: WindowResultInput;
+  reason: string;
+}
+
+/**
+ * Whether an InfluxDB answer means "this request will never be accepted" (a 4xx about the points),
+ * not "try again later": authentication (401, 403), a missing database (404), timeouts (408) and
+ * rate limits (429) are fixed by someone else or by waiting, like network errors and 5xx.
+ */
+export function isPermanentHttpStatus(status: number): boolean {
+  return status >= 400 && status < 500 && ![401, 403, 404, 408, 429].includes(status);
+}
+
 export interface WindowStore {
   ensureDatabase(): Promise<void>;
-  writeWindows(windows: readonly WindowResultInput[]): Promise<void>;
+  /**
+   * Writes the windows. Resolves with the windows refused for good (the others are written; nothing
+   * or void when all are); throws a retriable NetmonError when the store is unreachable or failing
+   * (network, 5xx, ...), after which writing the same windows again is harmless.
+   */
+  writeWindows(windows: readonly WindowResultInput[]): Promise<readonly RejectedWindow[] | void>;
   queryWindows(q: WindowQuery): Promise<WindowResultInput[]>;
   /** The rates of one series at one resolution, for the dashboard's history charts (stores that can). */
   queryHistory?(q: HistoryQuery): Promise<HistoryRow[]>;
@@ -124,7 +147,7 @@ export function windowToPoint(w: WindowResultInput): IPoint {
   if (w.ifName !== null) fields.if_name = w.ifName;
   return {
     measurement: w.ifIndex === null ? MEASUREMENT_DEVICE : MEASUREMENT_INTERFACE,
-    tags: w.ifIndex === null ? { device: w.deviceId } : { device: w.deviceId, if_index: String(w.ifIndex) },
+    tags: w.ifIndex === null ? { device: deviceTag(w.deviceId) } : { device: deviceTag(w.deviceId), if_index: String(w.ifIndex) },
     fields,
     timestamp: new Date(w.windowStart),
   };
@@ -138,9 +161,30 @@ const TOTAL_FIELDS = TOTALS.map((k) => [k, snake(k)] as const);
 const RATE_FIELDS = RATES.map((k) => [k, snake(k)] as const);
 const OPTIONAL_FIELDS = OPTIONAL_RATES.map((k) => [k, snake(k)] as const);
 
-/** Line-protocol escapes as the influx package does them: tag values (comma, equals, space); string fields. */
-const escapeTag = (s: string) => (/[,= ]/.test(s) ? s.replace(/[,= ]/g, (c) => `\\${c}`) : s);
-const quoteField = (s: string) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+/*
+ * Line-protocol escaping, complete for InfluxDB 1.x (models/points.go): measurements escape comma and
+ * space; tag keys, tag values and field keys escape comma, equals sign and space; string field values
+ * escape double quote and backslash (a newline inside the quotes is carried as it is). A backslash
+ * in a tag is kept as it is (1.x does not unescape `\\`), except that nothing can end a tag value
+ * with one: the separator after it would read as escaped. Tag values therefore go through
+ * deviceTag first. A newline cannot be carried in a tag at all; device ids never hold one (the
+ * contract refuses control characters), and a line broken by one is refused on its own (bisected).
+ */
+export const escapeMeasurement = (s: string) => (/[, ]/.test(s) ? s.replace(/[, ]/g, (c) => `\\${c}`) : s);
+export const escapeTag = (s: string) => (/[,= ]/.test(s) ? s.replace(/[,= ]/g, (c) => `\\${c}`) : s);
+export const quoteField = (s: string) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+
+/**
+ * The stored form of a device id in the `device` tag: the id itself, with one space appended when it
+ * ends with a backslash (which a tag value cannot end with) or a space (so the mapping stays one to
+ * one). Every id netmon allowed before (letters, digits, `._-`) is stored unchanged.
+ */
+export const deviceTag = (id: string) => (id.endsWith('\\') || id.endsWith(' ') ? `${id} ` : id);
+/** The device id of a stored `device` tag (deviceTag's inverse). */
+export const deviceFromTag = (tag: string) => (tag.endsWith(' ') ? tag.slice(0, -1) : tag);
+
+/** An InfluxQL string literal: backslash and single quote escaped, a newline as `\\n` (the only escapes InfluxQL reads). */
+export const influxString = (s: string) => `'${s.replace(/[\\']/g, (c) => `\\${c}`).replace(/\n/g, '\\n')}'`;
 
 /** Every field a window line can have, in name order (the order the influx package writes them). */
 type LineField = { name: string; kind: 'total'; key: (typeof TOTALS)[number] } | { name: string; kind: 'number'; key: (typeof RATES)[number] | 'sampleCount' | 'revision' | 'windowEnd' } | { name: string; kind: 'optional'; key: (typeof OPTIONAL_RATES)[number] } | { name: string; kind: 'ifName' };
@@ -160,7 +204,8 @@ const LINE_FIELDS: readonly LineField[] = [
  * this is the processor's hot write path.
  */
 export function windowToLine(w: WindowResultInput): string {
-  let line = w.ifIndex === null ? `${MEASUREMENT_DEVICE},device=${escapeTag(w.deviceId)} ` : `${MEASUREMENT_INTERFACE},device=${escapeTag(w.deviceId)},if_index=${w.ifIndex} `;
+  const device = escapeTag(deviceTag(w.deviceId));
+  let line = w.ifIndex === null ? `${MEASUREMENT_DEVICE},device=${device} ` : `${MEASUREMENT_INTERFACE},device=${device},if_index=${w.ifIndex} `;
   let first = true;
   for (const f of LINE_FIELDS) {
     let value: string;
@@ -188,7 +233,7 @@ export function rowToWindow(row: Row, measurement: string): WindowResultInput {
   const big = (k: string): bigint => BigInt(Math.round(num(k)));
   const windowStart = row.time.getTime();
   return {
-    deviceId: String(row.device),
+    deviceId: deviceFromTag(String(row.device)),
     ifIndex: measurement === MEASUREMENT_DEVICE ? null : Number(row.if_index),
     ifName: typeof row.if_name === 'string' ? row.if_name : null,
     windowStart,
@@ -242,6 +287,40 @@ export function createInfluxStore(cfg: NetmonConfig['influx'], opts: { windowSec
   if (cfg.username) writeHeaders.authorization = `Basic ${Buffer.from(`${cfg.username}:${cfg.password?.reveal() ?? ''}`).toString('base64')}`;
   const wrap = (what: string, err: unknown) => new NetmonError(ErrorCodes.INFLUX, `InfluxDB ${what} failed at ${cfg.url}: ${(err as Error).message}`, { cause: err, retriable: true });
 
+  /** One /write request: resolves null when written, the refusal when InfluxDB refused it for good; throws when it may work later. */
+  async function post(chunk: readonly WindowResultInput[]): Promise<string | null> {
+    let body = '';
+    for (const w of chunk) body += `${windowToLine(w)}\n`;
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(writeUrl, { method: 'POST', headers: writeHeaders, body });
+      text = res.ok ? '' : (await res.text()).slice(0, 500);
+    } catch (err) {
+      throw wrap('write', err);
+    }
+    if (res.ok) return null;
+    const refusal = `HTTP ${res.status}: ${text}`;
+    if (isPermanentHttpStatus(res.status)) return refusal;
+    throw wrap('write', new Error(refusal));
+  }
+
+  /**
+   * Writes `chunk`; when InfluxDB refuses it for good, halves it until the refused points stand
+   * alone (about log2(n) requests per bad point), so every good window is still written.
+   */
+  async function writeBisecting(chunk: readonly WindowResultInput[], rejected: RejectedWindow[]): Promise<void> {
+    const refusal = await post(chunk);
+    if (refusal === null) return;
+    if (chunk.length === 1) {
+      rejected.push({ window: chunk[0], reason: `InfluxDB refused the window: ${refusal}` });
+      return;
+    }
+    const mid = chunk.length >> 1;
+    await writeBisecting(chunk.slice(0, mid), rejected);
+    await writeBisecting(chunk.slice(mid), rejected);
+  }
+
   return {
     async ensureDatabase() {
       try {
@@ -268,28 +347,21 @@ export function createInfluxStore(cfg: NetmonConfig['influx'], opts: { windowSec
       }
     },
     async writeWindows(windows) {
-      if (windows.length === 0) return;
+      if (windows.length === 0) return [];
       // Line protocol straight to /write: the influx package's per-point serializer cost more CPU
       // than the window engine (bench:processor).
       // At most WRITE_BATCH_LINES a request (InfluxDB's advice, and far under its max-body-size);
       // a point is keyed by series and time, so a retried write of every chunk is harmless.
-      for (const chunk of batches(windows, () => 0, { maxCount: WRITE_BATCH_LINES })) {
-        let body = '';
-        for (const w of chunk) body += `${windowToLine(w)}\n`;
-        try {
-          const res = await fetch(writeUrl, { method: 'POST', headers: writeHeaders, body });
-          if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 500)}`);
-        } catch (err) {
-          throw wrap('write', err);
-        }
-      }
+      const rejected: RejectedWindow[] = [];
+      for (const chunk of batches(windows, () => 0, { maxCount: WRITE_BATCH_LINES })) await writeBisecting(chunk, rejected);
+      return rejected;
     },
     async queryWindows(q) {
       const range = `time >= ${Math.floor(q.fromMs)}ms AND time < ${Math.floor(q.toMs)}ms`;
-      const dev = `"device" = ${Influx.escape.stringLit(q.deviceId)}`;
+      const dev = `"device" = ${influxString(deviceTag(q.deviceId))}`;
       const queries: Array<[string, string]> = [];
       if (q.ifIndex !== null) {
-        const idx = q.ifIndex === undefined ? '' : ` AND "if_index" = ${Influx.escape.stringLit(String(q.ifIndex))}`;
+        const idx = q.ifIndex === undefined ? '' : ` AND "if_index" = ${influxString(String(q.ifIndex))}`;
         queries.push([MEASUREMENT_INTERFACE, `SELECT * FROM ${MEASUREMENT_INTERFACE} WHERE ${dev}${idx} AND ${range}`]);
       }
       if (q.ifIndex === null || q.ifIndex === undefined) queries.push([MEASUREMENT_DEVICE, `SELECT * FROM ${MEASUREMENT_DEVICE} WHERE ${dev} AND ${range}`]);
@@ -306,7 +378,7 @@ export function createInfluxStore(cfg: NetmonConfig['influx'], opts: { windowSec
     },
     async queryHistory(q) {
       const measurement = q.ifIndex === null ? MEASUREMENT_DEVICE : MEASUREMENT_INTERFACE;
-      const series = `"device" = ${Influx.escape.stringLit(q.deviceId)}${q.ifIndex === null ? '' : ` AND "if_index" = ${Influx.escape.stringLit(String(q.ifIndex))}`}`;
+      const series = `"device" = ${influxString(deviceTag(q.deviceId))}${q.ifIndex === null ? '' : ` AND "if_index" = ${influxString(String(q.ifIndex))}`}`;
       const range = (from: number, to: number) => `time >= ${Math.floor(from)}ms AND time < ${Math.floor(to)}ms`;
       const db = Influx.escape.quoted(cfg.database);
       try {

@@ -2,10 +2,10 @@
 // rule and scope, from the InfluxDB alert history, with its acknowledgement and silences), history,
 // delivery failures, the rules (read-only, from config/alerts.yaml), acknowledge with a note, and
 // silences. Rules: every input has a JSON schema (a 400 names the field); the history store or the
-// actions topic being unavailable is a 503 that says so. Writes run the `preHandler` they are given
-// (the auth plugin's write guard). Handlers throw catalogue errors; dashboard/http-errors.ts answers them.
+// actions topic being unavailable is a 503 that says so. Every route declares its role (config.role:
+// read viewer, ack/silence operator, rules admin), which the auth plugin checks. Handlers throw catalogue errors; dashboard/http-errors.ts answers them.
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, preHandlerAsyncHookHandler, preHandlerHookHandler } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../common/clock.js';
 import type { AlertRule } from '../../common/config/alerts-schema.js';
 import { ErrorCodes, NetmonError, NotFoundError, errorMessage } from '../../common/errors.js';
@@ -35,8 +35,6 @@ export interface AlertRoutesOptions {
   log: Logger;
   /** The rules file + netmon.config, administered through POST/PUT/DELETE /api/alerts/rules; absent: rules are read-only. */
   ruleStore?: RuleStore | null;
-  /** Authorisation of the write routes (the auth plugin's write guard). */
-  preHandler: preHandlerAsyncHookHandler | preHandlerHookHandler;
 }
 
 const MAX_RANGE_MS = 31 * 86_400_000;
@@ -85,10 +83,14 @@ const noActions = () => new NetmonError(ErrorCodes.UNAVAILABLE, 'alert actions a
 /** The cause stays in the log: it names internal addresses a browser has no use for. */
 const historyDown = (cause: unknown) => new NetmonError(ErrorCodes.INFLUX, 'the alert history (InfluxDB) is unavailable; try again later', { cause });
 
+// Reading alerts is for viewers, acknowledging and silencing them for operators, the rules for admins.
+const viewer = { role: 'viewer' } as const;
+const operator = { role: 'operator' } as const;
+const admin = { role: 'admin' } as const;
+
 export function registerAlertRoutes(app: FastifyInstance, opts: AlertRoutesOptions): void {
   const limited = createRateLimitedLog(opts.log, 30_000);
   const errors = new Counter({ name: 'netmon_dashboard_alert_errors_total', help: 'Alert API requests that failed on the history store or the actions topic', labelNames: ['what'], registers: [opts.registry] });
-  const guard = opts.preHandler;
 
   const range = (q: RangeQuery) => queryRange(q, opts.clock.now(), 86_400_000, MAX_RANGE_MS, `${MAX_RANGE_MS / 86_400_000} days`);
 
@@ -99,8 +101,8 @@ export function registerAlertRoutes(app: FastifyInstance, opts: AlertRoutesOptio
     return { ...row, acknowledged: acked ? { note: ack.note, by: ack.by, at: ack.at } : null, silencedBy };
   }
 
-  app.get('/api/alerts/rules', () => opts.ruleStore?.list() ?? opts.rules);
-  registerRuleWrites(app, opts.ruleStore ?? null, guard);
+  app.get('/api/alerts/rules', { config: viewer }, () => opts.ruleStore?.list() ?? opts.rules);
+  registerRuleWrites(app, opts.ruleStore ?? null);
 
   /** Reads the alert history; a failure is counted, logged at a limited rate, and answered without its internals. */
   async function fromHistory<T>(what: string, query: (history: AlertHistoryStore) => Promise<T>): Promise<T> {
@@ -125,29 +127,29 @@ export function registerAlertRoutes(app: FastifyInstance, opts: AlertRoutesOptio
     }
   }
 
-  app.get('/api/alerts/active', async () => {
+  app.get('/api/alerts/active', { config: viewer }, async () => {
     const now = opts.clock.now();
     const rows = (await fromHistory('active', (h) => h.latest())).filter((r) => ACTIVE_STATES.has(r.state));
     return rows.sort((a, b) => b.windowStart - a.windowStart).map((r) => decorate(r, now));
   });
 
-  app.get<{ Querystring: RangeQuery }>('/api/alerts/history', { schema: { querystring: rangeQuery } }, async (req) => {
+  app.get<{ Querystring: RangeQuery }>('/api/alerts/history', { config: viewer, schema: { querystring: rangeQuery } }, async (req) => {
     const r = range(req.query);
     return fromHistory('history', (h) => h.history({ ...r, limit: req.query.limit, ruleId: req.query.rule, deviceId: req.query.device }));
   });
 
-  app.get<{ Querystring: RangeQuery }>('/api/alerts/deliveries', { schema: { querystring: rangeQuery } }, async (req) => {
+  app.get<{ Querystring: RangeQuery }>('/api/alerts/deliveries', { config: viewer, schema: { querystring: rangeQuery } }, async (req) => {
     const r = range(req.query);
     return fromHistory('deliveries', (h) => h.deliveries({ ...r, limit: req.query.limit, status: req.query.status }));
   });
 
-  app.get('/api/alerts/silences', () => {
+  app.get('/api/alerts/silences', { config: viewer }, () => {
     if (!opts.actions) throw noActions();
     const now = opts.clock.now();
     return opts.actions.actions.silences().filter((s) => s.until > now);
   });
 
-  app.post<{ Body: AckBody }>('/api/alerts/ack', { preHandler: guard, schema: { body: ackBody } }, async (req, reply) => {
+  app.post<{ Body: AckBody }>('/api/alerts/ack', { config: operator, schema: { body: ackBody } }, async (req, reply) => {
     const actions = opts.actions;
     if (!actions) throw noActions();
     const b = req.body;
@@ -162,7 +164,7 @@ export function registerAlertRoutes(app: FastifyInstance, opts: AlertRoutesOptio
     return reply.code(201).send(ack);
   });
 
-  app.post<{ Body: SilenceBody }>('/api/alerts/silences', { preHandler: guard, schema: { body: silenceBody } }, async (req, reply) => {
+  app.post<{ Body: SilenceBody }>('/api/alerts/silences', { config: operator, schema: { body: silenceBody } }, async (req, reply) => {
     const actions = opts.actions;
     if (!actions) throw noActions();
     const b = req.body;
@@ -175,7 +177,7 @@ export function registerAlertRoutes(app: FastifyInstance, opts: AlertRoutesOptio
     return reply.code(201).send(silence);
   });
 
-  app.delete<{ Params: { id: string } }>('/api/alerts/silences/:id', { preHandler: guard, schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' } } } } }, async (req, reply) => {
+  app.delete<{ Params: { id: string } }>('/api/alerts/silences/:id', { config: operator, schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' } } } } }, async (req, reply) => {
     const actions = opts.actions;
     if (!actions) throw noActions();
     if (!actions.actions.silences().some((s) => s.id === req.params.id)) throw new NotFoundError(`no silence ${req.params.id}`);
@@ -189,14 +191,14 @@ export function registerAlertRoutes(app: FastifyInstance, opts: AlertRoutesOptio
 const ruleIdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' } } } as const;
 const ruleBody = { type: 'object' } as const;
 
-function registerRuleWrites(app: FastifyInstance, rules: RuleStore | null, guard: preHandlerAsyncHookHandler | preHandlerHookHandler): void {
+function registerRuleWrites(app: FastifyInstance, rules: RuleStore | null): void {
   const storeOf = (): RuleStore => {
     if (!rules) throw new NetmonError(ErrorCodes.UNAVAILABLE, 'alert rules are read-only here: no rules file (run with a config file, and alerts.rulesFile not "")');
     return rules;
   };
-  app.post<{ Body: unknown }>('/api/alerts/rules', { preHandler: guard, schema: { body: ruleBody } }, async (req, reply) => reply.code(201).send(await storeOf().create(req.body).catch(throwInBody)));
-  app.put<{ Params: { id: string }; Body: unknown }>('/api/alerts/rules/:id', { preHandler: guard, schema: { params: ruleIdParams, body: ruleBody } }, async (req) => storeOf().replace(req.params.id, req.body).catch(throwInBody));
-  app.delete<{ Params: { id: string } }>('/api/alerts/rules/:id', { preHandler: guard, schema: { params: ruleIdParams } }, async (req, reply) => {
+  app.post<{ Body: unknown }>('/api/alerts/rules', { config: admin, schema: { body: ruleBody } }, async (req, reply) => reply.code(201).send(await storeOf().create(req.body).catch(throwInBody)));
+  app.put<{ Params: { id: string }; Body: unknown }>('/api/alerts/rules/:id', { config: admin, schema: { params: ruleIdParams, body: ruleBody } }, async (req) => storeOf().replace(req.params.id, req.body).catch(throwInBody));
+  app.delete<{ Params: { id: string } }>('/api/alerts/rules/:id', { config: admin, schema: { params: ruleIdParams } }, async (req, reply) => {
     await storeOf().remove(req.params.id);
     return reply.code(204).send();
   });

@@ -15,7 +15,6 @@ import { registerErrorHandler } from '../http-errors.js';
 import { registerAlertRoutes } from './alert-routes.js';
 import { createRuleStore } from './rule-store.js';
 import type { RuleTopic } from './rule-topic.js';
-import { loopbackWriteGuard } from './write-guard.fixture.js';
 
 function fakeTopic(onTopic: string[] = []): RuleTopic & { sent: string[]; failNext: boolean } {
   const t = {
@@ -45,7 +44,7 @@ async function setup(initial?: string, onTopic: string[] = []) {
   await store.start();
   const app = Fastify();
   registerErrorHandler(app);
-  registerAlertRoutes(app, { rules: [], history: null, actions: null, clock: { now: () => 1 }, registry: createRegistry({ defaultMetrics: false }), log: silentLogger, ruleStore: store, preHandler: loopbackWriteGuard });
+  registerAlertRoutes(app, { rules: [], history: null, actions: null, clock: { now: () => 1 }, registry: createRegistry({ defaultMetrics: false }), log: silentLogger, ruleStore: store });
   await app.ready();
   return { file, topic, store, app };
 }

@@ -1,10 +1,12 @@
 // Kafka adapter for the compacted topic netmon.config, device side: read what it holds now (from
-// the beginning up to the high watermark, bounded in time: common/bus/compacted-topic.ts) and publish device changes (key
-// `device:<id>`, value the ConfigChange with revealed secrets, null = tombstone). The store talks to
-// it through the narrow ConfigTopic port, so its logic is tested without Kafka.
+// the beginning up to the high watermark, bounded in time: common/bus/compacted-topic.ts) and publish
+// device changes (key `device:<id>`, value the ConfigChange with revealed secrets, null = tombstone)
+// in sends under the broker's batch limit. The store talks to it through the narrow ConfigTopic
+// port, so its logic is tested without Kafka.
 import type { DeviceConfig, NetmonConfig } from '../../common/config/schema.js';
 import { configKey, decodeConfigChange, encodeConfigChange, parseConfigKey } from '../../common/contracts/config-change.js';
 import { readTopicToEnd } from '../../common/bus/compacted-topic.js';
+import { batches, KAFKA_MAX_BATCH_BYTES, messageBytes } from '../../common/batching.js';
 import { connectOrderedProducer, createKafka, type Producer } from '../../common/bus/kafka.js';
 import { ErrorCodes, NetmonError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
@@ -49,10 +51,10 @@ export function createKafkaConfigTopic(log: Logger, kafka: NetmonConfig['kafka']
     async publish(changes, now) {
       if (changes.length === 0) return;
       if (!producer) throw new NetmonError(ErrorCodes.KAFKA, 'config topic producer is not connected');
-      await producer.send({
-        topic,
-        messages: changes.map((c) => ({ key: configKey('device', c.id), value: c.device ? encodeConfigChange({ ts: now, device: c.device }) : null })),
-      });
+      const messages = changes.map((c) => ({ key: configKey('device', c.id), value: c.device ? encodeConfigChange({ ts: now, device: c.device }) : null }));
+      // In sends under the broker's batch limit: a bulk import of thousands of devices is megabytes.
+      // In order, one send at a time, so a device's records keep their order on the topic.
+      for (const chunk of batches(messages, messageBytes, { maxBytes: KAFKA_MAX_BATCH_BYTES })) await producer.send({ topic, messages: chunk });
     },
 
     async disconnect() {

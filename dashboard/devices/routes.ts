@@ -3,8 +3,8 @@
 // document is generated from them), and the device itself is checked by the config schema (zod)
 // so there is one definition of a valid device; bad input is a 400 whose message starts with
 // `body/<field path>`. Devices leave only through redactDevice (secrets read "(set)"). Writes run
-// behind the auth guard. Handlers throw catalogue errors; dashboard/http-errors.ts answers them.
-import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
+// need role admin, reads viewer (config.role; the auth plugin checks). Handlers throw catalogue errors; dashboard/http-errors.ts answers them.
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN, deviceSchema, type DeviceConfig } from '../../common/config/schema.js';
 import { InputError, NotFoundError } from '../../common/errors.js';
@@ -16,8 +16,6 @@ import { redactDevice, validateDevice } from './validate.js';
 
 export interface DeviceRoutesDeps {
   store: DeviceStore;
-  /** Write guard (authentication + CSRF), from the auth plugin. */
-  guard: preHandlerHookHandler;
   /** Live SNMP probe of a device, with the session code the collector polls with (common/snmp). */
   probe: (device: DeviceConfig) => Promise<ProbeResult>;
   statusOf?: (deviceId: string) => unknown;
@@ -114,8 +112,13 @@ function withStatus(d: DeviceConfig, statusOf?: (id: string) => unknown): Record
   return out;
 }
 
+// Reading the device list (hosts, tags, poll status; never a secret) is for viewers; changing it, its
+// file and the SNMP probe (which sends packets to any host named) for admins.
+const viewer = { role: 'viewer' } as const;
+const admin = { role: 'admin' } as const;
+
 export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRoutesDeps): void {
-  const { store, guard } = deps;
+  const { store } = deps;
   const tags = ['devices'];
   const mustGet = (id: string): DeviceConfig => {
     const d = store.get(id);
@@ -126,27 +129,27 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRoutesDep
   // Import bodies arrive as text.
   app.addContentTypeParser(['text/csv', 'application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string', bodyLimit: 8 * 1024 * 1024 }, (_req, body, done) => done(null, body));
 
-  app.get<{ Params: { id: string } }>('/api/devices/:id', { schema: { tags, summary: 'One device (secrets read "(set)")', params: idParams, response: { 200: redactedDevice, 404: errorReply } } }, (req) => withStatus(mustGet(req.params.id), deps.statusOf));
+  app.get<{ Params: { id: string } }>('/api/devices/:id', { config: viewer, schema: { tags, summary: 'One device (secrets read "(set)")', params: idParams, response: { 200: redactedDevice, 404: errorReply } } }, (req) => withStatus(mustGet(req.params.id), deps.statusOf));
 
-  app.post('/api/devices', { preHandler: guard, config: { docsBody: deviceJsonSchema }, schema: { tags, summary: 'Add a device', body: deviceBody, response: { 201: redactedDevice, 400: errorReply, 409: errorReply } } }, async (req, reply) => {
+  app.post('/api/devices', { config: { ...admin, docsBody: deviceJsonSchema }, schema: { tags, summary: 'Add a device', body: deviceBody, response: { 201: redactedDevice, 400: errorReply, 409: errorReply } } }, async (req, reply) => {
     const d = await store.create(req.body).catch(throwInBody);
     return reply.code(201).send(withStatus(d, deps.statusOf));
   });
 
-  app.put<{ Params: { id: string } }>('/api/devices/:id', { preHandler: guard, config: { docsBody: deviceJsonSchema }, schema: { tags, summary: 'Replace a device (omitted secrets are kept)', params: idParams, body: deviceBody, response: { 200: redactedDevice, 400: errorReply, 404: errorReply } } }, async (req) => withStatus(await store.replace(req.params.id, req.body).catch(throwInBody), deps.statusOf));
+  app.put<{ Params: { id: string } }>('/api/devices/:id', { config: { ...admin, docsBody: deviceJsonSchema }, schema: { tags, summary: 'Replace a device (omitted secrets are kept)', params: idParams, body: deviceBody, response: { 200: redactedDevice, 400: errorReply, 404: errorReply } } }, async (req) => withStatus(await store.replace(req.params.id, req.body).catch(throwInBody), deps.statusOf));
 
-  app.patch<{ Params: { id: string } }>('/api/devices/:id', { preHandler: guard, schema: { tags, summary: 'Change some fields of a device (JSON merge patch; null removes a field)', params: idParams, body: deviceBody, response: { 200: redactedDevice, 400: errorReply, 404: errorReply } } }, async (req) => withStatus(await store.patch(req.params.id, req.body).catch(throwInBody), deps.statusOf));
+  app.patch<{ Params: { id: string } }>('/api/devices/:id', { config: admin, schema: { tags, summary: 'Change some fields of a device (JSON merge patch; null removes a field)', params: idParams, body: deviceBody, response: { 200: redactedDevice, 400: errorReply, 404: errorReply } } }, async (req) => withStatus(await store.patch(req.params.id, req.body).catch(throwInBody), deps.statusOf));
 
-  app.delete<{ Params: { id: string } }>('/api/devices/:id', { preHandler: guard, schema: { tags, summary: 'Remove a device (tombstone on netmon.config)', params: idParams, response: { 404: errorReply } } }, async (req, reply) => {
+  app.delete<{ Params: { id: string } }>('/api/devices/:id', { config: admin, schema: { tags, summary: 'Remove a device (tombstone on netmon.config)', params: idParams, response: { 404: errorReply } } }, async (req, reply) => {
     await store.remove(req.params.id);
     return reply.code(204).send();
   });
 
   for (const action of ['enable', 'disable'] as const) {
-    app.post<{ Params: { id: string } }>(`/api/devices/:id/${action}`, { preHandler: guard, schema: { tags, summary: `${action === 'enable' ? 'Start' : 'Stop'} polling a device`, params: idParams, response: { 200: redactedDevice, 404: errorReply } } }, async (req) => withStatus(await store.setEnabled(req.params.id, action === 'enable'), deps.statusOf));
+    app.post<{ Params: { id: string } }>(`/api/devices/:id/${action}`, { config: admin, schema: { tags, summary: `${action === 'enable' ? 'Start' : 'Stop'} polling a device`, params: idParams, response: { 200: redactedDevice, 404: errorReply } } }, async (req) => withStatus(await store.setEnabled(req.params.id, action === 'enable'), deps.statusOf));
   }
 
-  app.get<{ Params: { id: string } }>('/api/devices/:id/status', { schema: { tags, summary: 'Poll status of a device', params: idParams, response: { 200: { type: 'object', properties: { id: { type: 'string' }, enabled: { type: 'boolean' }, status: {} } }, 404: errorReply } } }, (req) => {
+  app.get<{ Params: { id: string } }>('/api/devices/:id/status', { config: viewer, schema: { tags, summary: 'Poll status of a device', params: idParams, response: { 200: { type: 'object', properties: { id: { type: 'string' }, enabled: { type: 'boolean' }, status: {} } }, 404: errorReply } } }, (req) => {
     const d = mustGet(req.params.id);
     return { id: d.id, enabled: d.enabled, status: deps.statusOf?.(d.id) ?? null };
   });
@@ -154,6 +157,8 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRoutesDep
   app.get<{ Params: { id: string }; Querystring: { source?: 'live' | 'recent' } }>(
     '/api/devices/:id/interfaces',
     {
+      // A live discovery sends SNMP requests: the same as the probe, admin only.
+      config: admin,
       schema: {
         tags,
         summary: "A device's interfaces: by a live SNMP discovery (default), or from its latest windows (source=recent, no SNMP traffic)",
@@ -177,7 +182,7 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRoutesDep
     },
   );
 
-  app.post('/api/devices/test-connection', { preHandler: guard, config: { docsBody: deviceJsonSchema }, schema: { tags, summary: 'Probe a device (saved or not) over SNMP: sysName, sysDescr, interface count, or the error', body: deviceBody, response: { 200: probeReply, 400: errorReply } } }, async (req) => {
+  app.post('/api/devices/test-connection', { config: { ...admin, docsBody: deviceJsonSchema }, schema: { tags, summary: 'Probe a device (saved or not) over SNMP: sysName, sysDescr, interface count, or the error', body: deviceBody, response: { 200: probeReply, 400: errorReply } } }, async (req) => {
     let device: DeviceConfig;
     try {
       const body = req.body as Record<string, unknown>;
@@ -197,7 +202,7 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRoutesDep
   app.post<{ Querystring: { format?: 'csv' | 'yaml' } }>(
     '/api/devices/import',
     {
-      preHandler: guard,
+      config: admin,
       schema: {
         tags,
         summary: `Bulk import (text/csv with columns ${IMPORT_COLUMNS.join(', ')}; or application/yaml, a devices: list): valid rows are saved, each row reported`,
@@ -221,7 +226,7 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRoutesDep
     },
   );
 
-  app.get('/api/devices-file', { schema: { tags, summary: 'The devices file and the last hand edit that could not be used', response: { 200: { type: 'object', properties: { file: { type: 'string' }, devices: { type: 'integer' }, problem: { type: ['object', 'null'], properties: { message: { type: 'string' }, at: { type: 'integer' } } } } } } } }, () => ({
+  app.get('/api/devices-file', { config: admin, schema: { tags, summary: 'The devices file and the last hand edit that could not be used', response: { 200: { type: 'object', properties: { file: { type: 'string' }, devices: { type: 'integer' }, problem: { type: ['object', 'null'], properties: { message: { type: 'string' }, at: { type: 'integer' } } } } } } } }, () => ({
     file: store.file,
     devices: store.list().length,
     problem: store.fileProblem(),

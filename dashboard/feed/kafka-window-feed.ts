@@ -4,6 +4,8 @@
 // commits nothing: history comes from InfluxDB, not from replaying the topic.
 // It also consumes netmon.status (compacted: read from the beginning, so the latest status of every
 // device is known at once) and netmon.alerts (from the latest offset), relayed to event subscribers.
+// A status tombstone (the collector stopped polling the device: it left the configuration or was
+// disabled) makes the feed drop everything it keeps for that device.
 // Rules: a record that does not decode is counted and logged (rate limited), never fatal; a
 // consumer crash kafkajs will not restart itself is reported to the failure sink.
 import { hostname } from 'node:os';
@@ -16,7 +18,7 @@ import { decodeWindowResult } from '../../common/contracts/window-result.js';
 import { errorMessage } from '../../common/errors.js';
 import type { Component, FailureSink } from '../../common/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
-import { Counter, type Registry } from '../../common/metrics.js';
+import { Counter, Gauge, type Registry } from '../../common/metrics.js';
 import { createMemoryFeed, type WindowFeed } from './window-feed.js';
 
 export interface KafkaWindowFeed extends Component, WindowFeed {
@@ -39,7 +41,9 @@ export function createKafkaWindowFeed(
   const alertsTopic = config.kafka.topics.alerts;
   const groupId = `${config.dashboard.groupIdPrefix}-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   const kafka = createKafka(log, config.kafka, 'dashboard');
-  const feed = createMemoryFeed({ perSeries: config.dashboard.recentWindows });
+  const forgotten = new Counter({ name: 'netmon_dashboard_devices_forgotten_total', help: 'Devices whose kept windows and status the dashboard dropped: removed (status tombstone) or evicted (over the device bound)', labelNames: ['reason'], registers: [deps.registry] });
+  const feed = createMemoryFeed({ perSeries: config.dashboard.recentWindows, onForget: (_id, reason) => forgotten.inc({ reason }) });
+  new Gauge({ name: 'netmon_dashboard_feed_devices', help: 'Devices the dashboard keeps recent windows or a status for', registers: [deps.registry], collect() { this.set(feed.stateSize().devices); } });
   const limited = createRateLimitedLog(log, 30_000);
   const received = new Counter({ name: 'netmon_dashboard_records_received_total', help: 'Window records received from Kafka', registers: [deps.registry] });
   const bad = new Counter({ name: 'netmon_dashboard_bad_records_total', help: 'Window records that failed decoding (skipped)', registers: [deps.registry] });
@@ -51,10 +55,11 @@ export function createKafkaWindowFeed(
   let consumer: Consumer | null = null;
 
   /** Decodes and relays a status or alert record; a bad one is counted and skipped like a bad window. */
-  function handleEvent(from: string, value: Buffer | null, partition: number, offset: string): void {
+  function handleEvent(from: string, key: Buffer | null, value: Buffer | null, partition: number, offset: string): void {
     received.inc();
     try {
-      if (from === statusTopic) feed.pushStatus(decodeDeviceStatus(value));
+      if (from === statusTopic && value === null && key !== null) feed.forgetDevice(key.toString('utf8'), 'removed');
+      else if (from === statusTopic) feed.pushStatus(decodeDeviceStatus(value));
       else feed.pushAlert(decodeAlertEvent(value));
     } catch (err) {
       bad.inc();
@@ -86,6 +91,7 @@ export function createKafkaWindowFeed(
     subscribe: (listener) => feed.subscribe(listener),
     recent: () => feed.recent(),
     subscribeEvents: (listener) => feed.subscribeEvents(listener),
+    subscribeForget: (listener) => feed.subscribeForget(listener),
     statuses: () => feed.statuses(),
     statusOf: (deviceId) => feed.statusOf(deviceId),
     alerts: () => feed.alerts(),
@@ -106,7 +112,7 @@ export function createKafkaWindowFeed(
         autoCommit: false,
         eachMessage: ({ topic: from, partition, message }) => {
           if (from === topic) handle(message.value, partition, message.offset);
-          else handleEvent(from, message.value, partition, message.offset);
+          else handleEvent(from, message.key, message.value, partition, message.offset);
           return Promise.resolve();
         },
       });

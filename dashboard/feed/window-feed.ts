@@ -9,6 +9,11 @@
 // Device status (netmon.status) and alerts (netmon.alerts) travel the same way: the feed keeps the
 // latest status per device (an older lastPollAt never replaces a newer one) and the last alerts, and
 // tells event subscribers about each one it keeps. Alerts are relayed as they are, never evaluated here.
+// Memory is bounded per device, not only per series: forgetDevice drops everything kept for a device
+// (its series, its status) and tells forget subscribers (the live hub's own per-device state), which
+// the Kafka feed does when a device leaves the configuration (its status is tombstoned); and at most
+// `maxDevices` devices are kept: past that, the one updated least recently is forgotten, so ids that
+// come and go (or never were configured) cannot grow the dashboard without bound.
 import type { AlertEvent } from '../../common/contracts/alert-event.js';
 import type { DeviceStatus } from '../../common/contracts/device-status.js';
 import { windowSeriesKey, type WindowResult } from '../../common/contracts/window-result.js';
@@ -29,12 +34,19 @@ export interface WindowFeed {
   statusOf?(deviceId: string): DeviceStatus | undefined;
   /** The most recent alerts, oldest first. */
   alerts?(): AlertEvent[];
+  /** Calls `listener` with the id of each device whose state the feed dropped; returns the unsubscribe function. */
+  subscribeForget?(listener: (deviceId: string) => void): () => void;
 }
 
+/** Why a device's state was dropped. */
+export type ForgetReason = 'removed' | 'evicted';
+
 /** Latest status per device: a status replaces the kept one unless it is from an older poll. */
-export function createStatusTable(): { add(s: DeviceStatus): boolean; get(deviceId: string): DeviceStatus | undefined; all(): DeviceStatus[] } {
+export function createStatusTable(): { add(s: DeviceStatus): boolean; get(deviceId: string): DeviceStatus | undefined; all(): DeviceStatus[]; delete(deviceId: string): boolean; size(): number } {
   const table = new Map<string, DeviceStatus>();
   return {
+    delete: (deviceId) => table.delete(deviceId),
+    size: () => table.size,
     add(s) {
       const prev = table.get(s.deviceId);
       if (prev && (prev.lastPollAt ?? -1) > (s.lastPollAt ?? -1)) return false;
@@ -50,11 +62,18 @@ export interface RecentBuffer {
   /** Returns true when `w` is now retained (new, or a higher revision of a retained window). */
   add(w: WindowResult): boolean;
   all(): WindowResult[];
+  /** Drops every series of the device; returns how many. */
+  forget(deviceId: string): number;
+  /** Series and windows kept. */
+  size(): { series: number; windows: number };
 }
 
 export function createRecentBuffer(perSeries: number): RecentBuffer {
   if (!Number.isInteger(perSeries) || perSeries < 1) throw new RangeError(`perSeries must be a positive integer (got ${perSeries})`);
   const series = new Map<string, WindowResult[]>();
+  /** The series keys of each device (by the window's own deviceId, whatever characters it holds). */
+  const byDevice = new Map<string, Set<string>>();
+  let windows = 0;
 
   return {
     add(w) {
@@ -63,6 +82,9 @@ export function createRecentBuffer(perSeries: number): RecentBuffer {
       if (!list) {
         list = [];
         series.set(key, list);
+        let keys = byDevice.get(w.deviceId);
+        if (!keys) byDevice.set(w.deviceId, (keys = new Set()));
+        keys.add(key);
       }
       // Windows nearly always arrive in order, so the insertion point is found from the end.
       let i = list.length;
@@ -75,7 +97,11 @@ export function createRecentBuffer(perSeries: number): RecentBuffer {
       }
       if (list.length >= perSeries && i === 0) return false; // older than everything kept
       list.splice(i, 0, w);
-      if (list.length > perSeries) list.shift();
+      windows++;
+      if (list.length > perSeries) {
+        list.shift();
+        windows--;
+      }
       return true;
     },
     all() {
@@ -83,6 +109,17 @@ export function createRecentBuffer(perSeries: number): RecentBuffer {
       for (const list of series.values()) out.push(...list);
       return out;
     },
+    forget(deviceId) {
+      const keys = byDevice.get(deviceId);
+      if (!keys) return 0;
+      byDevice.delete(deviceId);
+      for (const k of keys) {
+        windows -= series.get(k)?.length ?? 0;
+        series.delete(k);
+      }
+      return keys.size;
+    },
+    size: () => ({ series: series.size, windows }),
   };
 }
 
@@ -97,6 +134,11 @@ export interface MemoryFeed extends WindowFeed {
   /** Relays an alert to event subscribers and keeps it among the last `alertsKept`. */
   pushAlert(a: AlertEvent): void;
   subscribeEvents(listener: (e: FeedEvent) => void): () => void;
+  subscribeForget(listener: (deviceId: string) => void): () => void;
+  /** Drops everything kept for the device (series, status); false when nothing was kept. */
+  forgetDevice(deviceId: string, reason?: ForgetReason): boolean;
+  /** What the feed holds: devices with state, series, windows, statuses. */
+  stateSize(): { devices: number; series: number; windows: number; statuses: number };
   statuses(): DeviceStatus[];
   statusOf(deviceId: string): DeviceStatus | undefined;
   alerts(): AlertEvent[];
@@ -125,28 +167,58 @@ function subscriber<T>(listeners: Set<(x: T) => void>, listener: (x: T) => void)
 }
 
 /** A feed fed by calling push(): the core of the Kafka feed, and the feed of unit tests and benchmarks. */
-export function createMemoryFeed(opts: { perSeries?: number; alertsKept?: number } = {}): MemoryFeed {
+/** Devices a feed keeps state for, at most, by default (each up to perSeries windows per interface). */
+export const DEFAULT_MAX_DEVICES = 10_000;
+
+export function createMemoryFeed(opts: { perSeries?: number; alertsKept?: number; maxDevices?: number; onForget?: (deviceId: string, reason: ForgetReason) => void } = {}): MemoryFeed {
   const buffer = createRecentBuffer(opts.perSeries ?? 60);
   const alertsKept = opts.alertsKept ?? 100;
+  const maxDevices = opts.maxDevices ?? DEFAULT_MAX_DEVICES;
+  if (!Number.isInteger(maxDevices) || maxDevices < 1) throw new RangeError(`maxDevices must be a positive integer (got ${maxDevices})`);
   const listeners = new Set<(w: WindowResult) => void>();
   const eventListeners = new Set<(e: FeedEvent) => void>();
+  const forgetListeners = new Set<(deviceId: string) => void>();
   const statusTable = createStatusTable();
   const alertList: AlertEvent[] = [];
+  /** Devices with state, least recently updated first (a Set keeps insertion order; a touch re-inserts). */
+  const devices = new Set<string>();
+
+  function forget(deviceId: string, reason: ForgetReason): boolean {
+    const had = devices.delete(deviceId);
+    buffer.forget(deviceId);
+    statusTable.delete(deviceId);
+    if (!had) return false;
+    opts.onForget?.(deviceId, reason);
+    fanOut(forgetListeners, deviceId);
+    return true;
+  }
+
+  function touch(deviceId: string): void {
+    devices.delete(deviceId);
+    devices.add(deviceId);
+    while (devices.size > maxDevices) forget(devices.values().next().value!, 'evicted');
+  }
+
   return {
     subscribe: (listener) => subscriber(listeners, listener),
     subscribeEvents: (listener) => subscriber(eventListeners, listener),
+    subscribeForget: (listener) => subscriber(forgetListeners, listener),
     recent: () => buffer.all(),
     statuses: () => statusTable.all(),
     statusOf: (deviceId) => statusTable.get(deviceId),
     alerts: () => [...alertList],
+    forgetDevice: (deviceId, reason = 'removed') => forget(deviceId, reason),
+    stateSize: () => ({ devices: devices.size, ...buffer.size(), statuses: statusTable.size() }),
     push(w) {
       if (!buffer.add(w)) return false;
+      touch(w.deviceId);
       // One failing listener must not starve the others; the first error goes back to the caller.
       fanOut(listeners, w);
       return true;
     },
     pushStatus(s) {
       if (!statusTable.add(s)) return false;
+      touch(s.deviceId);
       fanOut(eventListeners, { type: 'status', status: s });
       return true;
     },

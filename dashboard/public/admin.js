@@ -35,16 +35,16 @@ const fieldMessage = (err) => err.message.replace(/^body\/[^:]*: /, '');
 
 async function checkSession() {
   const data = await api.session();
-  if (data.mode === 'credentials' && !data.authenticated) {
+  if (!data.authenticated) {
     location.href = LOGIN;
     return false;
   }
-  if (data.mode === 'credentials') $('#logout').classList.remove('hidden');
-  if (data.mode === 'loopback-open') {
+  if (data.via === 'session') $('#logout').classList.remove('hidden');
+  // Controls a role cannot use are hidden (admin.css: body[data-role]); the server refuses them anyway.
+  document.body.dataset.role = data.role ?? 'none';
+  if (data.role !== 'admin') {
     const b = $('#banner');
-    b.textContent = data.authenticated
-      ? 'No admin credential is configured: changes are allowed from this machine only (set dashboard.auth.adminPassword to require a login).'
-      : 'Read-only: no admin credential is configured and this browser is not on the dashboard machine.';
+    b.textContent = `Read-only: ${data.user} has role ${data.role ?? 'none'}; changing devices needs admin.`;
     b.classList.remove('hidden');
   }
   return true;

@@ -6,8 +6,11 @@
 import { createApi } from './utils/http.js';
 import { $, el } from './utils/dom.js';
 
-const api = createApi();
+// Not logged in (and no anonymous role configured): the login form, then back here.
+const api = createApi({ onUnauthorized: () => { location.href = `/login.html?next=${encodeURIComponent('/alerts')}`; } });
 const status = $('[data-testid="alerts-status"]');
+// Controls a role cannot use are hidden (alerts.css: body[data-role]); the server refuses them anyway.
+api.session().then((s) => { document.body.dataset.role = s.role ?? 'none'; }, () => undefined);
 
 function setStatus(text, state) {
   status.textContent = text;

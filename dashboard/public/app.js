@@ -13,7 +13,8 @@ import { createApi } from './utils/http.js';
 import { $ } from './utils/dom.js';
 import { createLiveSocket } from './utils/live-socket.js';
 
-const api = createApi();
+// Not logged in (and no anonymous role configured): the login form, then back here.
+const api = createApi({ onUnauthorized: () => { location.href = `/login.html?next=${encodeURIComponent('/')}`; } });
 const live = createLiveState(LIVE_SLOTS);
 const viewEl = $('#view');
 const statusEl = $('[data-testid="status"]');

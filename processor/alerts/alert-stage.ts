@@ -4,6 +4,9 @@
 // processor commits the batch's offsets. On start and on every partition assignment the states are
 // read back from that topic, so a restart or a rebalance continues where the last owner stopped:
 // replayed windows (same revision) are ignored, and replayed events carry the same ids.
+// Fencing: the processor passes its write gate (processor/pipeline/fence.ts); each write asks it
+// immediately before sending, and a refused one ends handle() with false (states in memory are then
+// stale, and the next assignment reloads them from the topic).
 import type { Kafka, Producer } from '../../common/bus/kafka.js';
 import { defaultPartitioner } from '../../common/bus/kafka.js';
 import type { AlertRule } from '../../common/config/alerts-schema.js';
@@ -12,6 +15,7 @@ import { encodeAlertEvent } from '../../common/contracts/alert-event.js';
 import type { WindowResultInput } from '../../common/contracts/window-result.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import { retryWhileRunning } from '../../common/retry.js';
+import { batches, KAFKA_MAX_BATCH_BYTES, messageBytes } from '../../common/batching.js';
 import { Counter, type Registry } from '../../common/metrics.js';
 import type { AlertHistoryStore } from '../../common/store/alert-history.js';
 import { readCompactedTopic } from '../../common/bus/compacted-topic.js';
@@ -20,6 +24,7 @@ import { createOperStatusTracker } from './oper-status.js';
 import { keptStates } from './rule-set.js';
 import type { SampleRecord } from '../../common/contracts/index.js';
 import { createSerial } from '../../common/serial.js';
+import type { WriteGate } from '../pipeline/fence.js';
 
 /** The processor's allowed lateness (processor/pipeline/processor.ts): revisions arrive within it. */
 const ALLOWED_LATENESS_MS = 5 * 60_000;
@@ -32,8 +37,8 @@ export interface AlertStage {
   reload(): Promise<void>;
   /** Sees each decoded sample record before its windows are emitted (for oper_down). */
   observe(rec: SampleRecord): void;
-  /** Evaluates written windows; resolves true once events and states are stored, false if stopped first. */
-  handle(windows: readonly WindowResultInput[], isRunning: () => boolean, extras?: WindowExtras): Promise<boolean>;
+  /** Evaluates written windows; resolves true once events and states are stored, false if stopped or fenced first. */
+  handle(windows: readonly WindowResultInput[], isRunning: () => boolean, extras?: WindowExtras, gate?: WriteGate): Promise<boolean>;
   stop(): Promise<void>;
   /**
    * Swaps the rule set without a restart (rules from netmon.config, see rule-follower.ts): states of
@@ -112,8 +117,8 @@ export function createAlertStage(log: Logger, config: Pick<NetmonConfig, 'kafka'
     observe(rec) {
       if (watchesOper) oper.observe(rec);
     },
-    handle(windows, isRunning, given) {
-      return serial(() => handleNow(windows, isRunning, given));
+    handle(windows, isRunning, given, gate) {
+      return serial(() => handleNow(windows, isRunning, given, gate));
     },
     setRules(next) {
       return serial(async () => {
@@ -138,22 +143,27 @@ export function createAlertStage(log: Logger, config: Pick<NetmonConfig, 'kafka'
     },
   };
 
-  async function handleNow(windows: readonly WindowResultInput[], isRunning: () => boolean, given?: WindowExtras): Promise<boolean> {
+  async function handleNow(windows: readonly WindowResultInput[], isRunning: () => boolean, given?: WindowExtras, gate?: WriteGate): Promise<boolean> {
     if (windows.length === 0 || rules.length === 0 || !producer) return true;
     const r = evaluator.evaluate(windows, given ?? extras);
     if (r.ignored.redelivered) ignoredTotal.inc({ reason: 'redelivered' }, r.ignored.redelivered);
     if (r.ignored.tooLate) ignoredTotal.inc({ reason: 'too-late' }, r.ignored.tooLate);
     if (r.changed.length === 0) return true;
     const p = producer;
-    if (r.events.length > 0 && !(await retry('alert history write', () => deps.history.writeEvents(r.events), isRunning))) return false;
-    const ok = await retry('alert publish', () => p.sendBatch({
-      acks: -1,
-      topicMessages: [
-        { topic: topics.alerts, messages: r.events.map((e) => ({ key: `${e.ruleId}|${e.deviceId}|${e.ifIndex ?? '-'}`, value: encodeAlertEvent(e) })) },
-        { topic: topics.alertState, messages: r.changed.map((s) => ({ key: s.key, value: JSON.stringify(s) })) },
-      ].filter((t) => t.messages.length > 0),
-    }), isRunning);
-    if (!ok) return false;
+    let fenced = false;
+    const gated = (fn: () => Promise<unknown>) => (gate ? async () => void (fenced ||= !(await gate.write(fn))) : fn);
+    if (r.events.length > 0 && (!(await retry('alert history write', gated(() => deps.history.writeEvents(r.events)), isRunning)) || fenced)) return false;
+    // Events, then states, in sends under the broker's batch limit (2,000 windows' states are ~2 MB).
+    const out = [
+      ...r.events.map((e) => ({ topic: topics.alerts, key: `${e.ruleId}|${e.deviceId}|${e.ifIndex ?? '-'}`, value: encodeAlertEvent(e) })),
+      ...r.changed.map((st) => ({ topic: topics.alertState, key: st.key, value: JSON.stringify(st) })),
+    ];
+    for (const chunk of batches(out, messageBytes, { maxBytes: KAFKA_MAX_BATCH_BYTES })) {
+      const topicMessages = [topics.alerts, topics.alertState]
+        .map((topic) => ({ topic, messages: chunk.filter((m) => m.topic === topic).map(({ key, value }) => ({ key, value })) }))
+        .filter((t) => t.messages.length > 0);
+      if (!(await retry('alert publish', gated(() => p.sendBatch({ acks: -1, topicMessages })), isRunning)) || fenced) return false;
+    }
     stateWrites.inc(r.changed.length);
     evaluated.inc(r.applied);
     for (const e of r.events) {

@@ -49,7 +49,7 @@ export function seenInReplay(part: PartitionState, offset: number | undefined): 
 /** See WindowEngine.checkpoint. */
 export function checkpointPartition(state: EngineState, partition: number, nextOffset: number, o: ResolvedOptions): PartitionCheckpoint {
   const part = state.partitions.get(partition);
-  if (part === undefined) return { offset: nextOffset, floor: -Infinity, maxEventTsBefore: -Infinity };
+  if (part === undefined) return { offset: nextOffset, floor: -Infinity, maxEventTsBefore: -Infinity, maxEventTs: -Infinity };
   let floor = Infinity;
   for (const dev of part.devices) {
     const a = acceptFrom(dev, o);
@@ -61,7 +61,7 @@ export function checkpointPartition(state: EngineState, partition: number, nextO
     const s = replayStart(dev, part.floor, o.maxGapMs);
     if (s < offset) offset = s;
   }
-  return { offset, floor: part.floor, maxEventTsBefore: maxEventTsBefore(part, offset) };
+  return { offset, floor: part.floor, maxEventTsBefore: maxEventTsBefore(part, offset), maxEventTs: part.maxEventTs };
 }
 
 /** See WindowEngine.restorePartition. */
@@ -70,6 +70,7 @@ export function restorePartition(state: EngineState, partition: number, from: Re
   const part = newPartitionState(partition, processingTimeMs);
   part.floor = from.floor;
   part.replayUpto = from.upto;
+  part.replayMaxEventTs = from.maxEventTs ?? NaN;
   if (Number.isFinite(from.maxEventTsBefore)) {
     part.maxEventTs = from.maxEventTsBefore;
     part.watermark = from.maxEventTsBefore - outOfOrdernessMs;

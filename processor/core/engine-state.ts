@@ -15,6 +15,8 @@ export interface InterfaceState {
   lastW: InterfaceWindow | null;
   /** Latest window start this interface ever got a piece for. */
   maxStart: number;
+  /** Newest event time of its observations or buckets (eviction after the state TTL). */
+  lastSeen: number;
 }
 
 export interface DeviceState {
@@ -32,6 +34,8 @@ export interface DeviceState {
   readonly counterRecs: OffsetLog;
   /** Offsets and positions (bucket end) of its traffic deltas a replay may need. */
   readonly deltaRecs: OffsetLog;
+  /** Newest event time of its records (eviction after the state TTL). */
+  lastSeen: number;
 }
 
 /** Parallel arrays of (offset, event-time position) in offset order; `head` skips pruned entries. */
@@ -61,6 +65,10 @@ export interface PartitionState {
   floor: number;
   /** Records before this offset are a replay after restorePartition; -Infinity when none. */
   replayUpto: number;
+  /** In that replay, records with a newer event time were rejected as 'future' (NaN: judge by the clock). */
+  replayMaxEventTs: number;
+  /** Processing time of the last eviction sweep. */
+  lastSweepMs: number;
   /** Where maxEventTs rose: (offset, new max) in offset order, for maxEventTsBefore of a checkpoint. */
   readonly maxLog: OffsetLog;
 }
@@ -75,6 +83,12 @@ export function newEngineState(): EngineState {
   return { devices: new Map(), partitions: new Map() };
 }
 
+/** Forgets one device (it has no open window: nothing is emitted, no bucket holds it). */
+export function forgetDevice(state: EngineState, dev: DeviceState): void {
+  state.devices.delete(dev.deviceId);
+  dev.part.devices.delete(dev);
+}
+
 /** Forgets a partition with its devices and their windows (nothing is emitted). */
 export function forgetPartition(state: EngineState, partition: number): void {
   const part = state.partitions.get(partition);
@@ -84,11 +98,11 @@ export function forgetPartition(state: EngineState, partition: number): void {
 }
 
 export function newInterfaceState(ifIndex: number, ifName: string): InterfaceState {
-  return { ifIndex, ifName, prev: null, lastDw: null, lastW: null, maxStart: -Infinity };
+  return { ifIndex, ifName, prev: null, lastDw: null, lastW: null, maxStart: -Infinity, lastSeen: -Infinity };
 }
 
 export function newDeviceState(deviceId: string, part: PartitionState): DeviceState {
-  return { deviceId, part, ifaces: new Map(), windows: new Map(), closedThrough: -Infinity, spareMembers: null, floored: false, counterRecs: newOffsetLog(), deltaRecs: newOffsetLog() };
+  return { deviceId, part, ifaces: new Map(), windows: new Map(), closedThrough: -Infinity, spareMembers: null, floored: false, counterRecs: newOffsetLog(), deltaRecs: newOffsetLog(), lastSeen: -Infinity };
 }
 
 export function newOffsetLog(): OffsetLog {
@@ -127,6 +141,8 @@ export function newPartitionState(id: number, nowMs: number): PartitionState {
     devices: new Set(),
     floor: -Infinity,
     replayUpto: -Infinity,
+    replayMaxEventTs: NaN,
+    lastSweepMs: nowMs,
     maxLog: newOffsetLog(),
   };
 }

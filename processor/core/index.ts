@@ -32,6 +32,8 @@ export {
   ENGINE_DEFAULTS,
   ENGINE_EVENT_KINDS,
   LATE_REASONS,
+  REJECT_KINDS,
+  type IdlePredicate,
   type WindowEngine,
   type WindowEngineOptions,
   type EngineOutput,

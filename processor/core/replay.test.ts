@@ -135,7 +135,7 @@ test('checkpoint: the floor only rises; data before it is late for devices the r
 
 test('checkpoint of an unknown partition is the next offset; a quiet device stops holding the replay back', () => {
   const e = engine({ outOfOrdernessMs: 20_000, maxGapMs: 60_000 });
-  assert.deepEqual(e.checkpoint(3, 42), { offset: 42, floor: -Infinity, maxEventTsBefore: -Infinity });
+  assert.deepEqual(e.checkpoint(3, 42), { offset: 42, floor: -Infinity, maxEventTsBefore: -Infinity, maxEventTs: -Infinity });
   e.ingest(sample('quiet', 1, [steady(1, 1, { inOctets: 10 })]), 0, 0, 0);
   e.ingest(sample('quiet', 11, [steady(1, 11, { inOctets: 10 })]), 0, 0, 1);
   let off = 2;

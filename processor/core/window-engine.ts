@@ -13,7 +13,15 @@
 //   dropped with a 'late' event. TrafficDelta never completes windows (pcap buckets carry no
 //   "nothing more before here" promise); the watermark or `final` closes them.
 // - A partition with no record for idleTimeoutMs of processing time lets its watermark advance
-//   with processing time (tick), so idle sources do not hold windows open forever.
+//   with processing time (tick), so idle sources do not hold windows open forever; but only time
+//   during which the caller's idle predicate held counts (caught up, nothing pending: an outage
+//   of a sink or the broker is not idleness, and must not make the backlog late).
+// - A record is rejected whole, changing nothing (no watermark, no baseline, no device state),
+//   when its event time is more than maxFutureMs ahead of processing time ('future'; in a replay,
+//   ahead of the newest event time accepted before `upto`, which decides it as the clock did), or
+//   when it is a TrafficDelta spanning more than maxGapMs ('span-too-long').
+// - State of a device (without open windows) or interface not seen for stateTtlMs behind the
+//   watermark is evicted by tick; its next record starts afresh, as the max-gap rule would anyway.
 // - Output is sorted by (windowStart, deviceId, ifIndex, rollup last): deterministic.
 // Rooms: this file routes records to their partition and device and moves watermarks
 // (createEngineOver) and holds the hot path, counters to apportioned pieces (createIngestion);
@@ -26,6 +34,7 @@ import { numberToU64, u64ToNumber } from '../../common/u64.js';
 import { computeDelta, implausibleReason, intervalCheck, maxOctets, safeDeltas, type DeltaOptions, type Observation } from './counter-delta.js';
 import { createEmission, type Emission } from './emission.js';
 import {
+  forgetDevice,
   forgetPartition,
   joinBucket,
   leaveBucket,
@@ -38,7 +47,7 @@ import {
   type InterfaceState,
   type PartitionState,
 } from './engine-state.js';
-import { resolveOptions, type LateReason, type ResolvedOptions, type WindowEngine, type WindowEngineOptions } from './engine-types.js';
+import { resolveOptions, type EngineEventKind, type LateReason, type ResolvedOptions, type WindowEngine, type WindowEngineOptions } from './engine-types.js';
 import { addPiece, addPieceExact, findMember, type DeviceWindow, type InterfaceWindow, type PieceRates } from './window-state.js';
 
 export function createWindowEngine(options: WindowEngineOptions): WindowEngine {
@@ -74,14 +83,57 @@ export function createEngineOver(o: ResolvedOptions, state: EngineState, emissio
     return dev;
   }
 
+  // How far the last rejected record was beyond its bound (set by rejection()).
+  let excess = 0;
+
+  /** Why the record must be rejected whole, or null; `excess` gets how far it is beyond the bound. */
+  function rejection(record: SampleRecord, part: PartitionState | undefined, processingTimeMs: number, offset: number | undefined): EngineEventKind | null {
+    if (record.kind === 'traffic-delta' && record.end - record.start > o.maxGapMs) {
+      excess = record.end - record.start;
+      return 'span-too-long';
+    }
+    const newest = newestEventTs(record);
+    // In a replay the clock has moved on since: the newest event time accepted before `upto` decides.
+    const replayed = part !== undefined && offset !== undefined && offset < part.replayUpto && !Number.isNaN(part.replayMaxEventTs);
+    const bound = replayed ? part.replayMaxEventTs : processingTimeMs + o.maxFutureMs;
+    if (newest > bound) {
+      excess = newest - processingTimeMs;
+      return 'future';
+    }
+    return null;
+  }
+
+  function evictStale(part: PartitionState): void {
+    const before = part.watermark - o.stateTtlMs;
+    for (const dev of part.devices) {
+      if (dev.lastSeen < before && dev.windows.size === 0) {
+        forgetDevice(state, dev);
+        emission.event('evicted', dev, 0, dev.lastSeen);
+        continue;
+      }
+      for (const iface of dev.ifaces.values()) {
+        if (iface.lastSeen >= before || !notInOpenWindows(dev, iface)) continue;
+        dev.ifaces.delete(iface.ifIndex);
+        emission.event('evicted', dev, iface.ifIndex, iface.lastSeen);
+      }
+    }
+  }
+
   return {
     ingest(record, partition, processingTimeMs, offset) {
       emission.begin();
       let part = partitions.get(partition);
+      const rejected = rejection(record, part, processingTimeMs, offset);
+      if (rejected !== null) {
+        const out = emission.finish();
+        out.events.push({ kind: rejected, deviceId: record.deviceId, ifIndex: 0, ts: newestEventTs(record), excessMs: excess });
+        return out;
+      }
       if (part === undefined) partitions.set(partition, (part = newPartitionState(partition, processingTimeMs)));
       const dev = deviceFor(record.deviceId, part, offset);
       ingestion.add(record, dev);
       const eventTs = record.kind === 'counter-sample' ? record.ts : record.end;
+      if (eventTs > dev.lastSeen) dev.lastSeen = eventTs;
       if (offset !== undefined) trackRecord(part, dev, record, eventTs, offset);
       if (eventTs > part.maxEventTs) part.maxEventTs = eventTs;
       if (part.maxEventTs - o.outOfOrdernessMs > part.watermark) part.watermark = part.maxEventTs - o.outOfOrdernessMs;
@@ -92,15 +144,25 @@ export function createEngineOver(o: ResolvedOptions, state: EngineState, emissio
       return emission.finish();
     },
 
-    tick(processingTimeMs) {
+    tick(processingTimeMs, idle) {
       emission.begin();
       for (const part of partitions.values()) {
-        const idleFor = processingTimeMs - part.lastActivityMs;
-        if (idleFor < o.idleTimeoutMs || part.maxEventTs === -Infinity) continue;
-        // Event time is taken to have moved on with processing time since the last record.
-        const wm = part.maxEventTs + idleFor - o.outOfOrdernessMs;
-        if (wm > part.watermark) part.watermark = wm;
+        // Time the caller was busy (behind, or writes pending) is not idle time: the clock restarts.
+        if (idle !== undefined && !idle(part.id)) {
+          if (processingTimeMs > part.lastActivityMs) part.lastActivityMs = processingTimeMs;
+        } else {
+          const idleFor = processingTimeMs - part.lastActivityMs;
+          if (idleFor >= o.idleTimeoutMs && part.maxEventTs !== -Infinity) {
+            // Event time is taken to have moved on with processing time since the last record.
+            const wm = part.maxEventTs + idleFor - o.outOfOrdernessMs;
+            if (wm > part.watermark) part.watermark = wm;
+          }
+        }
         if (part.watermark >= part.nextCheck) emission.scan(part);
+        if (processingTimeMs - part.lastSweepMs >= SWEEP_EVERY_MS) {
+          part.lastSweepMs = processingTimeMs;
+          evictStale(part);
+        }
       }
       return emission.finish();
     },
@@ -117,6 +179,23 @@ export function createEngineOver(o: ResolvedOptions, state: EngineState, emissio
       restorePartition(state, partition, from, processingTimeMs, o.outOfOrdernessMs);
     },
   };
+}
+
+/** How often (processing time) tick sweeps a partition for state past the TTL: a pass over its devices. */
+const SWEEP_EVERY_MS = 60_000;
+
+/** The newest event time a record carries (a counter sample's interfaces may be later than the sample). */
+function newestEventTs(record: SampleRecord): number {
+  if (record.kind === 'traffic-delta') return record.end;
+  let ts = record.ts;
+  for (const ic of record.interfaces) if (ic.ts !== undefined && ic.ts > ts) ts = ic.ts;
+  return ts;
+}
+
+/** The interface has no piece in any open window of its device (all of them start after its last one). */
+function notInOpenWindows(dev: DeviceState, iface: InterfaceState): boolean {
+  for (const start of dev.windows.keys()) if (start <= iface.maxStart) return false;
+  return true;
 }
 
 /** The hot path: a record's counters to deltas, apportioned into its device's windows. */
@@ -253,6 +332,7 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
       } else if (iface.ifName !== ic.name) {
         iface.ifName = ic.name;
       }
+      if (cur.ts > iface.lastSeen) iface.lastSeen = cur.ts;
       const base = iface.prev;
       if (base === null) {
         iface.prev = new Baseline(withCounters(ic));
@@ -307,6 +387,7 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
       dev.ifaces.set(d.ifIndex, iface);
     }
     if (iface.ifName !== d.ifName) iface.ifName = d.ifName;
+    if (d.end > iface.lastSeen) iface.lastSeen = d.end;
     load(0, d.inOctets);
     load(1, d.outOctets);
     load(2, d.inPackets);

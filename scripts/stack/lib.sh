@@ -32,6 +32,10 @@ log()  { printf '[stack] %s\n' "$*" >&2; }
 warn() { printf '[stack] WARNING: %s\n' "$*" >&2; }
 die()  { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
 
+# Debian packages from the system or, without root, from this user's cache
+# shellcheck source=debs.sh
+source "$STACK_LIB_DIR/debs.sh"
+
 # Serialise concurrent up/down runs on the same stack dir (fd 9).
 stack_lock() {
   mkdir -p "$NETMON_STACK_DIR"
@@ -298,10 +302,13 @@ STACK_SERVERS=(influxdb snmpd kafka)
 #                           found by when its pid file got lost
 #   SERVER_ADDRESS[NAME]    where it listens, for up.sh's summary
 # and defines these functions:
-#   NAME_needs        what must be installed: appends to the caller's arrays
-#                     debs (Debian packages, always in apt-get's list), tools
-#                     (packages to install because their command is missing)
-#                     and binaries (what a host without dpkg must already have)
+#   NAME_needs        what must be there: appends to the caller's arrays
+#                     debs ("PKG PATH..." entries: a Debian package and the
+#                     paths, as installed, of what we run from it; see
+#                     debs.sh for where it is taken from), tools (packages
+#                     root installs because their command is missing) and
+#                     binaries (what a host without dpkg must already have);
+#                     dies, naming the command to run, on what no user can fetch
 #   NAME_configure    gets what is not a Debian package and renders its config
 #                     files; every up.sh run, running or not
 #   NAME_start        starts it (after the ports were found free) and records

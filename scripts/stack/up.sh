@@ -2,10 +2,15 @@
 # Start netmon's local dev/test stack on loopback, non-default ports:
 #
 #   Kafka 3.9.1 (single-node KRaft, broker+controller)  127.0.0.1:19092 (+ controller 19093)
-#   InfluxDB 1.x (Debian /usr/bin/influxd)              127.0.0.1:18086 (+ RPC 18088)
+#   InfluxDB 1.x (Debian's influxd)                     127.0.0.1:18086 (+ RPC 18088)
 #   net-snmp snmpd (this host's real IF-MIB counters)   udp:127.0.0.1:11161
 #
-# Usage: bash scripts/stack/up.sh          (from anywhere; stop with scripts/stack/down.sh)
+# Usage: bash scripts/stack/up.sh          (from anywhere, as any user; stop with scripts/stack/down.sh)
+#
+# No root needed: installed Debian packages are used as they are; missing ones are apt-get
+# installed as root, and otherwise fetched with `apt-get download` and unpacked into the user's
+# cache (debs.sh; NETMON_STACK_DEBS=cache always does that). Only a missing Java, or apt lists
+# missing, stop the start, naming the command to run.
 #
 # Everything lives in <repo>/.stack/ (override: NETMON_STACK_DIR). Ports can be
 # overridden with NETMON_KAFKA_PORT, NETMON_KAFKA_CONTROLLER_PORT,
@@ -29,8 +34,8 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib.sh
 source "$SCRIPT_DIR/lib.sh"
 
-# Debian packages the stack needs besides its servers: the pcap tests run tcpdump.
-STACK_DEBS=(tcpdump)
+# Debian packages the tests need besides the servers: the pcap tests run tcpdump.
+STACK_TEST_DEBS=(tcpdump)
 
 START_TS=$SECONDS
 declare -A STATUS=() PIDS=()
@@ -51,36 +56,48 @@ fi
 
 # --- Debian packages ------------------------------------------------------------------
 
-dpkg_installed() {
-  [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" == installed ]]
+# A root-only install: apt-get update + install PKGS (as today; as root only).
+apt_install() {
+  log "installing missing Debian packages: $*"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"
 }
 
-# One apt-get run for every server's needs (NAME_needs fills these arrays).
+# Every server's needs (NAME_needs fills the arrays): a package that is
+# installed is used as it is; as root (NETMON_STACK_DEBS=auto) the missing
+# ones are installed with one apt-get run; otherwise each is fetched into this
+# user's cache (debs.sh). The test-only tools (STACK_TEST_DEBS) are installed
+# as root and only named otherwise.
 ensure_packages() {
-  local debs=() tools=() binaries=() missing=() name pkg b
+  local debs=() tools=() binaries=() install=() fetch=() test_missing=() entry pkg b
+  debs_check_mode
   for name in "${STACK_SERVERS[@]}"; do "${name}_needs"; done
-  debs+=("${STACK_DEBS[@]}")
   if ! command -v dpkg-query >/dev/null 2>&1; then
-    # Not Debian: we cannot install; just insist on the binaries.
+    # Not Debian: we cannot fetch; just insist on the binaries.
     for b in "${binaries[@]}"; do
       command -v "$b" >/dev/null 2>&1 || die "$b not found and this is not a Debian system (no dpkg); install influxdb 1.x and net-snmp yourself"
     done
     return 0
   fi
-  for pkg in "${debs[@]}"; do
-    dpkg_installed "$pkg" || missing+=("$pkg")
+  for entry in ${debs[@]+"${debs[@]}"}; do
+    read -r pkg _ <<<"$entry"
+    if [[ "$(deb_source "$pkg")" == system ]]; then continue; fi
+    if ((EUID == 0)) && [[ $NETMON_STACK_DEBS == auto ]]; then install+=("$pkg"); else fetch+=("$entry"); fi
   done
-  ((${#missing[@]} + ${#tools[@]} > 0)) || return 0
-
-  local sudo=()
-  if ((EUID != 0)); then
-    command -v sudo >/dev/null 2>&1 || die "missing packages (${missing[*]-} ${tools[*]-}) and not root (no sudo) - cannot apt-get install"
-    sudo=(sudo -n)
+  for pkg in "${STACK_TEST_DEBS[@]}"; do
+    dpkg_installed "$pkg" || test_missing+=("$pkg")
+  done
+  if ((EUID == 0)); then
+    install+=(${tools[@]+"${tools[@]}"})
+    [[ $NETMON_STACK_DEBS == auto ]] && install+=(${test_missing[@]+"${test_missing[@]}"})
+  elif ((${#test_missing[@]})); then
+    log "not installed: ${test_missing[*]} (the pcap tests need it, and root to capture: sudo apt-get install ${test_missing[*]})"
   fi
-  local all=(${missing[@]+"${missing[@]}"} ${tools[@]+"${tools[@]}"})
-  log "installing missing Debian packages: ${all[*]}"
-  "${sudo[@]}" apt-get update
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${debs[@]}" ${tools[@]+"${tools[@]}"}
+  ((${#install[@]} == 0)) || apt_install "${install[@]}"
+  for entry in ${fetch[@]+"${fetch[@]}"}; do
+    # shellcheck disable=SC2086 # "PKG PATH..." split on purpose
+    deb_fetch $entry
+  done
 }
 
 # --- one server -------------------------------------------------------------------

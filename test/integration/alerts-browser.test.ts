@@ -26,7 +26,7 @@ test('alerts page: active alert, failure and history shown; acknowledge and sile
   const id = uniqueId('alertpage');
   const config = testConfig(id, {
     kafka: { samplesPartitions: 1, topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, alertState: `${id}.alert-state`, alertActions: `${id}.alert-actions` } },
-    dashboard: { host: '127.0.0.1', port: 0, groupIdPrefix: `${id}-dash` },
+    dashboard: { host: '127.0.0.1', port: 0, groupIdPrefix: `${id}-dash`, auth: { adminPassword: 'alerts-admin-pw' } },
   });
   const rules = [alertRuleSchema.parse({ id: 'uplink-hot', metric: 'in_bps', threshold: 1e6, clearThreshold: 5e5, severity: 'critical' })];
   // Real events, made by the evaluator from windows: one alert firing, in InfluxDB.
@@ -60,7 +60,11 @@ test('alerts page: active alert, failure and history shown; acknowledge and sile
     browser = await launchChromium();
     rec = await openRecordedPage(browser);
     const { page } = rec;
-    assert.equal((await page.goto(new URL('/alerts', url).href))?.status(), 200);
+    // Log in first (the alerts API needs a user), and the form brings the browser to the page.
+    assert.equal((await page.goto(new URL('/login.html?next=/alerts', url).href))?.status(), 200);
+    await page.locator('#login-password').fill('alerts-admin-pw');
+    await page.locator('#login-submit').click();
+    await page.waitForURL(/\/alerts$/, { timeout: 10_000 });
     const row = page.locator('[data-testid="active"] tbody tr[data-alert="uplink-hot|core-1|7"]');
     await row.waitFor({ timeout: 15_000 });
     assert.match(await row.innerText(), /critical\s+uplink-hot\s+core-1 xe-0\/1\/0\s+2000000\s+firing/);

@@ -48,6 +48,10 @@ async function startLab(clock: { now(): number }): Promise<Lab> {
 
 interface Hooked { id: string; event: { transition: string; value: number } }
 
+// The dashboard's API as a script calls it: an admin token (docs/security.md).
+const TOKEN = 'e2e-admin-token';
+const bearer = { authorization: `Bearer ${TOKEN}` };
+
 test('alerts end to end: threshold crossed on a lab switch, webhook (receiver back from down) and mail, ack stops repeats, resolve', { timeout: 300_000 }, async () => {
   const id = uniqueId('alerte2e');
   const clock = variableClock();
@@ -73,7 +77,7 @@ test('alerts end to end: threshold crossed on a lab switch, webhook (receiver ba
     processor: { windowSeconds: 10 },
     collector: { pollIntervalSeconds: 1 },
     kafka: { samplesPartitions: 3, topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, alertState: `${id}.alert-state`, alertActions: `${id}.alert-actions` } },
-    dashboard: { groupIdPrefix: `${id}-dash` },
+    dashboard: { groupIdPrefix: `${id}-dash`, auth: { adminToken: TOKEN } },
     alerts: {
       notifierGroupId: `${id}-notifier`,
       maxAttempts: 8,
@@ -93,7 +97,7 @@ test('alerts end to end: threshold crossed on a lab switch, webhook (receiver ba
   const transitions = () => hooked().map((b) => b.event.transition);
   try {
     const url = await waitFor('the dashboard', () => dashboardUrl(), 60_000);
-    const metric = async (name: string) => (await (await fetch(`${url}metrics`)).text()).split('\n').filter((l) => l.startsWith(name)).join('\n');
+    const metric = async (name: string) => (await (await fetch(`${url}metrics`, { headers: bearer })).text()).split('\n').filter((l) => l.startsWith(name)).join('\n');
     const store = createInfluxStore(config.influx);
     await waitFor('a complete window at 1x', async () => {
       const ws = await store.queryWindows({ deviceId: 'lab-0000', ifIndex: 2, fromMs: Date.now() - 120_000, toMs: Date.now() });
@@ -112,10 +116,10 @@ test('alerts end to end: threshold crossed on a lab switch, webhook (receiver ba
 
     // Still high: repeats arrive every 20 s of event time until the alert is acknowledged.
     await waitFor('a repeat', () => transitions().includes('repeat'), 90_000);
-    const active = await (await fetch(`${url}api/alerts/active`)).json() as Array<{ ruleId: string; state: string; deviceId: string; ifIndex: number }>;
+    const active = await (await fetch(`${url}api/alerts/active`, { headers: bearer })).json() as Array<{ ruleId: string; state: string; deviceId: string; ifIndex: number }>;
     assert.equal(active.length, 1);
     assert.equal(active[0].state, 'firing');
-    const ack = await fetch(`${url}api/alerts/ack`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ruleId: 'lab-hot', deviceId: 'lab-0000', ifIndex: active[0].ifIndex, note: 'known: lab speed-up' }) });
+    const ack = await fetch(`${url}api/alerts/ack`, { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify({ ruleId: 'lab-hot', deviceId: 'lab-0000', ifIndex: active[0].ifIndex, note: 'known: lab speed-up' }) });
     assert.equal(ack.status, 201);
     await waitFor('a repeat suppressed by the acknowledgement', async () => /reason="acknowledged"} [1-9]/.test(await metric('netmon_alerts_notifications_suppressed_total')), 90_000);
     const repeatsAtAck = transitions().filter((t) => t === 'repeat').length;
@@ -128,9 +132,9 @@ test('alerts end to end: threshold crossed on a lab switch, webhook (receiver ba
     const resolved = hooked().find((b) => b.event.transition === 'resolved');
     assert.ok(resolved && resolved.event.value < 20_000_000);
     assert.equal(new Set(hooked().map((b) => b.id)).size, hooked().length, 'each notification once');
-    const after = await (await fetch(`${url}api/alerts/active`)).json() as unknown[];
+    const after = await (await fetch(`${url}api/alerts/active`, { headers: bearer })).json() as unknown[];
     assert.deepEqual(after, []);
-    const history = await (await fetch(`${url}api/alerts/history`)).json() as Array<{ transition: string }>;
+    const history = await (await fetch(`${url}api/alerts/history`, { headers: bearer })).json() as Array<{ transition: string }>;
     assert.deepEqual([...new Set(history.map((h) => h.transition))].sort(), ['firing', 'pending', 'repeat', 'resolved']);
   } finally {
     supervisor.shutdown('test finished');

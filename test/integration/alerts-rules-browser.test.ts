@@ -29,7 +29,7 @@ test('alerts page: add (with a field error first), edit and delete a rule from t
   const id = uniqueId('rulepage');
   const config = testConfig(id, {
     kafka: { samplesPartitions: 1, topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, alertState: `${id}.alert-state`, alertActions: `${id}.alert-actions` } },
-    dashboard: { host: '127.0.0.1', port: 0, groupIdPrefix: `${id}-dash` },
+    dashboard: { host: '127.0.0.1', port: 0, groupIdPrefix: `${id}-dash`, auth: { adminPassword: 'alerts-admin-pw' } },
   });
   const file = join(mkdtempSync(join(tmpdir(), 'netmon-rule-page-')), 'alerts.yaml');
   const rulesIn = () => (existsSync(file) ? parseRulesText(readFileSync(file, 'utf8'), 'alerts.yaml', []).rules : []);
@@ -50,7 +50,11 @@ test('alerts page: add (with a field error first), edit and delete a rule from t
     rec = await openRecordedPage(browser);
     const { page } = rec;
     page.on('dialog', (d) => void d.accept());
-    assert.equal((await page.goto(new URL('/alerts', url).href))?.status(), 200);
+    // Log in first (the alerts API needs a user), and the form brings the browser to the page.
+    assert.equal((await page.goto(new URL('/login.html?next=/alerts', url).href))?.status(), 200);
+    await page.locator('#login-password').fill('alerts-admin-pw');
+    await page.locator('#login-submit').click();
+    await page.waitForURL(/\/alerts$/, { timeout: 10_000 });
     const form = page.locator('[data-testid="rule-form"]');
     await form.locator('input[name="id"]').fill('edge-hot');
     await form.locator('select[name="metric"]').selectOption('out_bps');

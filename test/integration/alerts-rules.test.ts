@@ -18,7 +18,6 @@ import { createSupervisor } from '../../common/lifecycle.js';
 import { silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
 import { registerAlertRoutes } from '../../dashboard/alerts/alert-routes.js';
-import { loopbackWriteGuard } from '../../dashboard/alerts/write-guard.fixture.js';
 import { registerErrorHandler } from '../../dashboard/http-errors.js';
 import { createRuleStore } from '../../dashboard/alerts/rule-store.js';
 import { createKafkaRuleTopic } from '../../dashboard/alerts/rule-topic.js';
@@ -50,7 +49,7 @@ test('alert rules: created through the API, stored in the file and on netmon.con
   await store.start();
   const app = Fastify();
   registerErrorHandler(app);
-  registerAlertRoutes(app, { rules: [], history: null, actions: null, clock: systemClock, registry: createRegistry({ defaultMetrics: false }), log: silentLogger, ruleStore: store, preHandler: loopbackWriteGuard });
+  registerAlertRoutes(app, { rules: [], history: null, actions: null, clock: systemClock, registry: createRegistry({ defaultMetrics: false }), log: silentLogger, ruleStore: store });
   await app.ready();
 
   let events: AlertEvent[] = [];

@@ -79,7 +79,8 @@ async function historyState(page: Page, sel: string) {
 
 void test('overview and device page against real Kafka and InfluxDB: status, a value change and an alert live, history 1 h (gaps) and 7 d (rollups), zoom', { timeout: 120_000 }, async (t) => {
   const id = uniqueId('dashview');
-  const config = testConfig(id);
+  // The pages read only: the anonymous viewer role (docs/security.md) stands in for a login.
+  const config = testConfig(id, { dashboard: { auth: { anonymousRole: 'viewer' } } });
   const log = testLog();
   const registry = createRegistry({ defaultMetrics: false });
   const feed = createKafkaWindowFeed(log, config, { registry });
@@ -225,7 +226,7 @@ void test('overview and device page against real Kafka and InfluxDB: status, a v
 
 void test('dashboard page with the real services: lo traffic polled from snmpd reaches the page through Kafka and is drawn', { timeout: 150_000 }, async (t) => {
   const id = uniqueId('browser');
-  const config = testConfig(id, { collector: { pollIntervalSeconds: 1 }, processor: { windowSeconds: 5 } });
+  const config = testConfig(id, { collector: { pollIntervalSeconds: 1 }, processor: { windowSeconds: 5 }, dashboard: { auth: { anonymousRole: 'viewer' } } });
   const log = testLog();
   const { components, dashboardUrl } = assemble(log, loaded(config, [stackSnmpDevice('localhost')]), ['collector', 'processor', 'dashboard']);
   const supervisor = createSupervisor(log);

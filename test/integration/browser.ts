@@ -3,10 +3,13 @@
 // page did wrong (console errors, uncaught exceptions, CSP violations, foreign requests).
 // Tests fail, never skip, when Chromium is missing: `npm test` installs it (scripts/install-browser.sh).
 import { existsSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** Debian's Chromium; without it (no root to install it), the launcher scripts/install-browser.sh
+ * writes for the copy it unpacked in this user's cache. */
+export const CHROMIUM_PATH = existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'netmon', 'chromium');
 
 const CHROMIUM_ARGS = [
   '--no-sandbox',

@@ -33,7 +33,8 @@ async function influxQuery(influxUrl: string, db: string, q: string): Promise<vo
 
 void test('history route on real InfluxDB: raw windows with gaps and partial coverage; hourly rollups beyond a day', { timeout: 60_000 }, async (t) => {
   const id = uniqueId('dashhist');
-  const config = testConfig(id);
+  // Reads only: the anonymous viewer role (docs/security.md) stands in for a login.
+  const config = testConfig(id, { dashboard: { auth: { anonymousRole: 'viewer' } } });
   const store = createInfluxStore(config.influx);
   await store.ensureDatabase();
   const log = createLogger({ level: process.env.NETMON_TEST_LOG_LEVEL ?? 'warn', destination: process.stderr });

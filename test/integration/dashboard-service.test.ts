@@ -17,7 +17,7 @@ const H = 3_600_000;
 const WINDOW_S = 30;
 
 void test('dashboard service: the recent hours of the history weigh each window by the processor\'s window length', { timeout: 60_000 }, async (t) => {
-  const config = testConfig(uniqueId('dashsvc'), { processor: { windowSeconds: WINDOW_S } });
+  const config = testConfig(uniqueId('dashsvc'), { processor: { windowSeconds: WINDOW_S }, dashboard: { auth: { anonymousRole: 'viewer' } } });
   // The processor's writes: every 30-second window of the last full hour, each complete.
   const writer = createInfluxStore(config.influx, { windowSeconds: WINDOW_S });
   await writer.ensureDatabase();

@@ -93,7 +93,8 @@ function expectedWindows(msgs: Msg[], config: NetmonConfig): Map<string, string>
   const out = new Map<string, string>();
   const take = (ws: WindowResultInput[]) => ws.forEach((w) => out.set(keyOf(w), asStored(w)));
   const offsets = new Array<number>(PARTITIONS).fill(0);
-  for (const m of msgs) take(engine.ingest(decodeSampleRecord(m.value), m.partition, 0, offsets[m.partition]++).windows);
+  // Processing time: each record's own time, as if processed live (the future bound holds).
+  for (const m of msgs) take(engine.ingest(decodeSampleRecord(m.value), m.partition, m.ts, offsets[m.partition]++).windows);
   take(engine.tick(Number.MAX_SAFE_INTEGER).windows);
   return out;
 }
@@ -203,6 +204,8 @@ test('exactly-once: uninterrupted, killed and restarted, and two processors with
   const kafka = createKafka(silentLogger, ref.kafka, 'eo-test');
   const producer = kafka.producer();
   await producer.connect();
+  const admin = kafka.admin();
+  await admin.connect();
   const send = async (config: NetmonConfig, part: Msg[]) => {
     await producer.send({ topic: config.kafka.topics.samples, acks: -1, messages: part.map((m) => ({ partition: m.partition, key: m.key, value: m.value })) });
   };
@@ -246,6 +249,8 @@ test('exactly-once: uninterrupted, killed and restarted, and two processors with
       await send(cfg, chunks[1]);
       await send(cfg, chunks[2]);
       await waitFor('the first life to consume two chunks', async () => (await progress(p)).records >= counted(2), 60_000, 50);
+      // Its first commit comes after the fence's hold (processor/pipeline/fence.ts): the kill must follow it.
+      await waitFor('the first life to commit a checkpoint', async () => (await admin.fetchOffsets({ groupId: cfg.processor.groupId, topics: [cfg.kafka.topics.samples] })).some((t) => t.partitions.some((x) => Number(x.offset) > 0)), 60_000, 50);
       await kill9(p);
       // 2: while it replays and takes new records.
       p = await started(cfg, 'kill-2');
@@ -307,5 +312,6 @@ test('exactly-once: uninterrupted, killed and restarted, and two processors with
     for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     await Promise.all(procs.map((p) => p.exited));
     await producer.disconnect();
+    await admin.disconnect();
   }
 });

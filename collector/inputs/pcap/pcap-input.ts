@@ -63,6 +63,8 @@ export interface PcapInput extends Input {
   header(): Promise<PcapFileHeader | null>;
   /** Resolves when the import has ended and every record, the final one last, went to the sink. */
   done(): Promise<PcapImportSummary>;
+  /** Bytes read and packets counted so far (zero before start()). */
+  progress(): { bytes: number; packets: number };
 }
 
 export function createPcapInput(log: Logger, o: PcapInputOptions, deps: { sink: PcapSink; registry: Registry }): PcapInput {
@@ -146,5 +148,6 @@ export function createPcapInput(log: Logger, o: PcapInputOptions, deps: { sink: 
     },
     header: () => headerP,
     done: () => doneP,
+    progress: () => reader?.progress() ?? { bytes: 0, packets: 0 },
   };
 }

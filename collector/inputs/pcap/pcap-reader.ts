@@ -64,6 +64,8 @@ export interface PcapReader {
   resume(): void;
   /** Ends reading now: nothing more is delivered. */
   stop(): void;
+  /** Bytes read from the source and packets delivered so far (for a progress display). */
+  progress(): { bytes: number; packets: number };
 }
 
 interface Magic {
@@ -227,5 +229,6 @@ export function readPcap(o: PcapReaderOptions): PcapReader {
     pause: () => void guard.pause(),
     resume: () => void guard.resume(),
     stop: () => settle(null, true),
+    progress: () => ({ bytes: guard.total, packets }),
   };
 }

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../../common/errors.js';
+import { deviceFileName } from '../../../common/contracts/device-id.js';
 import type { IdentitySnapshot } from './inventory.js';
 
 export interface IdentityStore {
@@ -24,8 +25,8 @@ const snapshotSchema = z.strictObject({
 
 export function createFileIdentityStore(dir: string): IdentityStore {
   const sub = join(dir, 'identity');
-  // Device ids are [A-Za-z0-9._-] (the config schema), so they are safe file names.
-  const file = (id: string) => join(sub, `${id}.json`);
+  // Device ids may hold any printable character (`/`, `..`): the file name is an encoding of the id.
+  const file = (id: string) => join(sub, `${deviceFileName(id)}.json`);
   return {
     load(deviceId) {
       let text: string;

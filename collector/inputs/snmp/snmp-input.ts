@@ -6,6 +6,9 @@
 // within one interval, changed ones take their new settings at their next poll, removed or disabled
 // ones stop and their status record is tombstoned. Interface identity maps are restored from and
 // saved to the identity store, so renumbering survives a collector restart.
+// Before each poll the host's wall clock is checked against a monotonic clock (clock-watch.ts): a
+// step is logged, counted and carried in every device status from then on (lastClockJump), because
+// the samples' event time is that wall clock.
 import type { Clock } from '../../../common/clock.js';
 import { encodeCounterSample } from '../../../common/contracts/counter-sample.js';
 import { encodeDeviceStatus, type DeviceState, type DeviceStatusInput } from '../../../common/contracts/device-status.js';
@@ -14,6 +17,7 @@ import type { DeviceConfig, NetmonConfig } from '../../../common/config/schema.j
 import { createRateLimitedLog, type Logger } from '../../../common/log.js';
 import { Counter, Gauge, Histogram, type Registry } from '../../../common/metrics.js';
 import type { Input, SampleSink } from '../input.js';
+import { createClockWatch, type ClockJump } from './clock-watch.js';
 import { planDeviceActions } from './device-plan.js';
 import type { IdentityStore } from './identity-store.js';
 import { compileFilter, createIdentityMap, type IdentityMap, type InterfaceFilter } from './inventory.js';
@@ -57,7 +61,17 @@ export function rebooted(prev: number | null, cur: number): boolean {
 export function createSnmpInput(
   log: Logger,
   config: Pick<NetmonConfig, 'kafka' | 'collector'>,
-  deps: { devices: readonly DeviceConfig[]; sink: SampleSink; clock: Clock; registry: Registry; sessionFactory?: SessionFactory; identityStore?: IdentityStore },
+  deps: {
+    devices: readonly DeviceConfig[];
+    sink: SampleSink;
+    /** The wall clock: event time. */
+    clock: Clock;
+    /** A monotonic clock in ms (default performance.now), against which the wall clock's steps are seen. */
+    monotonic?: () => number;
+    registry: Registry;
+    sessionFactory?: SessionFactory;
+    identityStore?: IdentityStore;
+  },
 ): SnmpInput {
   const intervalMs = Math.round(config.collector.pollIntervalSeconds * 1000);
   const c = config.collector;
@@ -76,6 +90,18 @@ export function createSnmpInput(
   const upGauge = new Gauge({ name: 'netmon_collector_device_up', help: '1 when the last poll of the device succeeded', labelNames: ['device'], registers: reg });
   const deviceChanges = new Counter({ name: 'netmon_collector_device_changes_total', help: 'Device-list changes applied without restart', labelNames: ['action'], registers: reg });
   const stateErrors = new Counter({ name: 'netmon_collector_state_errors_total', help: 'Interface identity state that could not be read or written', registers: reg });
+  const clockJumps = new Counter({ name: 'netmon_collector_clock_jumps_total', help: "Steps of the collector host's wall clock (against its monotonic clock) larger than collector.clockJumpThresholdMs", registers: reg });
+  const monotonic = deps.monotonic ?? (() => performance.now());
+  const clockWatch = createClockWatch(c.clockJumpThresholdMs);
+  let lastClockJump: ClockJump | null = null;
+
+  function checkClock(wall: number): void {
+    const jump = clockWatch.check(wall, monotonic());
+    if (!jump) return;
+    clockJumps.inc();
+    lastClockJump = jump;
+    log.warn({ stepMs: jump.stepMs, at: new Date(jump.at).toISOString(), thresholdMs: c.clockJumpThresholdMs }, 'the collector host clock stepped; sample times around it are off by the step');
+  }
 
   const runners = new Map<string, DeviceRunner>();
   let active = 0;
@@ -104,6 +130,7 @@ export function createSnmpInput(
   async function pollOnce(r: DeviceRunner): Promise<void> {
     await acquire();
     const started = deps.clock.now();
+    checkClock(started);
     try {
       if (r.staleSession) {
         r.session?.close();
@@ -157,6 +184,7 @@ export function createSnmpInput(
       r.session = null;
     } finally {
       release();
+      r.status.lastClockJump = lastClockJump;
       // A device stopped while this poll ran has had its status tombstoned: do not bring it back.
       if (runners.get(r.device.id) === r) deps.sink.publish({ topic: config.kafka.topics.status, key: r.device.id, value: encodeDeviceStatus(r.status) });
     }
@@ -200,7 +228,7 @@ export function createSnmpInput(
       lastUptime: null,
       staleSession: false,
       savedRevision: 0,
-      status: { deviceId: device.id, state: 'pending', lastError: null, lastPollAt: null, lastSuccessAt: null, lastPollDurationMs: null, interfaces: 0 },
+      status: { deviceId: device.id, state: 'pending', lastError: null, lastPollAt: null, lastSuccessAt: null, lastPollDurationMs: null, interfaces: 0, lastClockJump },
     };
   }
 

@@ -1,5 +1,6 @@
 # shellcheck shell=bash disable=SC2034
-# The stack's InfluxDB: 1.x from Debian's /usr/bin/influxd, HTTP on
+# The stack's InfluxDB: 1.x from Debian's influxdb package (/usr/bin/influxd,
+# installed or, without root, unpacked in the user's cache: debs.sh), HTTP on
 # 127.0.0.1:$NETMON_INFLUX_PORT, RPC (backup/restore) on $NETMON_INFLUX_RPC_PORT,
 # with its own config file and data under $NETMON_STACK_DIR/influxdb.
 # A server script: sourced by lib.sh, which describes the entries and
@@ -18,11 +19,9 @@ SERVER_MARKER["influxdb"]="$INFLUX_DIR/influxdb.conf"
 SERVER_PORTS["influxdb"]="tcp NETMON_INFLUX_PORT influxdb;tcp NETMON_INFLUX_RPC_PORT influxdb rpc"
 SERVER_ADDRESS["influxdb"]="http://127.0.0.1:$NETMON_INFLUX_PORT (rpc :$NETMON_INFLUX_RPC_PORT)"
 
-# curl is the readiness probe
 influxdb_needs() {
-  debs+=(influxdb)
-  binaries+=(/usr/bin/influxd curl)
-  command -v curl >/dev/null 2>&1 || tools+=(curl)
+  debs+=("influxdb /usr/bin/influxd")
+  binaries+=(/usr/bin/influxd)
 }
 
 influxdb_configure() {
@@ -32,14 +31,20 @@ influxdb_configure() {
 
 influxdb_start() {
   log "influxdb: starting"
-  launch "$INFLUX_PID_FILE" "$INFLUX_LOG" /usr/bin/influxd run -config "$INFLUX_DIR/influxdb.conf"
+  deb_cmd influxdb /usr/bin/influxd || die "influxdb: the influxdb package was never fetched"
+  launch "$INFLUX_PID_FILE" "$INFLUX_LOG" "${DEB_CMD[@]}" run -config "$INFLUX_DIR/influxdb.conf"
 }
 
-# influxdb_ready [PORT] -> GET /ping answers 204
+# influxdb_ready [PORT] -> GET /ping answers 204. Bash's /dev/tcp rather than
+# curl, which a user without root may not have.
 influxdb_ready() {
-  local port=${1:-$NETMON_INFLUX_PORT} code
-  code="$(curl -s -o /dev/null -m 3 -w '%{http_code}' "http://127.0.0.1:$port/ping" || true)"
-  [[ $code == 204 ]]
+  local port=${1:-$NETMON_INFLUX_PORT} status=""
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
+    printf 'GET /ping HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+    IFS= read -r -t 3 status <&3 || exit 1
+    [[ $status == "HTTP/1."?" 204"* ]]
+  ) 2>/dev/null
 }
 
 # nothing to set or double-check once /ping answers

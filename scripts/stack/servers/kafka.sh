@@ -2,7 +2,7 @@
 # The stack's Kafka: 3.9.1, one KRaft node (broker + controller) on
 # 127.0.0.1:$NETMON_KAFKA_PORT, controller on $NETMON_KAFKA_CONTROLLER_PORT,
 # run from the jars Maven resolves for scripts/kafka/pom.xml (cached outside
-# git in ${XDG_CACHE_HOME:-~/.cache}/netmon/kafka-3.9.1/lib).
+# git in ${XDG_CACHE_HOME:-~/.cache}/netmon/kafka-3.9.1/lib), as any user.
 # A server script: sourced by lib.sh, which describes the entries and kafka_*
 # functions it defines; config from templates/kafka/.
 # (SC2034 is off: what it sets is read by up.sh, down.sh and the templates.)
@@ -21,7 +21,7 @@ SERVER_PORTS["kafka"]="tcp NETMON_KAFKA_PORT kafka;tcp NETMON_KAFKA_CONTROLLER_P
 SERVER_ADDRESS["kafka"]="127.0.0.1:$NETMON_KAFKA_PORT (ctrl :$NETMON_KAFKA_CONTROLLER_PORT)"
 
 kafka_lib_dir() {
-  printf '%s/netmon/kafka-%s/lib' "${XDG_CACHE_HOME:-$HOME/.cache}" "$KAFKA_VERSION"
+  printf '%s/kafka-%s/lib' "$NETMON_CACHE_DIR" "$KAFKA_VERSION"
 }
 
 java_bin() {
@@ -39,10 +39,29 @@ kafka_jars_complete() {
   [[ -f $marker && "$(cat "$marker")" == "$(sha256sum "$NETMON_REPO_ROOT/scripts/kafka/pom.xml" | cut -d' ' -f1)" ]]
 }
 
-# Maven is only needed until the jars are in the cache.
+# Java is the one thing a user without root cannot get here (root installs
+# it). Maven is only needed until the jars are in the cache: a mvn on PATH,
+# else Debian's maven package (installed by root, or fetched into the cache).
 kafka_needs() {
-  [[ -n "$(java_bin 2>/dev/null || true)" ]] || tools+=(openjdk-17-jre-headless)
-  if ! command -v mvn >/dev/null 2>&1 && ! kafka_jars_complete; then tools+=(maven); fi
+  if [[ -z "$(java_bin 2>/dev/null || true)" ]]; then
+    if ((EUID == 0)); then
+      tools+=(openjdk-17-jre-headless)
+    else
+      die "kafka: java not found (Kafka runs on Java 17 or later). Run: sudo apt-get install openjdk-17-jre-headless (or set JAVA_HOME), then start again"
+    fi
+  fi
+  if ! kafka_jars_complete && { [[ $NETMON_STACK_DEBS == cache ]] || ! command -v mvn >/dev/null 2>&1; }; then
+    debs+=("maven /usr/share/maven/bin/mvn")
+  fi
+}
+
+# mvn_cmd -> sets DEB_CMD to the mvn to run (see kafka_needs)
+mvn_cmd() {
+  if [[ $NETMON_STACK_DEBS != cache ]] && command -v mvn >/dev/null 2>&1; then
+    DEB_CMD=(mvn)
+  else
+    deb_cmd maven /usr/share/maven/bin/mvn
+  fi
 }
 
 ensure_kafka_jars() {
@@ -56,12 +75,12 @@ ensure_kafka_jars() {
     exec 8>"$cache/.lock"
     command -v flock >/dev/null 2>&1 && flock -w 600 8
     kafka_jars_complete && exit 0
-    command -v mvn >/dev/null 2>&1 || die "mvn not found (needed once to fetch the Kafka jars)"
+    mvn_cmd || die "mvn not found (needed once to fetch the Kafka jars)"
     hash="$(sha256sum "$pom" | cut -d' ' -f1)"
     tmp="$cache/lib.tmp.$$"
     rm -rf "$tmp"
     log "kafka: resolving Kafka $KAFKA_VERSION jars from Maven Central into $lib (one-time)"
-    if ! mvn -q -B -f "$pom" dependency:copy-dependencies \
+    if ! "${DEB_CMD[@]}" -q -B -f "$pom" dependency:copy-dependencies \
       -DoutputDirectory="$tmp" -DincludeScope=runtime >"$cache/maven.log" 2>&1 </dev/null 9>&- 8>&-; then
       rm -rf "$tmp"
       cat "$cache/maven.log" >&2

@@ -1,5 +1,6 @@
 # shellcheck shell=bash disable=SC2034
-# The stack's SNMP agent: Debian's net-snmp snmpd on udp:127.0.0.1:$NETMON_SNMP_PORT,
+# The stack's SNMP agent: Debian's net-snmp snmpd (installed or, without root,
+# unpacked in the user's cache: debs.sh) on udp:127.0.0.1:$NETMON_SNMP_PORT,
 # serving this host's real IF-MIB counters to a v2c community and a v3 authPriv
 # user, with the interface cache reloaded on every request (notes below).
 # A server script: sourced by lib.sh, which describes the entries and snmpd_*
@@ -72,7 +73,7 @@ SERVER_ADDRESS["snmpd"]="udp:127.0.0.1:$NETMON_SNMP_PORT"
 
 # package snmp: the client tools (snmpget answers readiness, snmpset the cache setting)
 snmpd_needs() {
-  debs+=(snmpd snmp)
+  debs+=("snmpd /usr/sbin/snmpd" "snmp /usr/bin/snmpget /usr/bin/snmpset /usr/bin/snmpbulkwalk")
   binaries+=(/usr/sbin/snmpd snmpget snmpset)
 }
 
@@ -83,13 +84,13 @@ snmp_cmd() {
   local tool=$1
   shift
   mkdir -p "$SNMPD_DIR/client"
-  SNMP_PERSISTENT_DIR="$SNMPD_DIR/client" MIBS="" "$tool" -m "" "$@"
+  SNMP_PERSISTENT_DIR="$SNMPD_DIR/client" MIBS="" deb_run snmp "/usr/bin/$tool" -m "" "$@"
 }
 
 snmp_auth_protocol() {
   # createUser in this snmpd supports SHA-256? (net-snmp >= 5.8 built with it)
   local help
-  help="$(SNMP_PERSISTENT_DIR="$SNMPD_DIR/client" /usr/sbin/snmpd -H 2>&1 || true)"
+  help="$(SNMP_PERSISTENT_DIR="$SNMPD_DIR/client" deb_run snmpd /usr/sbin/snmpd -H 2>&1 || true)"
   if [[ "$(grep -i '^ *createUser' <<<"$help" || true)" == *SHA-256* ]]; then
     echo sha256
   else
@@ -143,8 +144,9 @@ snmpd_start() {
   touch "$SNMPD_DIR/persist/snmpd.conf"
   sed -i '/^usmUser /d' "$SNMPD_DIR/persist/snmpd.conf"
   log "snmpd: starting"
+  deb_cmd snmpd /usr/sbin/snmpd || die "snmpd: the snmpd package was never fetched"
   # snmpd daemonizes itself and writes its own pid file (-p).
-  if ! SNMP_PERSISTENT_DIR="$SNMPD_DIR/persist" /usr/sbin/snmpd \
+  if ! SNMP_PERSISTENT_DIR="$SNMPD_DIR/persist" "${DEB_CMD[@]}" \
     -C -c "$SNMPD_DIR/snmpd.conf,$SNMPD_DIR/persist/snmpd.conf" \
     -I -smux,mteTrigger,mteTriggerConf \
     -p "$SNMPD_PID_FILE" -Lf "$SNMPD_LOG" \
