@@ -48,7 +48,7 @@ class TopicReader {
     void consumer.run({
       autoCommit: false,
       eachBatch: ({ batch }) => {
-        for (const m of batch.messages) r.messages.push({ partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value });
+        for (const m of batch.messages) r.messages.push({ partition: batch.partition, offset: Number(m.offset), timestamp: Number(m.timestamp), key: m.key, value: m.value });
         const last = batch.messages[batch.messages.length - 1];
         if (last) r.next.set(batch.partition, Number(last.offset) + 1);
         return Promise.resolve();
@@ -110,7 +110,7 @@ export class FaultRun {
   async member(name: string): Promise<Member> {
     const c = this.config;
     const m = await startMember(this.dir, `${this.name}-${name}`, {
-      log: { level: 'warn' },
+      log: { level: c.log.level },
       kafka: { brokers: c.kafka.brokers, samplesPartitions: PARTITIONS, topics: c.kafka.topics },
       influx: { url: c.influx.url, database: c.influx.database },
       collector: { pollIntervalSeconds: POLL_MS / 1000 },
@@ -206,6 +206,8 @@ export class FaultRun {
       maxGapMs: Math.round(c.processor.maxGapPolls * pollMs),
       maxRateFactor: c.processor.maxRateFactor,
       idleTimeoutMs: Math.max(2 * pollMs, 10_000),
+      maxFutureMs: c.processor.maxFutureSeconds * 1000,
+      stateTtlMs: c.processor.stateTtlSeconds * 1000,
     });
     const out: Expected = { stored: new Map(), published: new Map(), dead: [], sinkRejected: new Set() };
     const take = (ws: WindowResultInput[]) => {
@@ -214,7 +216,6 @@ export class FaultRun {
         out.published.set(keyOf(w), asPublished(w));
       }
     };
-    const now = Date.now();
     const ordered = [...samples].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
     for (const m of ordered) {
       const rej = rejected.get(fingerprint(m.key, m.value));
@@ -223,7 +224,9 @@ export class FaultRun {
         if (rej.reject!.device) out.sinkRejected.add(rej.reject!.device);
         continue;
       }
-      const res = engine.ingest(decodeSampleRecord(m.value), m.partition, now, m.offset);
+      // Processing time: when the record was sent (its Kafka timestamp); the processor takes it at or
+      // after that, and the future bound measures event time against it.
+      const res = engine.ingest(decodeSampleRecord(m.value), m.partition, m.timestamp, m.offset);
       take(res.windows);
       for (const e of res.events) if (e.kind === 'late') out.dead.push({ partition: m.partition, offset: m.offset, label: `late record of ${e.deviceId}`, rejection: { reason: /late/ } });
     }

@@ -4,7 +4,7 @@
 // Rules: every process is signalled by its pid only (never by name); everything started here is
 // stopped by the caller's `finally`; every wait is bounded.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseEnvFile } from '../../cli/stack-env.js';
@@ -31,6 +31,8 @@ export interface Member {
   crashes: () => number;
   /** The last lines it logged or wrote to stderr, across its lives. */
   stderr: () => string;
+  /** The file holding all of it. */
+  logFile: string;
   pid: () => number | undefined;
   running: () => boolean;
   /** Its /metrics counters, summed over label sets; 0 for names it does not serve yet. */
@@ -44,6 +46,7 @@ export interface Member {
 export async function startMember(dir: string, name: string, config: Record<string, unknown>): Promise<Member> {
   const port = await freePort();
   const file = join(dir, `${name}.json.yaml`);
+  const logFile = join(dir, `${name}.log`);
   const processor = { ...(config.processor as object), metricsListen: `127.0.0.1:${port}` };
   writeFileSync(join(dir, 'devices.yaml'), 'devices: []\n');
   writeFileSync(file, JSON.stringify({ ...config, processor, devicesFile: 'devices.yaml' }));
@@ -55,8 +58,11 @@ export async function startMember(dir: string, name: string, config: Record<stri
   const spawnOne = () => {
     const c = spawn(process.execPath, [join(repoRoot(), 'bin', 'netmon.js'), 'processor', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
-    // The log (stdout, JSON lines) and stderr in one tail, for failure messages.
-    const keep = (d: Buffer) => (err = (err + d.toString()).slice(-6000));
+    // The log (stdout, JSON lines) and stderr in one tail, for failure messages, and whole in a file.
+    const keep = (d: Buffer) => {
+      err = (err + d.toString()).slice(-6000);
+      appendFileSync(logFile, d);
+    };
     c.stdout.on('data', keep);
     c.stderr.on('data', keep);
     const timer = setTimeout(() => c.kill('SIGKILL'), LIFETIME_MS);
@@ -77,6 +83,7 @@ export async function startMember(dir: string, name: string, config: Record<stri
     name,
     crashes: () => crashes,
     stderr: () => err,
+    logFile,
     pid: () => child?.pid,
     running: alive,
     async metric(metricName) {

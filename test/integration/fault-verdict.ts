@@ -23,6 +23,8 @@ export const asPublished = (w: WindowResultInput) => jsonBig(decodeWindowResult(
 export interface Read {
   partition: number;
   offset: number;
+  /** The record's Kafka timestamp (its producer's send time). */
+  timestamp: number;
   key: Buffer | null;
   value: Buffer | null;
 }
@@ -207,6 +209,6 @@ export function explain(o: Outcome, member: Member[]): string {
     ...o.unexpectedDead.slice(0, 5).map((s) => `  unexpected dead letter: ${s}`),
     `${o.diffs.length} difference(s), first ones:`,
     ...o.diffs.slice(0, 4).map((d) => (d.length > 900 ? `${d.slice(0, 900)}...` : d)),
-    ...member.map((m) => `--- ${m.name}: ${m.crashes()} exits on its own; stderr tail:\n${m.stderr().slice(-1500)}`),
+    ...member.map((m) => `--- ${m.name}: ${m.crashes()} exits on its own; whole log in ${m.logFile}; stderr tail:\n${m.stderr().slice(-1500)}`),
   ].join('\n');
 }
