@@ -34,6 +34,7 @@ import { createPartitions, readCommitMetas, type OffsetCommit } from './partitio
 import { createFence, fenceTimes } from './fence.js';
 import { poisonReason } from './poison.js';
 import { createWindowSink, type WindowSink } from './window-sink.js';
+import { whileHeartbeating } from './heartbeating.js';
 import { createWriteBehind } from './write-behind.js';
 import { publishDeadLetters, type DeadLetter } from './dead-letters.js';
 import { healthOf } from '../../common/health.js';
@@ -408,7 +409,8 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
           batchesInFlight++;
           fetchedHw.set(p, Number(payload.batch.highWatermark));
           try {
-            await serial(() => processBatch(payload));
+            // The batch may wait long (behind a stalled sink's queue): it heartbeats meanwhile, so the member stays in its group and its lease renews.
+            await whileHeartbeating(serial(() => processBatch(payload)), () => payload.heartbeat(), heartbeatInterval);
           } finally {
             batchesInFlight--;
             batchDoneAt.set(p, deps.clock.now());
