@@ -70,8 +70,12 @@ async function runFault(t: TestContext, fault: string, slug: string, body: (run:
   }
 }
 
-/** Live streams start at the current window; the records of its first seconds go out at once. */
-const liveStart = () => Math.floor(Date.now() / W) * W;
+/**
+ * Live streams start at the next window boundary at least 4 s away: the member has joined before the
+ * first record, and each fault falls at its stated time into a stream that is being consumed (not
+ * into the member's start, as it could when the stream started at the current window's boundary).
+ */
+const liveStart = () => Math.ceil((Date.now() + 4_000) / W) * W;
 const options = (t0: number, polls: number): StreamOptions => ({ t0, polls, pollMs: POLL_MS, pcapLagMs: PCAP_LAG_MS });
 
 /** Starts streaming in the background (its failure surfaces where it is awaited). */
