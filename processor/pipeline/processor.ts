@@ -87,6 +87,14 @@ const REBALANCE_TIMEOUT_MS = 60_000;
  */
 const FETCH_FRESH_MS = 15_000;
 
+/**
+ * How old the consumer's cluster metadata may get (kafkajs's default is 5 minutes). A partition
+ * whose leader was not elected yet when the metadata was read (a broker that just restarted) maps to
+ * no broker, so kafkajs fetches it from nobody, silently, until the next refresh: after a broker
+ * restart one partition's backlog waited up to 5 minutes while the others were processed.
+ */
+const METADATA_MAX_AGE_MS = 15_000;
+
 /** The dead letter's reason for a record the engine rejected whole. */
 function rejectReason(e: EngineEvent, config: PipelineConfig): string {
   const s = (ms: number) => `${Math.round(ms / 1000)} s`;
@@ -373,6 +381,7 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
         heartbeatInterval,
         // kafkajs heartbeats between fetches: an idle fetch shorter than the interval keeps the write lease fresh.
         maxWaitTimeInMs: Math.min(1_000, heartbeatInterval),
+        metadataMaxAge: METADATA_MAX_AGE_MS,
       });
       const alerts = deps.alerts;
       fence.open();
