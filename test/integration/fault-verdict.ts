@@ -41,7 +41,9 @@ export interface Outcome {
   duplicated: number;
   /** The same (window, revision) with different contents in netmon.windows (a stale writer). */
   conflicts: number;
+  /** Dead letters on the topic (a record a sink refuses as windows has one per window). */
   deadLettered: number;
+  /** Records that must be rejected. */
   expectedDead: number;
   /** Rejected records with no dead letter (or one without the reason asked for). */
   missingDead: string[];
@@ -73,7 +75,7 @@ export function formatTable(rows: Row[]): string {
       o.unexpectedDead.length ? `${o.unexpectedDead.length} valid records dead-lettered` : '',
       r.crashes ? `${r.crashes} processor exits` : '',
     ].filter(Boolean);
-    return [r.fault, String(o.recordsIn), String(o.windowsOut), String(o.lost), String(o.duplicated), `${o.deadLettered} (want ${o.expectedDead})`, `${clean(o) ? 'exact' : 'WRONG'}${problems.length ? `; ${problems.join('; ')}` : ''}`];
+    return [r.fault, String(o.recordsIn), String(o.windowsOut), String(o.lost), String(o.duplicated), `${o.deadLettered} for ${o.expectedDead} rejected`, `${clean(o) ? 'exact' : 'WRONG'}${problems.length ? `; ${problems.join('; ')}` : ''}`];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
@@ -204,7 +206,7 @@ export function compare(want: Expected, recordsIn: number, stored: Map<string, s
 export function explain(o: Outcome, member: Member[]): string {
   return [
     `lost ${o.lost}, extra ${o.extra}, conflicting revisions ${o.conflicts}, duplicated ${o.duplicated}`,
-    `dead letters ${o.deadLettered} (want ${o.expectedDead}); missing: ${o.missingDead.length}; unexpected: ${o.unexpectedDead.length}`,
+    `dead letters ${o.deadLettered} for ${o.expectedDead} rejected records; missing: ${o.missingDead.length}; unexpected: ${o.unexpectedDead.length}`,
     ...o.missingDead.slice(0, 5).map((s) => `  missing dead letter: ${s}`),
     ...o.unexpectedDead.slice(0, 5).map((s) => `  unexpected dead letter: ${s}`),
     `${o.diffs.length} difference(s), first ones:`,

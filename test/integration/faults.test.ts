@@ -59,7 +59,7 @@ async function runFault(t: TestContext, fault: string, slug: string, body: (run:
     const outcome = await run.settle(SETTLE_MS);
     row.outcome = outcome;
     row.crashes = run.members.reduce((s, m) => s + m.crashes(), 0);
-    t.diagnostic(`${fault}: ${outcome.recordsIn} records in, ${outcome.windowsOut} windows out, lost ${outcome.lost}, extra ${outcome.extra}, duplicated ${outcome.duplicated}, conflicts ${outcome.conflicts}, dead letters ${outcome.deadLettered} (want ${outcome.expectedDead}), processor exits ${row.crashes}; ${row.note}`);
+    t.diagnostic(`${fault}: ${outcome.recordsIn} records in, ${outcome.windowsOut} windows out, lost ${outcome.lost}, extra ${outcome.extra}, duplicated ${outcome.duplicated}, conflicts ${outcome.conflicts}, dead letters ${outcome.deadLettered} for ${outcome.expectedDead} rejected records, processor exits ${row.crashes}; ${row.note}`);
     assert.ok(clean(outcome), `${fault}: not what an uninterrupted run of the same records gives\n${explain(outcome, run.members)}`);
     for (const m of run.members) assert.equal(await m.stop(), 0, `${m.name} exits cleanly on SIGTERM\n${m.stderr().slice(-1500)}`);
   } catch (err) {
