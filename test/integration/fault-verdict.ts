@@ -59,6 +59,8 @@ export interface Row {
   fault: string;
   outcome: Outcome | null;
   crashes: number;
+  /** Members that did not stop cleanly on SIGTERM at the end. */
+  unclean: string[];
   note: string;
 }
 
@@ -74,6 +76,7 @@ export function formatTable(rows: Row[]): string {
       o.missingDead.length ? `${o.missingDead.length} rejected records without dead letter` : '',
       o.unexpectedDead.length ? `${o.unexpectedDead.length} valid records dead-lettered` : '',
       r.crashes ? `${r.crashes} processor exits` : '',
+      ...r.unclean,
     ].filter(Boolean);
     return [r.fault, String(o.recordsIn), String(o.windowsOut), String(o.lost), String(o.duplicated), `${o.deadLettered} for ${o.expectedDead} rejected`, `${clean(o) ? 'exact' : 'WRONG'}${problems.length ? `; ${problems.join('; ')}` : ''}`];
   });
