@@ -4,9 +4,10 @@
 // Rules:
 // - While ingesting with offsets, each device keeps (offset, event-time position) of the records a
 //   replay may still need, and the partition where its max event time rose (trackRecord).
-// - A checkpoint raises the partition's floor to the earliest window any of its devices can still
-//   take data into, then starts the replay at the oldest record needed for windows from the floor
-//   on (counter baselines, pcap buckets), pruning older bookkeeping. The floor never falls.
+// - A checkpoint raises the partition's floor to the earliest window any of its devices, or a
+//   device not seen yet, can still take data into (never past the watermark minus the allowed
+//   lateness), then starts the replay at the oldest record needed for windows from the floor on
+//   (counter baselines, pcap buckets), pruning older bookkeeping. The floor never falls.
 // - After restorePartition, records before `upto` are a replay (their output was written): a device
 //   first seen in it drops data for windows before the floor, as the lost engine did (`floored`).
 import type { SampleRecord } from '../../common/contracts/index.js';
@@ -50,7 +51,10 @@ export function seenInReplay(part: PartitionState, offset: number | undefined): 
 export function checkpointPartition(state: EngineState, partition: number, nextOffset: number, o: ResolvedOptions): PartitionCheckpoint {
   const part = state.partitions.get(partition);
   if (part === undefined) return { offset: nextOffset, floor: -Infinity, maxEventTsBefore: -Infinity, maxEventTs: -Infinity };
-  let floor = Infinity;
+  // A device not seen yet (a pcap import that starts now, a collector that catches up) may still
+  // bring data for any window the lateness allows, and the live engine takes it; a replay that saw
+  // it would floor it. So the floor never passes the earliest window still within the lateness.
+  let floor = part.watermark === -Infinity ? Infinity : windowStartOf(part.watermark - o.allowedLatenessMs, o.windowMs);
   for (const dev of part.devices) {
     const a = acceptFrom(dev, o);
     if (a < floor) floor = a;

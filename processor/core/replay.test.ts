@@ -110,27 +110,59 @@ test('a restored engine replaying from its checkpoint writes exactly what an uni
   }
 });
 
-test('checkpoint: the floor only rises; data before it is late for devices the replay saw, not for new ones', () => {
-  const e = engine({ outOfOrdernessMs: 20_000, maxGapMs: 60_000 });
+test('checkpoint: the floor only rises, never past the watermark minus the lateness; data before it is late for devices the replay saw', () => {
+  const e = engine({ outOfOrdernessMs: 20_000, maxGapMs: 60_000, allowedLatenessMs: 60_000 });
   let floor = -Infinity;
   for (let sec = 5, off = 0; sec < 300; sec += 10, off++) {
     e.ingest(sample('a', sec, [steady(1, sec, { inOctets: 100 })]), 0, 0, off);
     const cp = e.checkpoint(0, off + 1);
     assert.ok(cp.floor >= floor, 'floor never falls');
+    // Watermark sec - 20, minus 60 s of lateness: the window holding that instant.
+    assert.ok(cp.floor <= at(Math.floor((sec - 80) / 60) * 60), `at ${sec} s the floor (${(cp.floor - at(0)) / 1000} s) leaves every window within the lateness open`);
     floor = cp.floor;
   }
-  assert.ok(floor >= at(240), `floor follows the completed windows (${(floor - at(0)) / 1000} s)`);
-  // Live, a new device's bucket before the floor but within the lateness is taken.
+  assert.equal(floor, at(180), 'the floor follows the watermark minus the lateness (device a alone would allow 240 s)');
+  // Live, a new device's bucket within the lateness is taken.
   assert.deepEqual(e.ingest(pcap('new', 1, 200, 201, 1000n), 0, 0, 100).events, []);
-  // Restored: a device seen before the end of the replay gets the floor, one seen after does not.
-  const r = engine({ outOfOrdernessMs: 20_000, maxGapMs: 60_000 });
-  r.restorePartition(0, { floor, maxEventTsBefore: at(300), upto: 50 }, 0);
-  const late = r.ingest(pcap('seen', 1, 200, 201, 1000n), 0, 0, 49);
+  // Restored: a device seen before the end of the replay gets the floor (its history before the replay
+  // start is missing); within the lateness it is as welcome as one seen after.
+  const r = engine({ outOfOrdernessMs: 20_000, maxGapMs: 60_000, allowedLatenessMs: 60_000 });
+  r.restorePartition(0, { floor, maxEventTsBefore: at(295), upto: 50 }, 0);
+  const late = r.ingest(pcap('seen', 1, 150, 151, 1000n), 0, 0, 48);
   assert.deepEqual(
     late.events.map((x) => `${x.kind}:${x.reason}`),
     ['late:window-closed'],
   );
+  assert.deepEqual(r.ingest(pcap('seen-ok', 1, 200, 201, 1000n), 0, 0, 49).events, []);
   assert.deepEqual(r.ingest(pcap('after', 1, 200, 201, 1000n), 0, 0, 50).events, []);
+});
+
+// The fault suite's case c: the counters complete a window and a checkpoint is taken; then a pcap
+// import starts with buckets for that window (late, within the lateness) and is taken live. A restore
+// from a later checkpoint replays those buckets: if the floor had followed the counters past that
+// window, the replay would floor the import and drop its next buckets, which the live run took.
+test('a device that appears after a checkpoint with data for an earlier window: the replay takes it as the live run did', () => {
+  const opts = { outOfOrdernessMs: 20_000, maxGapMs: 60_000, allowedLatenessMs: 60_000 };
+  const recs: SampleRecord[] = [];
+  for (let sec = 5; sec < 190; sec += 10) recs.push(sample('a', sec, [steady(1, sec, { inOctets: 100 })]));
+  for (let k = 0; k < 8; k++) {
+    recs.push(pcap('n', 1, 150 + 5 * k, 155 + 5 * k, 1000n + BigInt(k)));
+    recs.push(sample('a', 195 + 10 * k, [steady(1, 195 + 10 * k, { inOctets: 100 })]));
+  }
+  const whole: Run = { writes: new Map(), commits: [] };
+  run(engine(opts), recs, 0, recs.length, 1, whole);
+  assert.ok([...stored(whole.writes.values()).keys()].includes(`n/1/${at(120)}`), 'the import has its window at 120 s');
+  for (let upto = 20; upto < recs.length - 2; upto++) {
+    const first: Run = { writes: new Map(), commits: [] };
+    run(engine(opts), recs, 0, upto, 1, first);
+    const { cp } = first.commits.at(-1)!;
+    const second: Run = { writes: new Map(), commits: [] };
+    const e2 = engine(opts);
+    e2.restorePartition(0, { ...cp, upto }, 0);
+    run(e2, recs, cp.offset, recs.length, 1, second);
+    const after = [...second.writes].filter(([off]) => off >= upto);
+    assert.deepEqual(after, [...whole.writes].filter(([off]) => off >= upto), `restored at ${upto}: emissions from there on`);
+  }
 });
 
 test('checkpoint of an unknown partition is the next offset; a quiet device stops holding the replay back', () => {
@@ -143,5 +175,7 @@ test('checkpoint of an unknown partition is the next offset; a quiet device stop
   const cp = e.checkpoint(0, off);
   // 'quiet' went silent at 11 s: after its windows expired its baseline is useless (a gap).
   assert.ok(cp.offset > 2 && cp.offset < off, `replay from ${cp.offset} of ${off}`);
-  assert.ok(cp.maxEventTsBefore < at(900) && cp.maxEventTsBefore >= at(600), `max event time before the replay start: ${(cp.maxEventTsBefore - at(0)) / 1000} s, offset ${cp.offset}`);
+  // The replay reaches back the allowed lateness (300 s) behind the watermark (875 s), to the window
+  // holding that instant (540 s), and the sample before it: about 5 minutes of 'live', not to 'quiet'.
+  assert.ok(cp.maxEventTsBefore < at(540) && cp.maxEventTsBefore >= at(520), `max event time before the replay start: ${(cp.maxEventTsBefore - at(0)) / 1000} s, offset ${cp.offset}`);
 });

@@ -34,6 +34,7 @@ import { createPartitions, readCommitMetas, type OffsetCommit } from './partitio
 import { createFence, fenceTimes } from './fence.js';
 import { poisonReason } from './poison.js';
 import { createWindowSink, type WindowSink } from './window-sink.js';
+import { whileHeartbeating } from './heartbeating.js';
 import { createWriteBehind } from './write-behind.js';
 import { publishDeadLetters, type DeadLetter } from './dead-letters.js';
 import { healthOf } from '../../common/health.js';
@@ -85,6 +86,14 @@ const REBALANCE_TIMEOUT_MS = 60_000;
  * broker does not answer.
  */
 const FETCH_FRESH_MS = 15_000;
+
+/**
+ * How old the consumer's cluster metadata may get (kafkajs's default is 5 minutes). A partition
+ * whose leader was not elected yet when the metadata was read (a broker that just restarted) maps to
+ * no broker, so kafkajs fetches it from nobody, silently, until the next refresh: after a broker
+ * restart one partition's backlog waited up to 5 minutes while the others were processed.
+ */
+const METADATA_MAX_AGE_MS = 15_000;
 
 /** The dead letter's reason for a record the engine rejected whole. */
 function rejectReason(e: EngineEvent, config: PipelineConfig): string {
@@ -261,33 +270,6 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
     consumer!.seek({ topic, partition, offset: String(committed) });
   }
 
-  /**
-   * Waits for a batch that may be held up (behind the serial queue, or a full write queue while a
-   * sink is away) and heartbeats meanwhile: kafkajs heartbeats only between batches, so a batch held
-   * past the session timeout would get the member thrown out of its group (and, with the fence's
-   * lease running out, leave its own queued writes waiting for a heartbeat that never comes). A
-   * heartbeat that fails (the group rebalances) ends the wait with that error: kafkajs rejoins, and
-   * the new assignment drops what the old one queued.
-   */
-  async function heartbeatWhile(work: Promise<void>, payload: EachBatchPayload): Promise<void> {
-    let settled = false;
-    const done = work.finally(() => (settled = true));
-    while (!settled) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([done, new Promise<void>((r) => (timer = setTimeout(r, heartbeatInterval)))]);
-      clearTimeout(timer);
-      if (settled) break;
-      try {
-        await payload.heartbeat();
-      } catch (err) {
-        // The batch still finishes in the serial queue; its outcome no longer matters here.
-        done.catch(() => undefined);
-        throw err;
-      }
-    }
-    await done;
-  }
-
   /** One batch of one partition: decoded and ingested (a replayed record only rebuilds state), its output and checkpoint queued. */
   async function processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
@@ -399,6 +381,7 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
         heartbeatInterval,
         // kafkajs heartbeats between fetches: an idle fetch shorter than the interval keeps the write lease fresh.
         maxWaitTimeInMs: Math.min(1_000, heartbeatInterval),
+        metadataMaxAge: METADATA_MAX_AGE_MS,
       });
       const alerts = deps.alerts;
       fence.open();
@@ -435,7 +418,8 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
           batchesInFlight++;
           fetchedHw.set(p, Number(payload.batch.highWatermark));
           try {
-            await heartbeatWhile(serial(() => processBatch(payload)), payload);
+            // The batch may wait long (behind a stalled sink's queue): it heartbeats meanwhile, so the member stays in its group and its lease renews.
+            await whileHeartbeating(serial(() => processBatch(payload)), () => payload.heartbeat(), heartbeatInterval);
           } finally {
             batchesInFlight--;
             batchDoneAt.set(p, deps.clock.now());
