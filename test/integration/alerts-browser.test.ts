@@ -14,8 +14,7 @@ import { createMemoryFeed } from '../../dashboard/feed/window-feed.js';
 import { createDashboard } from '../../dashboard/server.js';
 import { createActionsView } from '../../common/alerts/actions-view.js';
 import { createAlertHistoryStore } from '../../common/store/alert-history.js';
-import { createAlertEvaluator } from '../../processor/alerts/evaluator.js';
-import type { WindowResultInput } from '../../common/contracts/window-result.js';
+import { alertEventsFrom } from './alert-events.js';
 import { artifactPath, launchChromium, openRecordedPage, type PageRecorder } from './browser.js';
 import { testConfig, uniqueId, waitFor } from './stack.js';
 
@@ -30,15 +29,7 @@ test('alerts page: active alert, failure and history shown; acknowledge and sile
   });
   const rules = [alertRuleSchema.parse({ id: 'uplink-hot', metric: 'in_bps', threshold: 1e6, clearThreshold: 5e5, severity: 'critical' })];
   // Real events, made by the evaluator from windows: one alert firing, in InfluxDB.
-  const t0 = Math.floor(Date.now() / W) * W - 10 * W;
-  const win = (k: number, inBps: number): WindowResultInput => ({
-    deviceId: 'core-1', ifIndex: 7, ifName: 'xe-0/1/0', windowStart: t0 + k * W, windowEnd: t0 + (k + 1) * W,
-    inOctets: 0n, outOctets: 0n, inPackets: 0n, outPackets: 0n, inErrors: 0n, outErrors: 0n, inDiscards: 0n, outDiscards: 0n,
-    inBps, outBps: 0, inPps: 0, outPps: 0, inAvgPacketSize: null, outAvgPacketSize: null, speed: null, inUtilization: null, outUtilization: null,
-    peakInBps: 0, peakOutBps: 0, coverage: 1, sampleCount: 6, revision: 0,
-  });
-  const evaluator = createAlertEvaluator({ rules, windowMs: W, tagsOf: () => [] });
-  const events = evaluator.evaluate([win(0, 1e5), win(1, 2e6), win(2, 3e6)]).events;
+  const { t0, events } = alertEventsFrom(rules, W, [1e5, 2e6, 3e6]);
   assert.equal(events.length, 1);
   const history = createAlertHistoryStore(config.influx);
   await history.ensureDatabase();

@@ -15,7 +15,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { alertRuleSchema } from '../../common/config/alerts-schema.js';
-import type { WindowResultInput } from '../../common/contracts/window-result.js';
 import { createActionsView } from '../../common/alerts/actions-view.js';
 import { createLogger, silentLogger } from '../../common/log.js';
 import { createRegistry } from '../../common/metrics.js';
@@ -25,7 +24,7 @@ import { createDeviceAdmin } from '../../dashboard/devices/admin.js';
 import { createMemoryFeed } from '../../dashboard/feed/window-feed.js';
 import { createDashboard } from '../../dashboard/server.js';
 import { createUserStore } from '../../dashboard/users/user-store.js';
-import { createAlertEvaluator } from '../../processor/alerts/evaluator.js';
+import { alertEventsFrom } from './alert-events.js';
 import { artifactPath, launchChromium, openRecordedPage, type PageRecorder } from './browser.js';
 import { testConfig, uniqueId, waitFor } from './stack.js';
 
@@ -94,14 +93,7 @@ void test('roles in the browser: a viewer sees no write controls and is refused;
 
   // One alert firing in InfluxDB (made by the evaluator from windows), so the page has something to acknowledge.
   const rules = [alertRuleSchema.parse({ id: 'core-hot', metric: 'in_bps', threshold: 1e6, severity: 'critical' })];
-  const t0 = Math.floor(Date.now() / W) * W - 10 * W;
-  const win = (k: number, inBps: number): WindowResultInput => ({
-    deviceId: 'core-1', ifIndex: 7, ifName: 'xe-0/1/0', windowStart: t0 + k * W, windowEnd: t0 + (k + 1) * W,
-    inOctets: 0n, outOctets: 0n, inPackets: 0n, outPackets: 0n, inErrors: 0n, outErrors: 0n, inDiscards: 0n, outDiscards: 0n,
-    inBps, outBps: 0, inPps: 0, outPps: 0, inAvgPacketSize: null, outAvgPacketSize: null, speed: null, inUtilization: null, outUtilization: null,
-    peakInBps: 0, peakOutBps: 0, coverage: 1, sampleCount: 6, revision: 0,
-  });
-  const events = createAlertEvaluator({ rules, windowMs: W, tagsOf: () => [] }).evaluate([win(0, 1e5), win(1, 2e6)]).events;
+  const { events } = alertEventsFrom(rules, W, [1e5, 2e6]);
   assert.equal(events.length, 1, 'one firing alert');
   // The windows' database first: its retention policies are made there, and the history writes go to them.
   const store = createInfluxStore(config.influx);
