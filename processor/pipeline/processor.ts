@@ -63,7 +63,7 @@ function refOf(topic: string, partition: number, m: KafkaMessage): RecordRef {
 }
 
 /** The window engine's options: the poll interval sets the default out-of-orderness, the gap limit and the idle timeout. */
-function engineOptions(config: PipelineConfig): WindowEngineOptions {
+export function engineOptions(config: PipelineConfig): WindowEngineOptions {
   const pollMs = config.collector.pollIntervalSeconds * 1000;
   return {
     windowMs: config.processor.windowSeconds * 1000,

@@ -13,11 +13,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKafka, defaultPartitioner, prepareTopics, type Admin, type Consumer, type Kafka, type Producer } from '../../common/bus/kafka.js';
-import { outOfOrdernessMs, type NetmonConfig } from '../../common/config/schema.js';
+import type { NetmonConfig } from '../../common/config/schema.js';
 import { decodeSampleRecord, type WindowResultInput } from '../../common/contracts/index.js';
 import { silentLogger } from '../../common/log.js';
 import { createInfluxClient, MEASUREMENT_DEVICE, MEASUREMENT_INTERFACE, rowToWindow } from '../../common/store/influx.js';
 import { createWindowEngine } from '../../processor/core/index.js';
+import { engineOptions } from '../../processor/pipeline/processor.js';
 import { startMember, type Member } from './fault-procs.js';
 import { PARTITIONS, sendOrder, type StreamRecord } from './fault-stream.js';
 import { asPublished, asStored, clean, compare, jsonBig, keyOf, type Expected, type Outcome, type Read } from './fault-verdict.js';
@@ -197,18 +198,8 @@ export class FaultRun {
   private reference(samples: Read[]): Expected {
     const rejected = new Map<string, StreamRecord>();
     for (const r of this.sent) if (r.reject) rejected.set(fingerprint(r.key, r.value), r);
-    const c = this.config;
-    const pollMs = c.collector.pollIntervalSeconds * 1000;
-    const engine = createWindowEngine({
-      windowMs: c.processor.windowSeconds * 1000,
-      outOfOrdernessMs: outOfOrdernessMs(c),
-      allowedLatenessMs: c.processor.allowedLatenessSeconds * 1000,
-      maxGapMs: Math.round(c.processor.maxGapPolls * pollMs),
-      maxRateFactor: c.processor.maxRateFactor,
-      idleTimeoutMs: Math.max(2 * pollMs, 10_000),
-      maxFutureMs: c.processor.maxFutureSeconds * 1000,
-      stateTtlMs: c.processor.stateTtlSeconds * 1000,
-    });
+    // The processor's own reading of the configuration (engine options); the engine and all that follows are independent of the pipeline under test.
+    const engine = createWindowEngine(engineOptions(this.config));
     const out: Expected = { stored: new Map(), published: new Map(), dead: [], sinkRejected: new Set() };
     const take = (ws: WindowResultInput[]) => {
       for (const w of ws) {
