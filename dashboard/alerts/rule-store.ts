@@ -6,7 +6,7 @@
 // blocks API changes until it is fixed). At start every rule of the file is published and rules the
 // topic holds but the file no longer does are tombstoned, so the topic holds the file's rules. A change that could not reach Kafka is sent again with the next change.
 // Shared (dashboard.shared): the topic is the source of truth and the file its written-through copy:
-// at start the file is made to hold the topic's rules (a topic with no rule is seeded from the file),
+// at start the file is made to hold the topic's rules (a topic with no rule record yet is seeded from the file),
 // and rules of other instances are written to the file as they arrive; the topic's order per rule
 // decides between instances (last writer wins; dashboard/devices/echo-tracker.ts).
 import { readFile } from 'node:fs/promises';
@@ -161,8 +161,10 @@ export function createRuleStore(log: Logger, opts: { file: string; channelNames:
 
   async function startShared(): Promise<void> {
     let started = false;
+    let records = 0;
     await deps.topic.follow((r) => {
       if (started) return queue.run(() => applyRecord(r));
+      records++;
       echoes.seen(r.id, r.own);
       try {
         const rule = fromRecord(r);
@@ -174,7 +176,9 @@ export function createRuleStore(log: Logger, opts: { file: string; channelNames:
       return undefined;
     });
     started = true;
-    if (onTopic.size === 0) {
+    // Only a topic that never held a rule record (tombstones count) is seeded: else a file that
+    // missed a deletion would bring the rule back.
+    if (records === 0) {
       for (const r of state.rules) unpublished.add(r.id);
       await publishPending();
       return;

@@ -16,7 +16,7 @@ export interface FakeConfigTopic extends ConfigTopic {
   echo(): Promise<void>;
 }
 
-export function createFakeConfigTopic(initial: readonly DeviceConfig[] = []): FakeConfigTopic {
+export function createFakeConfigTopic(initial: readonly DeviceConfig[] = [], tombstones: readonly string[] = []): FakeConfigTopic {
   const held = new Map(initial.map((d) => [d.id, d]));
   let follower: ((r: DeviceRecord) => void | Promise<void>) | null = null;
   const heldBack: DeviceRecord[] = [];
@@ -31,6 +31,7 @@ export function createFakeConfigTopic(initial: readonly DeviceConfig[] = []): Fa
       for (const r of heldBack.splice(0)) await follower?.(r);
     },
     async follow(apply) {
+      for (const id of tombstones) await apply({ id, device: null, own: false });
       for (const [id, device] of held) await apply({ id, device, own: false });
       follower = apply;
     },

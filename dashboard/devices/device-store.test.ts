@@ -17,11 +17,11 @@ import { parseImport } from './import.js';
 
 const FILE = `# my devices\ndevices:\n  - id: r1 # core\n    host: 10.0.0.1\n    snmp: { version: "2c", community: one }\n`;
 
-function setup(text: string | null, topicDevices = [] as Parameters<typeof createFakeConfigTopic>[0], env: Record<string, string> = {}, shared = false) {
+function setup(text: string | null, topicDevices = [] as Parameters<typeof createFakeConfigTopic>[0], env: Record<string, string> = {}, shared = false, tombstones: string[] = []) {
   const dir = mkdtempSync(join(tmpdir(), 'netmon-store-'));
   const file = join(dir, 'devices.yaml');
   if (text !== null) writeFileSync(file, text);
-  const topic = createFakeConfigTopic(topicDevices);
+  const topic = createFakeConfigTopic(topicDevices, tombstones);
   const store = createDeviceStore(silentLogger, { file, debounceMs: 20, env, shared }, { topic, clock: { now: () => 1_700_000_000_000 }, registry: createRegistry({ defaultMetrics: false }) });
   return { file, topic, store };
 }
@@ -210,6 +210,15 @@ void test('shared: a topic without devices is seeded from the file', async (t) =
   await store.start();
   t.after(() => store.stop());
   assert.deepEqual(topic.published.map((b) => b.map((c) => c.id)), [['r1']]);
+});
+
+void test('shared: a topic whose only device record is a tombstone is not seeded: the file that missed the deletion follows it', async (t) => {
+  const { store, topic, file } = setup(FILE, [], {}, true, ['r1']);
+  await store.start();
+  t.after(() => store.stop());
+  assert.deepEqual(topic.published, []);
+  assert.deepEqual(store.list(), []);
+  assert.doesNotMatch(readFileSync(file, 'utf8'), /id: r1/);
 });
 
 void test('shared: another instance\'s records reach the list and the file; one behind an own record does not', async (t) => {

@@ -6,7 +6,7 @@
 // What was published is remembered, so a change that could not reach Kafka goes out with the next one.
 // Shared (dashboard.shared, several instances): the topic is the source of truth and the file its
 // written-through copy. At start the topic is read to its end and the file made to hold what it holds
-// (only a topic with no device yet is seeded from the file); records of other instances are applied
+// (only a topic with no device record yet is seeded from the file); records of other instances are applied
 // to the file as they arrive; API changes and hand edits are published as before. The topic's order
 // per key decides between instances (last writer wins; echo-tracker.ts).
 import { watch, type FSWatcher } from 'node:fs';
@@ -146,15 +146,19 @@ export function createDeviceStore(log: Logger, opts: DeviceStoreOptions, deps: {
   /** Shared start: read the topic to its end, then the file holds what the topic holds (a topic without devices is seeded from the file). */
   async function startShared(): Promise<void> {
     let started = false;
+    let records = 0;
     await deps.topic.follow((r) => {
       if (started) return serial(() => applyRecord(r));
+      records++;
       if (r.device) onTopic.set(r.id, r.device);
       else onTopic.delete(r.id);
       echoes.seen(r.id, r.own);
       return undefined;
     });
     started = true;
-    if (onTopic.size === 0) {
+    // Only a topic that never held a device record (tombstones count) is seeded: else a file that
+    // missed a deletion would bring the device back.
+    if (records === 0) {
       await syncTopic();
       return;
     }

@@ -1,6 +1,6 @@
 // Keeps the users of dashboard instances that share the config topic (dashboard.shared) the same
 // on all of them: the topic is the source of truth, each instance's users file a copy. Rules: at
-// start the topic is read to its end; a topic with no user record is seeded from the users file,
+// start the topic is read to its end; a topic that never held a user record is seeded from the users file,
 // else the file is made to hold what the topic holds; every change of the store (API, logout, a
 // `netmon user` edit of the file) is published as the records that differ (user-records.ts), in
 // order, one send at a time; records of other instances are applied as they arrive, except one
@@ -64,7 +64,11 @@ export function createUserSync(log: Logger, kafka: NetmonConfig['kafka'], opts: 
     });
   }
 
+  /** User records read before start finished (tombstones count): none = a topic to seed. */
+  let readAtStart = 0;
+
   function onRecord(key: string, value: Record<string, unknown> | null, own: boolean): void {
+    if (!started) readAtStart++;
     if (value) held.set(key, value);
     else held.delete(key);
     const verdict = echoes.seen(key, own);
@@ -114,7 +118,7 @@ export function createUserSync(log: Logger, kafka: NetmonConfig['kafka'], opts: 
         onRecord(key, value, originOf(message) === origin);
       }, { onCrash: (err) => log.error({ err: errorMessage(err) }, 'following the config topic (users) stopped') });
       const mine = store.snapshot();
-      if (held.size === 0) {
+      if (readAtStart === 0) {
         started = true;
         await publish(mine);
         log.info({ users: mine.users.length, tokens: mine.tokens.length }, 'users: the config topic had none; seeded from the users file (dashboard.shared)');
