@@ -20,6 +20,9 @@ import { applyUserRecord, diffUserRecords, isUserKey, usersToRecords } from './u
 import type { UserReplica, UserStore } from './user-store.js';
 import type { UsersData } from './users-file.js';
 
+/** How often the users file is looked at for an edit by `netmon user` when no request does it. */
+const FILE_CHECK_MS = 2000;
+
 export interface UserSync extends Component, UserReplica {
   /** The store whose users this keeps in line (set once, before start). */
   attach(store: UserStore): void;
@@ -40,6 +43,7 @@ export function createUserSync(log: Logger, kafka: NetmonConfig['kafka'], opts: 
   let tail: TopicTail | null = null;
   let started = false;
   let last: Promise<void> = Promise.resolve();
+  let fileCheck: NodeJS.Timeout | null = null;
 
   /** Publishes what `data` has that the topic does not (one send at a time, in call order). */
   function publish(data: UsersData): Promise<void> {
@@ -117,6 +121,17 @@ export function createUserSync(log: Logger, kafka: NetmonConfig['kafka'], opts: 
         }
         onRecord(key, value, originOf(message) === origin);
       }, { onCrash: (err) => log.error({ err: errorMessage(err) }, 'following the config topic (users) stopped') });
+      // `netmon user` on this machine edits the file: looked at even when no request comes in (the
+      // store reads the file when it changed and tells this replica).
+      const s = store;
+      fileCheck = setInterval(() => {
+        try {
+          s.snapshot();
+        } catch (err) {
+          log.warn({ err: errorMessage(err) }, 'users: reading the users file failed');
+        }
+      }, FILE_CHECK_MS);
+      fileCheck.unref();
       const mine = store.snapshot();
       if (readAtStart === 0) {
         started = true;
@@ -142,6 +157,8 @@ export function createUserSync(log: Logger, kafka: NetmonConfig['kafka'], opts: 
     },
     async stop() {
       started = false;
+      if (fileCheck) clearInterval(fileCheck);
+      fileCheck = null;
       await sends.idle();
       const t = tail;
       tail = null;

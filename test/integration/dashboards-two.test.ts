@@ -2,7 +2,7 @@
 // shared disk), dashboard.shared on and the same session keys, against the real stack with unique
 // topics: a session made on A is accepted by B; devices created, patched and deleted on B are listed
 // by A and reach a collector's config follower; a rule made on A is seen on B; a user added on A logs
-// in on B; a logout on B ends the session on A; windows on the windows topic reach WebSocket clients
+// in on B, and so does one added with `netmon user` on A's machine; a logout on B ends the session on A; windows on the windows topic reach WebSocket clients
 // of both; B stopped, a change made on A, B started again: B has it. The files are the written-through
 // copies: B's devices file ends up holding A's devices, never its own stale ones.
 import { test } from 'node:test';
@@ -104,9 +104,12 @@ void test('two dashboard instances without a shared disk serve the same users, d
   assert.doesNotMatch(readFileSync(join(dirB, 'devices.yaml'), 'utf8'), /stale-b/);
 
   // Devices changed on B: seen by A and by the collector.
+  const createdAt = Date.now();
   const created = await call(b, root, 'POST', '/api/devices', { id: 'dev-b', host: '10.30.0.3', snmp: { version: '2c', community: 'c' } });
   assert.equal(created.status, 201, await created.text());
-  await waitFor('A lists dev-b', async () => (await deviceIds(a, root)).includes('dev-b'), WAIT_MS, 100);
+  const answeredAt = Date.now();
+  await waitFor('A lists dev-b', async () => (await deviceIds(a, root)).includes('dev-b'), WAIT_MS, 10);
+  t.diagnostic(`device created on B: answered in ${answeredAt - createdAt} ms, listed by A ${Date.now() - answeredAt} ms after the answer`);
   await waitFor('the collector gets dev-b', () => collectorView.get('dev-b')?.host === '10.30.0.3', WAIT_MS, 100);
   const patched = await call(b, root, 'PATCH', '/api/devices/dev-b', { host: '10.30.0.4' });
   assert.equal(patched.status, 200, await patched.text());
@@ -130,6 +133,10 @@ void test('two dashboard instances without a shared disk serve the same users, d
   assert.equal((await call(b, bob, 'GET', '/api/devices')).status, 200);
   assert.match(readFileSync(join(dirB, 'users.yaml'), 'utf8'), /name: bob/);
   assert.doesNotMatch(readFileSync(join(dirB, 'users.yaml'), 'utf8'), /bob-password-1/, 'only the hash travels');
+
+  // `netmon user add` on A's machine (the users file edited beside the running instance) reaches B.
+  await createUserStore(log, { file: join(dirA, 'users.yaml'), adminPassword: null, adminToken: null }).add('carol', 'viewer', 'carol-password-1');
+  await waitFor('carol logs in on B', () => login(b, 'carol', 'carol-password-1'), WAIT_MS, 200);
 
   // A logout on B ends the session on A.
   assert.equal((await call(a, root, 'GET', '/api/devices')).status, 200);
