@@ -53,6 +53,7 @@ void test('two dashboard instances without a shared disk serve the same users, d
   async function start(name: string, dir: string): Promise<Instance> {
     const service = createDashboardService(log, { ...config, devices: [], devicesPath: join(dir, 'devices.yaml'), rules: [], rulesFile: join(dir, 'alerts.yaml'), env: {} }, { registry: createRegistry({ defaultMetrics: false }), clock: systemClock });
     const started = [];
+    const t0 = Date.now();
     try {
       for (const c of service.components) {
         await c.start();
@@ -62,6 +63,7 @@ void test('two dashboard instances without a shared disk serve the same users, d
       for (const c of started.reverse()) await c.stop();
       throw err;
     }
+    t.diagnostic(`instance ${name} started in ${Date.now() - t0} ms`);
     return { name, dir, service, base: service.dashboard.url()!.replace(/\/$/, '') };
   }
   async function stop(i: Instance): Promise<void> {
