@@ -2,7 +2,9 @@
 // administration (devices file + netmon.config) when there is a devices file to administer; the
 // rule store when there is a rules file; the acknowledgements/silences view when there are alerts
 // to act on; and the fastify server, last. Returned in start order. Takes only its part of the
-// configuration; device status comes from netmon.status through the feed, in every mode.
+// configuration; device status comes from netmon.status through the feed, in every mode. With
+// dashboard.shared the device and rule stores follow the config topic, and the user sync (started
+// before the dashboard) keeps the users the same on every instance.
 import type { AlertRule } from '../common/config/alerts-schema.js';
 import type { Env } from '../common/config/interpolate.js';
 import type { DeviceConfig, NetmonConfig } from '../common/config/schema.js';
@@ -18,6 +20,7 @@ import { createDeviceAdmin } from './devices/admin.js';
 import { createKafkaWindowFeed } from './feed/kafka-window-feed.js';
 import { createDashboard, type Dashboard } from './server.js';
 import { createUserStore } from './users/user-store.js';
+import { createUserSync } from './users/user-sync.js';
 import { usersFilePath } from './users/users-path.js';
 
 export type DashboardConfig = Pick<NetmonConfig, 'kafka' | 'influx' | 'dashboard' | 'alerts' | 'collector' | 'processor'> & {
@@ -46,13 +49,15 @@ export function createDashboardService(log: Logger, config: DashboardConfig, dep
   // The alerts API and page; acks and silences through the actions topic (read only when there are
   // rules to acknowledge).
   const ruleStore = config.rulesFile
-    ? createRuleStore(dlog, { file: config.rulesFile, channelNames: Object.keys(config.alerts.channels) }, { topic: createKafkaRuleTopic(dlog, config.kafka, { groupIdPrefix: config.dashboard.groupIdPrefix }), clock, registry })
+    ? createRuleStore(dlog, { file: config.rulesFile, channelNames: Object.keys(config.alerts.channels), shared: config.dashboard.shared }, { topic: createKafkaRuleTopic(dlog, config.kafka, { groupIdPrefix: config.dashboard.groupIdPrefix }), clock, registry })
     : null;
   const actions = config.rules.length > 0 || ruleStore ? createActionsView(dlog, config, { groupPrefix: config.dashboard.groupIdPrefix }) : null;
   const windowSeconds = config.processor.windowSeconds;
   // Users beside the devices file (dashboard.auth.usersFile); without a config file, in memory.
   const auth = config.dashboard.auth;
-  const users = createUserStore(dlog, { file: usersFilePath(config.devicesPath, auth.usersFile), adminPassword: auth.adminPassword?.reveal() ?? null, adminToken: auth.adminToken?.reveal() ?? null });
+  const userSync = config.dashboard.shared ? createUserSync(dlog, config.kafka, { groupIdPrefix: config.dashboard.groupIdPrefix }, { registry, now: () => clock.now() }) : null;
+  const users = createUserStore(dlog, { file: usersFilePath(config.devicesPath, auth.usersFile), adminPassword: auth.adminPassword?.reveal() ?? null, adminToken: auth.adminToken?.reveal() ?? null, replica: userSync ?? undefined });
+  userSync?.attach(users);
   const dashboard = createDashboard(dlog, config, {
     registry,
     clock,
@@ -67,6 +72,6 @@ export function createDashboardService(log: Logger, config: DashboardConfig, dep
     alerts: { rules: config.rules, history: createAlertHistoryStore(config.influx), actions, ruleStore, redactError: deliveryRedactor(config.alerts.channels) },
     users,
   });
-  const components: Component[] = [feed, ...(admin ? [admin.store] : []), ...(actions ? [actions] : []), ...(ruleStore ? [ruleStore] : []), dashboard];
+  const components: Component[] = [feed, ...(admin ? [admin.store] : []), ...(actions ? [actions] : []), ...(ruleStore ? [ruleStore] : []), ...(userSync ? [userSync] : []), dashboard];
   return { components, dashboard };
 }

@@ -252,6 +252,10 @@ export const netmonConfigSchema = z
         host: z.string().min(1).default('127.0.0.1').describe('Listen address (env NETMON_DASHBOARD_HOST)'),
         port: z.number().int().min(0).max(65535).default(8080).describe('Listen port, 0 = any free port (env NETMON_DASHBOARD_PORT)'),
         groupIdPrefix: z.string().min(1).default('netmon-dashboard').describe('Each dashboard instance consumes windows in its own group'),
+        shared: z
+          .boolean()
+          .default(false)
+          .describe('Several dashboard instances serve the same users (docs/dashboard.md "Several instances"): the config topic, not this instance\'s files, is the source of truth for devices, alert rules, users and session ends; the local files are written-through copies. Needs auth.sessionKeys (the same on every instance). false = the files are the source of truth and the topic follows them'),
         recentWindows: z.number().int().min(1).max(10000).default(60).describe('Windows kept per series for clients that connect'),
         publicUrl: z.url({ protocol: /^https?$/ }).optional().describe('The address people open the dashboard at (e.g. https://netmon.example.net/ behind a proxy); its host name is allowed in the Host header, its origin in Origin'),
         allowedHosts: z
@@ -297,6 +301,10 @@ export const netmonConfigSchema = z
           })
           .prefault({})
           .describe('Users, roles, sessions and tokens (docs/security.md)'),
+      })
+      .superRefine((d, ctx) => {
+        // Every instance must open every other's cookies and derive the same proxy CSRF token.
+        if (d.shared && d.auth.sessionKeys.length === 0) ctx.addIssue({ code: 'custom', path: ['auth', 'sessionKeys'], message: 'must be set (the same keys on every instance) when dashboard.shared is true' });
       })
       .prefault({})
       .describe('Web dashboard'),

@@ -1,6 +1,9 @@
 // ConfigChange: a device (or, later, an alert rule) was added, changed or removed. Carried on the
 // compacted topic netmon.config with key `device:<id>` or `rule:<id>`; a null value (tombstone) deletes.
 // The device value carries its SNMP secrets revealed: the topic is internal to the appliance.
+// Dashboards that share the topic (dashboard.shared) also keep their users there: `user:<uid>`,
+// `user-token:<id>` and `session-epoch:<uid>`, each value carrying `user` (scrypt and SHA-256
+// hashes only, never a password or a token); collectors and the processor ignore those kinds.
 import { z } from 'zod';
 import { DecodeError } from '../errors.js';
 import { decodeWith, epochMs, versionField } from './codec.js';
@@ -8,7 +11,7 @@ import { deviceSchema, type DeviceConfig } from '../config/schema.js';
 import { Secret } from '../config/secret.js';
 
 export const CONFIG_CHANGE_VERSION = 1;
-export const CONFIG_KEY_KINDS = ['device', 'rule'] as const;
+export const CONFIG_KEY_KINDS = ['device', 'rule', 'user', 'user-token', 'session-epoch'] as const;
 export type ConfigKeyKind = (typeof CONFIG_KEY_KINDS)[number];
 
 export const configChangeSchema = z.object({
@@ -18,6 +21,8 @@ export const configChangeSchema = z.object({
   device: deviceSchema.optional(),
   /** Alert rules arrive with the alerts issue; until then they are carried opaquely. */
   rule: z.record(z.string(), z.unknown()).optional(),
+  /** A dashboard user, token or session epoch (dashboard/users/user-records.ts checks its shape). */
+  user: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type ConfigChange = z.output<typeof configChangeSchema>;

@@ -14,12 +14,20 @@ import type { AlertRule } from '../../common/config/alerts-schema.js';
 import { registerErrorHandler } from '../http-errors.js';
 import { registerAlertRoutes } from './alert-routes.js';
 import { createRuleStore } from './rule-store.js';
-import type { RuleTopic } from './rule-topic.js';
+import type { RuleRecord, RuleTopic } from './rule-topic.js';
 
-function fakeTopic(onTopic: string[] = []): RuleTopic & { sent: string[]; failNext: boolean } {
+function fakeTopic(onTopic: string[] = [], records: RuleRecord[] = []): RuleTopic & { sent: string[]; failNext: boolean; remote: (r: RuleRecord) => Promise<void> } {
+  let follower: ((r: RuleRecord) => void | Promise<void>) | null = null;
   const t = {
     sent: [] as string[],
     failNext: false,
+    async follow(apply: (r: RuleRecord) => void | Promise<void>) {
+      for (const r of records) await apply(r);
+      follower = apply;
+    },
+    async remote(r: RuleRecord) {
+      await follower?.(r);
+    },
     connect: () => Promise.resolve(),
     readRuleIds: () => Promise.resolve(new Set(onTopic)),
     disconnect: () => Promise.resolve(),
@@ -35,12 +43,12 @@ function fakeTopic(onTopic: string[] = []): RuleTopic & { sent: string[]; failNe
   return t;
 }
 
-async function setup(initial?: string, onTopic: string[] = []) {
+async function setup(initial?: string, onTopic: string[] = [], shared?: { records: RuleRecord[] }) {
   const dir = mkdtempSync(join(tmpdir(), 'netmon-rules-'));
   const file = join(dir, 'alerts.yaml');
   if (initial !== undefined) writeFileSync(file, initial);
-  const topic = fakeTopic(onTopic);
-  const store = createRuleStore(silentLogger, { file, channelNames: ['ops'] }, { topic, clock: { now: () => 1 }, registry: createRegistry({ defaultMetrics: false }) });
+  const topic = fakeTopic(onTopic, shared?.records);
+  const store = createRuleStore(silentLogger, { file, channelNames: ['ops'], shared: shared !== undefined }, { topic, clock: { now: () => 1 }, registry: createRegistry({ defaultMetrics: false }) });
   await store.start();
   const app = Fastify();
   registerErrorHandler(app);
@@ -112,5 +120,21 @@ void test('rule store: an unpublished change and a hand edit go out with the nex
   writeFileSync(file, 'rules:\n  - id: a\n    metric: in_bps\n    threshold: nope\n');
   await assert.rejects(store.create({ id: 'd', metric: 'in_bps', threshold: 4 }), /the alert rules file cannot be used.*rules\[0\]\.threshold/);
   assert.match(readFileSync(file, 'utf8'), /threshold: nope/, 'the hand edit is not overwritten');
+  await store.stop();
+});
+
+void test('shared: the file is made to hold the topic\'s rules at start; other instances\' rules reach it; an unusable one is skipped', async () => {
+  const { file, topic, store } = await setup('# my rules\nrules:\n  - id: mine\n    metric: in_pps\n    threshold: 10\n', [], { records: [{ id: 'x', rule: { id: 'x', metric: 'in_pps', threshold: 5 }, own: false }] });
+  assert.deepEqual(topic.sent, [], 'the topic is the source of truth: nothing of the file is published');
+  assert.deepEqual(store.list().map((r) => r.id), ['x']);
+  assert.match(readFileSync(file, 'utf8'), /^# my rules/);
+  assert.doesNotMatch(readFileSync(file, 'utf8'), /id: mine/);
+  await topic.remote({ id: 'y', rule: { id: 'y', metric: 'out_pps', threshold: 7 }, own: false });
+  assert.deepEqual(store.list().map((r) => r.id), ['x', 'y']);
+  assert.match(readFileSync(file, 'utf8'), /id: y/);
+  await topic.remote({ id: 'z', rule: { id: 'z', metric: 'in_pps', threshold: 1, channels: ['nowhere'] }, own: false });
+  assert.equal(store.get('z'), undefined, 'a rule naming a channel this instance does not have is not applied');
+  await topic.remote({ id: 'x', rule: null, own: false });
+  assert.deepEqual(store.list().map((r) => r.id), ['y']);
   await store.stop();
 });

@@ -5,6 +5,10 @@
 // run one at a time; each re-reads the file first, so a hand edit is never overwritten (a broken one
 // blocks API changes until it is fixed). At start every rule of the file is published and rules the
 // topic holds but the file no longer does are tombstoned, so the topic holds the file's rules. A change that could not reach Kafka is sent again with the next change.
+// Shared (dashboard.shared): the topic is the source of truth and the file its written-through copy:
+// at start the file is made to hold the topic's rules (a topic with no rule record yet is seeded from the file),
+// and rules of other instances are written to the file as they arrive; the topic's order per rule
+// decides between instances (last writer wins; dashboard/devices/echo-tracker.ts).
 import { readFile } from 'node:fs/promises';
 import { Document } from 'yaml';
 import type { Clock } from '../../common/clock.js';
@@ -15,7 +19,8 @@ import { ConfigError, ConflictError, FileBrokenError, InputError, NotFoundError,
 import type { Component } from '../../common/lifecycle.js';
 import type { Logger } from '../../common/log.js';
 import { Counter, type Registry } from '../../common/metrics.js';
-import type { RuleTopic } from './rule-topic.js';
+import type { RuleRecord, RuleTopic } from './rule-topic.js';
+import { createEchoTracker } from '../devices/echo-tracker.js';
 import { createSerial, runChange } from '../../common/serial.js';
 
 /** The rules file on disk cannot be read as rules: API changes wait until it is fixed, so it is not overwritten. */
@@ -32,7 +37,7 @@ export interface RuleStore extends Component {
 
 const NEW_FILE_HEADER = ' netmon alert rules. Edited by hand or from the dashboard (Alerts page); both keep comments.\n See README.md "Alerts" for the fields.';
 
-export function createRuleStore(log: Logger, opts: { file: string; channelNames: readonly string[] }, deps: { topic: RuleTopic; clock: Clock; registry: Registry }): RuleStore {
+export function createRuleStore(log: Logger, opts: { file: string; channelNames: readonly string[]; shared?: boolean }, deps: { topic: RuleTopic; clock: Clock; registry: Registry }): RuleStore {
   const { file, channelNames } = opts;
   const changes = new Counter({ name: 'netmon_dashboard_rule_changes_total', help: 'Alert rule changes saved from the API', registers: [deps.registry] });
   const publishErrors = new Counter({ name: 'netmon_dashboard_rule_publish_errors_total', help: 'Failed writes of alert rules to the config topic', registers: [deps.registry] });
@@ -74,9 +79,12 @@ export function createRuleStore(log: Logger, opts: { file: string; channelNames:
   async function publishPending(): Promise<void> {
     if (unpublished.size === 0) return;
     const batch = [...unpublished].map((id) => ({ id, rule: state.rules.find((r) => r.id === id) ?? null }));
+    const ids = batch.map((c) => c.id);
+    echoes.sending(ids);
     try {
       await deps.topic.publish(batch, deps.clock.now());
     } catch (err) {
+      echoes.failed(ids);
       publishErrors.inc();
       throw new PublishPendingError('alert rules file', err);
     }
@@ -105,6 +113,82 @@ export function createRuleStore(log: Logger, opts: { file: string; channelNames:
     await publishPending();
   }
 
+  const echoes = createEchoTracker();
+  const remoteChanges = new Counter({ name: 'netmon_dashboard_rule_remote_changes_total', help: 'Rule records of other dashboard instances read from the config topic (dashboard.shared), by result: applied, behind (an own later record of the rule wins), unusable', labelNames: ['result'], registers: [deps.registry] });
+  /** The rules on the topic (shared mode), as JSON per id. */
+  const onTopic = new Map<string, AlertRule>();
+  const same = (a: AlertRule | undefined, b: AlertRule | undefined) => JSON.stringify(a) === JSON.stringify(b);
+
+  /** Writes `rule` (null: removes `id`) into the file; throws when this instance cannot use the rule (e.g. a channel it does not have). */
+  async function writeThrough(id: string, rule: AlertRule | null): Promise<boolean> {
+    const old = state.rules.find((r) => r.id === id);
+    if (rule ? same(old, rule) : old === undefined) return false;
+    const doc = state.doc.clone();
+    if (rule) setRuleIn(doc, rule, old);
+    else removeRuleIn(doc, id);
+    const text = doc.toString();
+    const next = parseRulesText(text, file, channelNames);
+    await writeFileAtomic(file, text);
+    state = next;
+    return true;
+  }
+
+  function fromRecord(r: RuleRecord): AlertRule | null {
+    if (!r.rule) return null;
+    const rule = validateRule(r.rule, channelNames);
+    if (rule.id !== r.id) throw new InputError('id', `must be "${r.id}" (the record key)`);
+    return rule;
+  }
+
+  async function applyRecord(r: RuleRecord): Promise<void> {
+    const verdict = echoes.seen(r.id, r.own);
+    if (verdict !== 'apply') {
+      if (verdict === 'behind-own') remoteChanges.inc({ result: 'behind' });
+      return;
+    }
+    try {
+      await refresh();
+      const rule = fromRecord(r);
+      if (rule) onTopic.set(r.id, rule);
+      else onTopic.delete(r.id);
+      if (await writeThrough(r.id, rule)) remoteChanges.inc({ result: 'applied' });
+      unpublished.delete(r.id);
+    } catch (err) {
+      remoteChanges.inc({ result: 'unusable' });
+      log.warn({ id: r.id, err: errorMessage(err) }, 'alert rule of another dashboard instance cannot be used here; not applied');
+    }
+  }
+
+  async function startShared(): Promise<void> {
+    let started = false;
+    let records = 0;
+    await deps.topic.follow((r) => {
+      if (started) return queue.run(() => applyRecord(r));
+      records++;
+      echoes.seen(r.id, r.own);
+      try {
+        const rule = fromRecord(r);
+        if (rule) onTopic.set(r.id, rule);
+        else onTopic.delete(r.id);
+      } catch (err) {
+        log.warn({ id: r.id, err: errorMessage(err) }, 'alert rule on the config topic cannot be used here; skipped');
+      }
+      return undefined;
+    });
+    started = true;
+    // Only a topic that never held a rule record (tombstones count) is seeded: else a file that
+    // missed a deletion would bring the rule back.
+    if (records === 0) {
+      for (const r of state.rules) unpublished.add(r.id);
+      await publishPending();
+      return;
+    }
+    const ids = new Set([...state.rules.map((r) => r.id), ...onTopic.keys()]);
+    let changed = 0;
+    for (const id of ids) if (await writeThrough(id, onTopic.get(id) ?? null)) changed++;
+    if (changed > 0) log.info({ file, changes: changed }, 'alert rules file brought in line with the config topic (dashboard.shared)');
+  }
+
   function mustGet(id: string): AlertRule {
     const r = state.rules.find((x) => x.id === id);
     if (!r) throw new NotFoundError(`no alert rule with id "${id}"`);
@@ -117,10 +201,13 @@ export function createRuleStore(log: Logger, opts: { file: string; channelNames:
     async start() {
       state = await readState();
       await deps.topic.connect();
-      // The topic follows the file: every rule of the file, and a tombstone for a rule removed by hand.
-      for (const r of state.rules) unpublished.add(r.id);
-      for (const id of await deps.topic.readRuleIds()) unpublished.add(id);
-      await publishPending();
+      if (opts.shared) await queue.run(startShared);
+      else {
+        // The topic follows the file: every rule of the file, and a tombstone for a rule removed by hand.
+        for (const r of state.rules) unpublished.add(r.id);
+        for (const id of await deps.topic.readRuleIds()) unpublished.add(id);
+        await publishPending();
+      }
       log.info({ file, rules: state.rules.length }, 'alert rules loaded');
     },
     async stop() {

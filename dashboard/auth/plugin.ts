@@ -232,13 +232,15 @@ export function registerSecurity(app: FastifyInstance, log: Logger, dashboard: N
       },
     );
 
-    app.post('/api/auth/logout', { config, schema: { tags, summary: 'End the login session: every session of this user, on every dashboard instance', response: { 204: { type: 'null' }, 403: errorReplySchema } } }, (req, reply) => {
+    app.post('/api/auth/logout', { config, schema: { tags, summary: 'End the login session: every session of this user, on every dashboard instance', response: { 204: { type: 'null' }, 403: errorReplySchema } } }, async (req, reply) => {
       const a = req.auth;
       if (a.session && a.who) {
         const problem = csrfProblem(req.method, 'session', a.csrf, headerText(req.headers[CSRF_HEADER]));
         if (problem) throw new NetmonError(ErrorCodes.FORBIDDEN, problem);
         users.endSessions(a.session.user, a.session.uid);
         log.info({ user: a.who.name }, 'dashboard logout');
+        // Shared instances: the answer waits until the end of the session is on its way to the others.
+        await users.settled();
       }
       void reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send();

@@ -19,7 +19,7 @@ export function createDeviceAdmin(log: Logger, loaded: { config: Pick<NetmonConf
   const { config } = loaded;
   const file = loaded.devicesPath;
   const topic = deps.topic ?? createKafkaConfigTopic(log, config.kafka, { groupIdPrefix: config.dashboard.groupIdPrefix });
-  const store = createDeviceStore(log, { file, debounceMs: deps.debounceMs, env: loaded.env }, { topic, clock: deps.clock ?? systemClock, registry: deps.registry });
+  const store = createDeviceStore(log, { file, debounceMs: deps.debounceMs, env: loaded.env, shared: config.dashboard.shared }, { topic, clock: deps.clock ?? systemClock, registry: deps.registry });
   const c = config.collector;
   return {
     store,

@@ -1,6 +1,7 @@
 // Tests of the device store with a real temp file and a recording fake topic: start-up sync, API
 // changes landing in the file and on the topic, hand edits (good and broken), a failed publish
-// retried with the next change, and bulk import.
+// retried with the next change, and bulk import. Shared mode (dashboard.shared): the topic wins at
+// start, other instances' records reach the file, and a record behind an own one does not.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,12 +17,12 @@ import { parseImport } from './import.js';
 
 const FILE = `# my devices\ndevices:\n  - id: r1 # core\n    host: 10.0.0.1\n    snmp: { version: "2c", community: one }\n`;
 
-function setup(text: string | null, topicDevices = [] as Parameters<typeof createFakeConfigTopic>[0], env: Record<string, string> = {}) {
+function setup(text: string | null, topicDevices = [] as Parameters<typeof createFakeConfigTopic>[0], env: Record<string, string> = {}, shared = false, tombstones: string[] = []) {
   const dir = mkdtempSync(join(tmpdir(), 'netmon-store-'));
   const file = join(dir, 'devices.yaml');
   if (text !== null) writeFileSync(file, text);
-  const topic = createFakeConfigTopic(topicDevices);
-  const store = createDeviceStore(silentLogger, { file, debounceMs: 20, env }, { topic, clock: { now: () => 1_700_000_000_000 }, registry: createRegistry({ defaultMetrics: false }) });
+  const topic = createFakeConfigTopic(topicDevices, tombstones);
+  const store = createDeviceStore(silentLogger, { file, debounceMs: 20, env, shared }, { topic, clock: { now: () => 1_700_000_000_000 }, registry: createRegistry({ defaultMetrics: false }) });
   return { file, topic, store };
 }
 
@@ -187,4 +188,57 @@ void test('values saved through the API are stored, listed and published literal
   assert.equal(onTopic.snmp.version === '2c' && onTopic.snmp.community.reveal(), '${NETMON_ADMIN_PASSWORD}');
   assert.doesNotMatch(JSON.stringify([...topic.published.flat().map((c) => c.device && { ...c.device, snmp: c.device.snmp.version === '2c' ? c.device.snmp.community.reveal() : '' })]), /hunter2/);
   assert.doesNotMatch(readFileSync(file, 'utf8'), /hunter2/);
+});
+
+const dev = (id: string, host: string) => deviceSchema.parse({ id, host, snmp: { version: '2c', community: 'c' } });
+
+void test('shared: at start the file is made to hold what the topic holds, and nothing is published', async (t) => {
+  const { store, topic, file } = setup(FILE, [dev('a', '10.1.0.1'), dev('r1', '10.0.0.7')], {}, true);
+  await store.start();
+  t.after(() => store.stop());
+  assert.deepEqual(topic.published, []);
+  assert.deepEqual(store.list().map((d) => `${d.id}@${d.host}`).sort(), ['a@10.1.0.1', 'r1@10.0.0.7']);
+  const text = readFileSync(file, 'utf8');
+  assert.match(text, /^# my devices/);
+  assert.match(text, /- id: r1 # core/, 'an entry the topic changed keeps its comment');
+  assert.match(text, /host: 10\.0\.0\.7/);
+  assert.match(text, /id: a\b/);
+});
+
+void test('shared: a topic without devices is seeded from the file', async (t) => {
+  const { store, topic } = setup(FILE, [], {}, true);
+  await store.start();
+  t.after(() => store.stop());
+  assert.deepEqual(topic.published.map((b) => b.map((c) => c.id)), [['r1']]);
+});
+
+void test('shared: a topic whose only device record is a tombstone is not seeded: the file that missed the deletion follows it', async (t) => {
+  const { store, topic, file } = setup(FILE, [], {}, true, ['r1']);
+  await store.start();
+  t.after(() => store.stop());
+  assert.deepEqual(topic.published, []);
+  assert.deepEqual(store.list(), []);
+  assert.doesNotMatch(readFileSync(file, 'utf8'), /id: r1/);
+});
+
+void test('shared: another instance\'s records reach the list and the file; one behind an own record does not', async (t) => {
+  const { store, topic, file } = setup(FILE, [dev('r1', '10.0.0.1')], {}, true);
+  await store.start();
+  t.after(() => store.stop());
+  await topic.remote('b', dev('b', '10.2.0.1'));
+  assert.ok(store.get('b'));
+  assert.match(readFileSync(file, 'utf8'), /id: b/);
+  await topic.remote('b', null);
+  assert.equal(store.get('b'), undefined);
+  assert.doesNotMatch(readFileSync(file, 'utf8'), /id: b/);
+
+  topic.holdEchoes = true;
+  await store.patch('r1', { host: '10.0.0.2' });
+  // Written before ours (ours is still on its way back): ours is later on the topic and wins.
+  await topic.remote('r1', dev('r1', '10.0.0.3'));
+  assert.equal(store.get('r1')?.host, '10.0.0.2');
+  await topic.echo();
+  await topic.remote('r1', dev('r1', '10.0.0.4'));
+  assert.equal(store.get('r1')?.host, '10.0.0.4');
+  assert.match(readFileSync(file, 'utf8'), /host: 10\.0\.0\.4/);
 });

@@ -4,6 +4,11 @@
 // at a time; hand edits of the file are picked up (directory watch, debounced) and a broken one is
 // reported with its line and changes nothing; at start the topic is brought in line with the file.
 // What was published is remembered, so a change that could not reach Kafka goes out with the next one.
+// Shared (dashboard.shared, several instances): the topic is the source of truth and the file its
+// written-through copy. At start the topic is read to its end and the file made to hold what it holds
+// (only a topic with no device record yet is seeded from the file); records of other instances are applied
+// to the file as they arrive; API changes and hand edits are published as before. The topic's order
+// per key decides between instances (last writer wins; echo-tracker.ts).
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
@@ -16,9 +21,10 @@ import { ConfigError, ConflictError, FileBrokenError, InputError, NotFoundError,
 import type { Component } from '../../common/lifecycle.js';
 import type { Logger } from '../../common/log.js';
 import { Counter, type Registry } from '../../common/metrics.js';
-import type { ConfigTopic } from './config-topic.js';
+import type { ConfigTopic, DeviceRecord } from './config-topic.js';
 import type { ImportRow } from './import.js';
-import { deviceInputError, diffDevices, mergePatch, patchBase, validateDevice } from './validate.js';
+import { deviceInputError, diffDevices, mergePatch, patchBase, sameDevice, validateDevice } from './validate.js';
+import { createEchoTracker } from './echo-tracker.js';
 import { createSerial, runChange } from '../../common/serial.js';
 
 /** The file on disk holds a hand edit that cannot be used: API changes wait until it is fixed, so it is not overwritten. */
@@ -61,6 +67,8 @@ export interface DeviceStoreOptions {
   debounceMs?: number;
   /** The environment the file's ${VAR} references are read with: the one the command resolved (LoadedConfig.env), never process.env alone. */
   env: Env;
+  /** Follow the topic as the source of truth (dashboard.shared); default false: the file is. */
+  shared?: boolean;
 }
 
 const NEW_FILE_HEADER = ' netmon device list. Edited by hand or from the dashboard (Devices page); both keep comments.\n See README.md "Devices file" for the fields.';
@@ -88,13 +96,87 @@ export function createDeviceStore(log: Logger, opts: DeviceStoreOptions, deps: {
   let watcher: FSWatcher | null = null;
   let debounce: NodeJS.Timeout | null = null;
   let running = false;
+  const echoes = createEchoTracker();
+  const remoteChanges = new Counter({ name: 'netmon_dashboard_device_remote_changes_total', help: 'Device records of other dashboard instances read from the config topic (dashboard.shared), by result: applied, behind (an own later record of the device wins), unusable', labelNames: ['result'], registers: [deps.registry] });
+
+  /** Writes `device` (null: removes `id`) into the document and, unless a hand edit is broken, the file. */
+  async function writeThrough(id: string, device: DeviceConfig | null): Promise<void> {
+    const have = state.devices.find((d) => d.id === id);
+    if (device ? have !== undefined && sameDevice(have, device) : have === undefined) return;
+    const doc = state.doc.clone();
+    if (device) setDeviceIn(doc, device, have);
+    else removeDeviceIn(doc, id);
+    const text = doc.toString();
+    const next = parseDevicesText(text, file, env);
+    // A broken hand edit stays for its author to fix; fixing it publishes what the file then says.
+    if (!problem) {
+      await writeFileAtomic(file, text);
+      lastText = text;
+    }
+    state = next;
+  }
+
+  /** A device record read from the topic after start. */
+  async function applyRecord(r: DeviceRecord): Promise<void> {
+    // What the file says now first: a hand edit not yet picked up goes out before this is written.
+    try {
+      await reloadFromFile();
+    } catch (err) {
+      if (!(err instanceof PublishPendingError)) throw err;
+    }
+    if (r.device) onTopic.set(r.id, r.device);
+    else onTopic.delete(r.id);
+    const verdict = echoes.seen(r.id, r.own);
+    if (verdict === 'own') return;
+    if (verdict === 'behind-own') {
+      remoteChanges.inc({ result: 'behind' });
+      return;
+    }
+    try {
+      await writeThrough(r.id, r.device);
+    } catch (err) {
+      remoteChanges.inc({ result: 'unusable' });
+      log.warn({ id: r.id, err: errorMessage(err) }, 'device record of another dashboard instance cannot be used here; not applied');
+      return;
+    }
+    remoteChanges.inc({ result: 'applied' });
+    changes.inc({ source: 'topic' });
+  }
+
+  /** Shared start: read the topic to its end, then the file holds what the topic holds (a topic without devices is seeded from the file). */
+  async function startShared(): Promise<void> {
+    let started = false;
+    let records = 0;
+    await deps.topic.follow((r) => {
+      if (started) return serial(() => applyRecord(r));
+      records++;
+      if (r.device) onTopic.set(r.id, r.device);
+      else onTopic.delete(r.id);
+      echoes.seen(r.id, r.own);
+      return undefined;
+    });
+    started = true;
+    // Only a topic that never held a device record (tombstones count) is seeded: else a file that
+    // missed a deletion would bring the device back.
+    if (records === 0) {
+      await syncTopic();
+      return;
+    }
+    const current = new Map(state.devices.map((d) => [d.id, d]));
+    const diff = diffDevices(current, [...onTopic.values()]);
+    for (const c of diff) await writeThrough(c.id, c.device);
+    if (diff.length > 0) log.info({ file, changes: diff.length }, 'devices file brought in line with the config topic (dashboard.shared)');
+  }
 
   async function syncTopic(): Promise<void> {
     const diff = diffDevices(onTopic, state.devices);
     if (diff.length === 0) return;
+    const keys = diff.map((c) => c.id);
+    echoes.sending(keys);
     try {
       await deps.topic.publish(diff, deps.clock.now());
     } catch (err) {
+      echoes.failed(keys);
       publishErrors.inc();
       throw new PublishPendingError('devices file', err);
     }
@@ -202,8 +284,11 @@ export function createDeviceStore(log: Logger, opts: DeviceStoreOptions, deps: {
     async start() {
       await readFileState();
       await deps.topic.connect();
-      onTopic = await deps.topic.readDevices();
-      await syncTopic();
+      if (opts.shared) await serial(startShared);
+      else {
+        onTopic = await deps.topic.readDevices();
+        await syncTopic();
+      }
       running = true;
       // The directory, not the file: an atomic save (ours or an editor's) replaces the file's inode.
       const name = basename(file);

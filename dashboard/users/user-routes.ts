@@ -1,7 +1,7 @@
 // The users API of the admin page: list users and tokens (never a hash), add a user, change a
 // role or a password, remove a user, create a token (its text answered once) and revoke one. Rules:
 // admin only (config.role); changes go through the user store, so they count on the next request
-// on every instance; errors are catalogue errors (400 naming the field, 404, 409).
+// on every instance (shared instances: the answer comes once the change is on the config topic); errors are catalogue errors (400 naming the field, 404, 409).
 import type { FastifyInstance } from 'fastify';
 import { InputError } from '../../common/errors.js';
 import { errorReplySchema } from '../http-errors.js';
@@ -28,7 +28,11 @@ export function registerUserRoutes(app: FastifyInstance, users: UserStore): void
         response: { 201: userReply, 400: errorReplySchema, 409: errorReplySchema },
       },
     },
-    async (req, reply) => reply.code(201).send(await users.add(req.body.name, req.body.role, req.body.password)),
+    async (req, reply) => {
+      const added = await users.add(req.body.name, req.body.role, req.body.password);
+      await users.settled();
+      return reply.code(201).send(added);
+    },
   );
 
   app.patch<{ Params: { name: string }; Body: { role?: Role; password?: string } }>(
@@ -47,13 +51,15 @@ export function registerUserRoutes(app: FastifyInstance, users: UserStore): void
       const { role, password } = req.body;
       if (role === undefined && password === undefined) throw new InputError('body', 'give role and/or password', { message: 'body: give role and/or password' });
       if (password !== undefined) await users.setPassword(req.params.name, password);
-      if (role !== undefined) return users.setRole(req.params.name, role);
+      if (role !== undefined) users.setRole(req.params.name, role);
+      await users.settled();
       return users.list().users.find((u) => u.name === req.params.name);
     },
   );
 
-  app.delete<{ Params: { name: string } }>('/api/users/:name', { config, schema: { tags, summary: 'Remove a user and its tokens (or a service\'s tokens)', params: nameParams, response: { 204: { type: 'null' }, 404: errorReplySchema } } }, (req, reply) => {
+  app.delete<{ Params: { name: string } }>('/api/users/:name', { config, schema: { tags, summary: 'Remove a user and its tokens (or a service\'s tokens)', params: nameParams, response: { 204: { type: 'null' }, 404: errorReplySchema } } }, async (req, reply) => {
     users.remove(req.params.name);
+    await users.settled();
     return reply.code(204).send();
   });
 
@@ -69,11 +75,16 @@ export function registerUserRoutes(app: FastifyInstance, users: UserStore): void
         response: { 201: { type: 'object', properties: { id: { type: 'string' }, token: { type: 'string' }, role: { type: 'string' } } }, 400: errorReplySchema },
       },
     },
-    (req, reply) => reply.code(201).send(users.addToken(req.params.name, req.body?.role)),
+    async (req, reply) => {
+      const token = users.addToken(req.params.name, req.body?.role);
+      await users.settled();
+      return reply.code(201).send(token);
+    },
   );
 
-  app.delete<{ Params: { id: string } }>('/api/tokens/:id', { config, schema: { tags, summary: 'Revoke a token', params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f]{12}$' } } }, response: { 204: { type: 'null' }, 404: errorReplySchema } } }, (req, reply) => {
+  app.delete<{ Params: { id: string } }>('/api/tokens/:id', { config, schema: { tags, summary: 'Revoke a token', params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f]{12}$' } } }, response: { 204: { type: 'null' }, 404: errorReplySchema } } }, async (req, reply) => {
     users.removeToken(req.params.id);
+    await users.settled();
     return reply.code(204).send();
   });
 }

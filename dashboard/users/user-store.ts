@@ -4,6 +4,9 @@
 // a role changed or a session ended by `netmon user` or by another dashboard instance counts on the
 // next request; every change re-reads the file, applies itself and writes it atomically; only
 // hashes are kept; a token of a user never does more than the user, and dies with the user.
+// Shared (dashboard.shared): a replica (user-sync.ts) is told of every change, its own or the file's,
+// and publishes it to the config topic; records of other instances come in through applyRemote,
+// which writes them to the file, so the file stays a copy of what the topic holds.
 import { statSync } from 'node:fs';
 import { ConflictError, InputError, NotFoundError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
@@ -55,12 +58,24 @@ export interface UserStore {
   bearer(token: string): { name: string; role: Role } | null;
   /** Ends every session of the user (logout): its epoch goes up. */
   endSessions(name: string, uid: string): void;
+  /** Resolves once every change so far has reached the other instances' topic (at once without a replica); rejects when it could not. */
+  settled(): Promise<void>;
+  /** The users and tokens as they are now (a copy). */
+  snapshot(): UsersData;
+  /** A change that came from another instance: applied here and to the file; `apply` says whether it changed anything. */
+  applyRemote(apply: (d: UsersData) => boolean): void;
+}
+
+/** Where a shared store sends its changes (user-sync.ts). */
+export interface UserReplica {
+  changed(data: UsersData): void;
+  settled(): Promise<void>;
 }
 
 export const CONFIG_ADMIN = 'admin';
 const CONFIG_ADMIN_UID = 'config-admin';
 
-export function createUserStore(log: Logger, opts: { file: string | null; adminPassword: string | null; adminToken: string | null; scrypt?: ScryptParams }): UserStore {
+export function createUserStore(log: Logger, opts: { file: string | null; adminPassword: string | null; adminToken: string | null; scrypt?: ScryptParams; replica?: UserReplica }): UserStore {
   const { file } = opts;
   let data: UsersData = file ? readUsersFile(file) : emptyUsers();
   let seen = file ? stamp(file) : '';
@@ -81,6 +96,8 @@ export function createUserStore(log: Logger, opts: { file: string | null; adminP
       try {
         data = readUsersFile(file);
         seen = now;
+        // A hand edit (`netmon user` on this machine) is a change like any other.
+        opts.replica?.changed(structuredClone(data));
       } catch (err) {
         // A hand edit gone wrong: keep serving the last good content, say why.
         log.error({ err: (err as Error).message }, 'users file unreadable; using its last good content');
@@ -90,13 +107,14 @@ export function createUserStore(log: Logger, opts: { file: string | null; adminP
   }
 
   function change(apply: (d: UsersData) => void): void {
-    const d = file ? readUsersFile(file) : data;
+    const d = file ? readUsersFile(file) : structuredClone(data);
     apply(d);
     if (file) {
       writeUsersFile(file, d);
       seen = stamp(file);
     }
     data = d;
+    opts.replica?.changed(structuredClone(d));
   }
 
   const configAdmin = (): Account | null => (opts.adminPassword !== null || opts.adminToken !== null ? { name: CONFIG_ADMIN, uid: CONFIG_ADMIN_UID, role: 'admin', epoch: fresh().epochs[CONFIG_ADMIN_UID] ?? 0 } : null);
@@ -218,6 +236,17 @@ export function createUserStore(log: Logger, opts: { file: string | null; adminP
       if (t.uid === null) return { name: t.name, role: t.role };
       const u = d.users.find((x) => x.uid === t.uid);
       return u ? { name: u.name, role: lowerRole(t.role, u.role) } : null;
+    },
+    settled: () => opts.replica?.settled() ?? Promise.resolve(),
+    snapshot: () => structuredClone(fresh()),
+    applyRemote(apply) {
+      const d = structuredClone(fresh());
+      if (!apply(d)) return;
+      if (file) {
+        writeUsersFile(file, d);
+        seen = stamp(file);
+      }
+      data = d;
     },
     endSessions(name, uid) {
       change((d) => {
