@@ -3,7 +3,7 @@
 // collector.groupId is "", the collector group (which share of it this collector polls, with the
 // interface identity maps on Kafka so they follow a device to another collector). Returned in start
 // order; the supervisor stops them in reverse (the group, the follower and the inputs stop before the
-// sink drains). Takes only its part of the configuration: Kafka, the collector settings and the devices.
+// sink drains), and restarts any of them that reports a failure under its own name. Takes only its part of the configuration: Kafka, the collector settings and the devices.
 import { createKafka } from '../common/bus/kafka.js';
 import type { DeviceConfig, NetmonConfig } from '../common/config/schema.js';
 import type { Component, Service, ServiceDeps } from '../common/lifecycle.js';
@@ -43,22 +43,9 @@ export function createCollectorService(log: Logger, config: CollectorConfig, dep
   const configFollower = config.collector.followConfigTopic
     ? createConfigFollower(clog, config, { kafka, registry: deps.registry, initial: config.devices, apply: (d) => (group ? group.setDesired(d) : snmp.applyDevices(d)), failures: deps.failures })
     : null;
-  // The device sources are part of the SNMP input: they start after it and stop before it, as one
-  // component (so the service layout stays publisher -> snmp-input).
-  const sources = [configFollower, group].filter((s): s is NonNullable<typeof s> => s !== null);
-  const snmpComponent: Component =
-    sources.length > 0
-      ? {
-          name: snmp.name,
-          async start() {
-            await snmp.start();
-            for (const s of sources) await s.start();
-          },
-          async stop() {
-            for (const s of [...sources].reverse()) await s.stop();
-            await snmp.stop();
-          },
-        }
-      : snmp;
-  return { components: [publisher, snmpComponent], publisher, snmp, configFollower, group };
+  // The device sources are components of their own, started after the SNMP input they feed and
+  // stopped before it: a source that fails (its consumer crashed for good) is restarted alone by the
+  // supervisor under the name it reports, instead of ending the process as an unknown component.
+  const components: Component[] = [publisher, snmp, ...[configFollower, group].filter((s): s is NonNullable<typeof s> => s !== null)];
+  return { components, publisher, snmp, configFollower, group };
 }

@@ -7,7 +7,9 @@
 // held (no poll starts) until the new assignment is applied; a member that dies stops heartbeating
 // and, after collector.sessionTimeoutMs, the others are given its partitions. Leaving (stop) holds
 // the input first, then leaves the group, so the others take over at once. Losing Kafka itself does
-// not stop polling (see the CRASH handler): only the group telling it to rebalance holds the input.
+// not stop polling: the samples of an outage wait in the publisher's queue. But once the broker
+// answers again while this member has had no heartbeat for a session timeout, its share is held until
+// the group assigns it one again (membership.ts), so no device is polled by two members in one slot.
 import type { Consumer, Kafka } from '../../common/bus/kafka.js';
 import { partitionOfKey, prepareTopics } from '../../common/bus/kafka.js';
 import type { DeviceConfig, NetmonConfig } from '../../common/config/schema.js';
@@ -16,6 +18,7 @@ import type { Component, FailureSink } from '../../common/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import { Counter, Gauge, type Registry } from '../../common/metrics.js';
 import type { SnmpInput } from '../inputs/snmp/snmp-input.js';
+import { createMembershipWatch, type GroupView } from './membership.js';
 import { createOwnership } from './ownership.js';
 import { stateKey, type KafkaIdentityStore } from './kafka-identity-store.js';
 
@@ -50,6 +53,12 @@ export function createCollectorGroup(
   /** The generation whose share was last logged. */
   let reported = -1;
   let running = false;
+  /** Polls are held (a rebalance, an orphaned share or stopping) until the next assignment is applied. */
+  let revoked = true;
+  let membership = createMembershipWatch(c, Date.now());
+  let watchTimer: NodeJS.Timeout | null = null;
+  let probing = false;
+  const orphans = new Counter({ name: 'netmon_collector_group_orphaned_total', help: 'Times this collector held its share because the broker answered while its group membership had lapsed', registers: reg });
 
   function apply(): void {
     const mine = ownership.owned();
@@ -60,13 +69,56 @@ export function createCollectorGroup(
     ownedGauge.set(owned);
   }
 
-  function revoke(why: string): void {
+  /** Holds every poll until the next assignment; `keep`: partitions read now need no re-reading if ours again (false when the member may have been dropped, so another may have held them). */
+  function revoke(why: string, keep = true): void {
     generation++;
+    revoked = true;
     if (readTimer) clearTimeout(readTimer);
     readTimer = null;
     deps.snmp.hold(true);
-    ownership.revoke();
-    glog.debug({ why }, 'collector group rebalancing: polls held');
+    ownership.revoke(keep);
+    glog.debug({ why, keep }, 'collector group: polls held until the next assignment');
+  }
+
+  /** How the group looks to the broker now; unreachable when it does not answer within a session timeout. */
+  async function describe(): Promise<GroupView> {
+    const admin = deps.kafka.admin({ retry: { retries: 1, initialRetryTime: 100 } });
+    let timer: NodeJS.Timeout | null = null;
+    const timeout = new Promise<null>((r) => (timer = setTimeout(() => r(null), c.sessionTimeoutMs)));
+    const ask = (async (): Promise<GroupView> => {
+      await admin.connect();
+      const { groups } = await admin.describeGroups([c.groupId]);
+      const g = groups.find((x) => x.groupId === c.groupId);
+      return { reachable: true, state: g?.state ?? 'Dead', members: g?.members.map((m) => m.memberId) ?? [] };
+    })().catch((): GroupView => ({ reachable: false }));
+    try {
+      return (await Promise.race([ask, timeout])) ?? { reachable: false };
+    } finally {
+      if (timer) clearTimeout(timer);
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** While the share is in doubt, asks the broker about the group (one probe at a time). */
+  function probe(): void {
+    if (probing || !running || !membership.inDoubt(Date.now())) return;
+    probing = true;
+    const gen = generation;
+    void describe()
+      .then((view) => {
+        if (!running || gen !== generation || revoked) return;
+        if (!membership.probed(Date.now(), view)) {
+          if (!view.reachable) limited('doubt', 'warn', {}, 'collector group: no heartbeat for a session timeout and the broker does not answer; polling the devices it had until it answers');
+          return;
+        }
+        orphans.inc();
+        glog.warn({ devices: owned }, 'collector group: the broker answers but no longer counts this collector as a member; polls held until the group assigns it a share again');
+        revoke('orphaned', false);
+        ownedGauge.set(0);
+      })
+      .finally(() => {
+        probing = false;
+      });
   }
 
   async function onAssigned(assignment: Record<string, number[] | undefined>): Promise<void> {
@@ -84,6 +136,7 @@ export function createCollectorGroup(
       await admin.disconnect().catch(() => undefined);
     }
     if (gen !== generation) return;
+    revoked = false;
     ownership.assign(offsets.length, assigned);
     ownership.setEnds(new Map(offsets.filter((o) => assigned.includes(o.partition)).map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }])));
     apply();
@@ -133,23 +186,30 @@ export function createCollectorGroup(
         allowAutoTopicCreation: false,
       });
       consumer = cons;
+      membership = createMembershipWatch(c, Date.now());
       cons.on(cons.events.REBALANCING, () => revoke('rebalance'));
       cons.on(cons.events.GROUP_JOIN, ({ payload }) => {
+        membership.joined(Date.now(), payload.memberId);
+        // Joined without a rebalance announced first (the coordinator had dropped this member): the old
+        // share stops now, before the new one is worked out, and everything is read again.
+        if (!revoked) revoke('rejoined', false);
         // Before any fetch of the new generation: records read while the offsets are looked up count.
         ownership.joined();
         assigned(payload.memberAssignment, 0);
       });
+      cons.on(cons.events.HEARTBEAT, () => membership.heartbeat(Date.now()));
+      // Anything the broker answers may end an outage: look at the group at once if the share is in doubt.
+      cons.on(cons.events.REQUEST, () => probe());
       cons.on(cons.events.CRASH, ({ payload }) => {
         // Kafka unreachable: the devices stay polled (their samples queue in the publisher) until the
-        // group says otherwise. Holding them would lose every poll of the outage; at worst another
-        // member that can reach the coordinator polls them too, which only adds samples (deltas
-        // between samples do not double count). The next assignment re-reads everything.
+        // broker answers again (probe). Holding them would lose every poll of the outage.
         limited('crash', 'warn', { err: errorMessage(payload.error), restart: payload.restart }, 'collector group: lost contact with the group; polling the devices it had until it rejoins');
         if (!payload.restart) deps.failures?.fail('collector-group', payload.error);
       });
       await cons.connect();
       await cons.subscribe({ topic, fromBeginning: true });
       running = true;
+      watchTimer = setInterval(probe, c.heartbeatIntervalMs);
       await cons.run({
         autoCommit: false,
         eachBatch: async ({ batch }) => {
@@ -164,6 +224,8 @@ export function createCollectorGroup(
     },
     async stop() {
       running = false;
+      if (watchTimer) clearInterval(watchTimer);
+      watchTimer = null;
       revoke('stopping');
       const cons = consumer;
       consumer = null;

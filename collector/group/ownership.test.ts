@@ -50,6 +50,23 @@ test('a rebalance revokes everything; a partition kept over it needs no re-readi
   assert.deepEqual([...o.owned().keys()].sort(), ['d0', 'd2']);
 });
 
+test('a revoke that may have been a drop (keep = false) keeps nothing over: the same partition is read again', () => {
+  const o = createOwnership(part);
+  o.setDesired(byId([dev('d0')]));
+  o.assign(2, [0]);
+  o.setEnds(new Map([[0, { low: 0, high: 1 }]]));
+  o.read(0, 1);
+  assert.equal(o.owned().size, 1);
+  o.revoke(false);
+  assert.equal(o.owned().size, 0);
+  o.joined();
+  o.assign(2, [0]);
+  o.setEnds(new Map([[0, { low: 0, high: 2 }]]));
+  assert.equal(o.owned().size, 0, 'not read again yet');
+  o.read(0, 2);
+  assert.equal(o.owned().size, 1);
+});
+
 test('an assignment without a rebalance before it (the member was dropped) re-reads everything', () => {
   const o = createOwnership(part);
   o.setDesired(byId([dev('d0')]));

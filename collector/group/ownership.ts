@@ -11,8 +11,11 @@ import type { DeviceConfig } from '../../common/config/schema.js';
 export interface Ownership {
   /** The configured device set (devices.yaml, then the config topic). */
   setDesired(desired: ReadonlyMap<string, DeviceConfig>): void;
-  /** A rebalance started: nothing is ours until the next assignment (which keeps what was read, if ours again). */
-  revoke(): void;
+  /**
+   * A rebalance started: nothing is ours until the next assignment, which keeps what was read if ours
+   * again, unless `keep` is false (the member may have been dropped from the group meanwhile).
+   */
+  revoke(keep?: boolean): void;
   /** The group handed out a new assignment: reading starts over (records read from now on count, whatever the partition). */
   joined(): void;
   /** The new assignment, once the topic's size is known: it has `partitions` partitions, `assigned` are ours. */
@@ -70,8 +73,8 @@ export function createOwnership(partitionOf: (key: string, partitions: number) =
     setDesired(d) {
       desired = d;
     },
-    revoke() {
-      keptOver = new Set([...mine].filter(isReady));
+    revoke(keep = true) {
+      keptOver = keep ? new Set([...mine].filter(isReady)) : new Set();
       mine = new Set();
       ends = new Map();
       progress = new Map();

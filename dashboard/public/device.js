@@ -3,7 +3,8 @@
 // updated as they arrive) or history from InfluxDB (/api/history: 1 h, 6 h, 24 h, 7 d, 30 d; drag
 // across a chart to zoom, "reset zoom" to go back). Rules: live values come from the page's live
 // state (live-model.js); the history a range asks for is drawn only if it is still the latest asked
-// and the view is still open; a missing window is a gap, never a zero.
+// and the view is still open; a missing window is a gap, never a zero. A step of the collector's
+// clock (its status's lastClockJump) is shown under the status line only when there was one.
 import { ago, formatBps, formatPercent, formatPps, formatTime, interfaceKeys, timeline } from './live-model.js';
 import { createLineChart, drawSeries } from './utils/charts.js';
 import { el, setField } from './utils/dom.js';
@@ -12,6 +13,17 @@ import { el, setField } from './utils/dom.js';
 export const LIVE_SLOTS = 180;
 const HISTORY_RANGES = ['1h', '6h', '24h', '7d', '30d'];
 const LATEST_FIELDS = [['in-bps', 'in', 'in'], ['out-bps', 'out', 'out'], ['in-pps', 'in pkt/s', 'in'], ['out-pps', 'out pkt/s', 'out'], ['in-utilization', 'in util', 'in'], ['out-utilization', 'out util', 'out'], ['coverage', 'coverage', ''], ['window', 'window', '']];
+
+/**
+ * "collector clock stepped +3600 s at <time>" for the collector's last clock step ({stepMs, at}), or
+ * '' when there is none: samples polled around a step carry the collector's wrong time.
+ */
+export function clockJumpText(jump) {
+  if (!jump || typeof jump.stepMs !== 'number') return '';
+  const s = jump.stepMs / 1000;
+  const size = Math.abs(s) >= 10 ? Math.round(Math.abs(s)) : Math.round(Math.abs(s) * 10) / 10;
+  return `collector clock stepped ${s < 0 ? '−' : '+'}${size} s at ${formatTime(jump.at, true)}`;
+}
 
 /**
  * Builds device `id`'s page in `viewEl`. deps: live (the page's live state), api (utils/http.js),
@@ -31,9 +43,11 @@ export function createDeviceView(viewEl, id, deps) {
   reset.addEventListener('click', () => selectRange(page.range));
   const note = el('span', { className: 'range-note', 'data-testid': 'range-note' });
   const statusLine = el('span', { className: 'device-meta', 'data-testid': 'device-status' });
+  const clockLine = el('span', { className: 'device-meta clock-step', 'data-testid': 'device-clock-step', role: 'note' });
+  clockLine.hidden = true;
   const cardsEl = el('div', { className: 'cards', 'data-testid': 'cards' });
   viewEl.replaceChildren(
-    el('div', { className: 'device-header' }, [el('a', { href: '#/', text: '← overview' }), el('h2', { text: id, 'data-testid': 'device-name' }), statusLine]),
+    el('div', { className: 'device-header' }, [el('a', { href: '#/', text: '← overview' }), el('h2', { text: id, 'data-testid': 'device-name' }), statusLine, clockLine]),
     el('div', { className: 'toolbar' }, [buttons, reset, note]),
     cardsEl,
   );
@@ -111,6 +125,9 @@ export function createDeviceView(viewEl, id, deps) {
     const info = live.devices.get(id);
     statusLine.textContent = `${info ? `${info.host}:${info.port} · ` : ''}${s ? `${s.state}, last poll ${ago(s.lastPollAt, Date.now())}${s.lastError ? ` (${s.lastError})` : ''}` : 'no status yet'}`;
     statusLine.dataset.state = s ? s.state : 'unknown';
+    const jump = clockJumpText(s && s.lastClockJump);
+    clockLine.hidden = jump === '';
+    clockLine.textContent = jump;
     for (const key of [id, ...interfaceKeys(live.store, id)]) {
       const w = live.store.latest(key);
       if (!w) continue;

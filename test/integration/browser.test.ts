@@ -115,7 +115,9 @@ void test('overview and device page against real Kafka and InfluxDB: status, a v
     const total1: WindowResult = { ...iface1, ifIndex: null, ifName: null };
     const iface2: WindowResult = { ...iface1, windowStart: start + step, windowEnd: start + 2 * step, inBps: 2_500_000.25, outBps: 120_000, inUtilization: 25, outUtilization: 1.2 };
     const total2: WindowResult = { ...iface2, ifIndex: null, ifName: null };
-    const status = { deviceId: 'edge-1', state: 'up' as const, lastError: null, lastPollAt: Date.now(), lastSuccessAt: Date.now(), lastPollDurationMs: 8, interfaces: 1 };
+    // The collector's clock stepped an hour forward a minute ago: the device page says so.
+    const clockJump = { stepMs: 3_600_000, at: Date.now() - 60_000 };
+    const status = { deviceId: 'edge-1', state: 'up' as const, lastError: null, lastPollAt: Date.now(), lastSuccessAt: Date.now(), lastPollDurationMs: 8, interfaces: 1, lastClockJump: clockJump };
     // Produced until seen: the consumer starts at the latest offset, so a record sent while it
     // resolves that offset can be missed; the page drops the duplicates (same revision).
     const produce = async (ws: WindowResult[]) => {
@@ -173,6 +175,10 @@ void test('overview and device page against real Kafka and InfluxDB: status, a v
     const card = page.locator(sel);
     await card.waitFor({ timeout: 10_000 });
     assert.equal(await fieldValue(card, 'latest-in-bps', 1000), iface2.inBps, 'the device page shows the live value');
+    const clockLine = page.getByTestId('device-clock-step');
+    await clockLine.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match((await clockLine.textContent()) ?? '', /^collector clock stepped \+3600 s at /, 'the collector clock step is shown');
+    await screenshot(page, 'device-clock-step');
     await page.getByTestId('range-1h').click();
     const raw = await waitFor('the 1 h history', async () => {
       const st = await historyState(page, sel);
