@@ -3,7 +3,7 @@
 // e.g. `alerts.yaml: rules[2].threshold: expected number, received string`.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parseDocument } from 'yaml';
+import { parseYamlText } from './yaml-text.js';
 import { alertRulesFilePath } from './alerts-file.js';
 import { alertsFileSchema, type AlertRule } from './alerts-schema.js';
 import { validate } from './load.js';
@@ -12,7 +12,7 @@ import { ConfigError, ErrorCodes, NetmonError } from '../errors.js';
 
 /** Parses and validates rules text; `name` is how errors name the file. */
 export function parseAlertRules(text: string, name: string, channelNames: readonly string[]): readonly AlertRule[] {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const doc = parseYamlText(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) throw new ConfigError(name, `not valid YAML: ${doc.errors[0].message}`);
   const parsed = validate(alertsFileSchema(channelNames), doc.toJS() ?? {}, name);
   return Object.freeze(parsed.rules.map((r) => Object.freeze(r)));

@@ -4,7 +4,8 @@
 // rules in place with the `yaml` Document API (comments and the order of untouched rules survive).
 // Writing is devices-file.ts's writeFileAtomic (temp file, fsync, rename).
 import { dirname, resolve } from 'node:path';
-import { isMap, isSeq, parseDocument, type Document } from 'yaml';
+import { isMap, isSeq, type Document } from 'yaml';
+import { parseYamlText } from './yaml-text.js';
 import { ConfigError, InputError } from '../errors.js';
 import { formatPath } from '../contracts/codec.js';
 import { alertRuleSchema, alertsFileSchema, type AlertRule } from './alerts-schema.js';
@@ -41,7 +42,7 @@ export interface RulesDocument {
 
 /** Parses and validates a rules file's text; a problem is a ConfigError naming the file and path. */
 export function parseRulesText(text: string, file: string, channelNames: readonly string[]): RulesDocument {
-  const doc = parseDocument(text, { uniqueKeys: true });
+  const doc = parseYamlText(text, { uniqueKeys: true });
   if (doc.errors.length > 0) throw new ConfigError(file, `not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
   const parsed = alertsFileSchema(channelNames).safeParse(doc.toJS() ?? {});
   if (!parsed.success) {

@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isSeq, LineCounter, type Document } from 'yaml';
+import { parseYamlText } from './yaml-text.js';
 import { ConfigError } from '../errors.js';
 import { formatPath } from '../contracts/codec.js';
 import { encodeConfigChange } from '../contracts/config-change.js';
@@ -44,7 +45,7 @@ function lineOf(doc: Document, lines: LineCounter, path: ReadonlyArray<PropertyK
  */
 export function parseDevicesText(text: string, file: string, env: Env): DevicesDocument {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, keepSourceTokens: false });
+  const doc = parseYamlText(text, { lineCounter: lines, uniqueKeys: true, keepSourceTokens: false });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const line = e.linePos?.[0]?.line ?? 1;

@@ -4,7 +4,8 @@
 // the allowed keys. Validated once at start; nothing reads config files later except through here.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseDocument, isScalar, isMap, isSeq, type Node as YamlNode } from 'yaml';
+import { isScalar, isMap, isSeq, type Node as YamlNode } from 'yaml';
+import { parseYamlText } from './yaml-text.js';
 import { z } from 'zod';
 import { ConfigError, ErrorCodes, NetmonError } from '../errors.js';
 import { formatPath } from '../contracts/codec.js';
@@ -48,7 +49,7 @@ function readYaml(file: string, env: Env): unknown {
   } catch (err) {
     throw new NetmonError(ErrorCodes.CONFIG_READ, `cannot read config file ${file}: ${(err as Error).message}`, { cause: err });
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const doc = parseYamlText(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(file, `not valid YAML: ${doc.errors[0].message}`);
   }

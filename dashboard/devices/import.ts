@@ -2,7 +2,8 @@
 // (the store validates every row with the config schema and reports per row). Pure. CSV: a header
 // row naming the columns (IMPORT_COLUMNS; unknown ones are an error naming the column), RFC 4180
 // quoting, tags separated by ";". YAML: a `devices:` list as in config/devices.yaml, or a bare list.
-import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isMap, isSeq, LineCounter } from 'yaml';
+import { parseYamlText } from '../../common/config/yaml-text.js';
 import { InputError } from '../../common/errors.js';
 
 export const IMPORT_COLUMNS = ['id', 'host', 'port', 'enabled', 'tags', 'version', 'community', 'username', 'level', 'authProtocol', 'authKey', 'privProtocol', 'privKey', 'context', 'timeoutMs', 'retries'] as const;
@@ -119,7 +120,7 @@ function csvRows(text: string): ImportRow[] {
 
 function yamlRows(text: string): ImportRow[] {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  const doc = parseYamlText(text, { lineCounter: lines, uniqueKeys: true });
   if (doc.errors.length > 0) throw unreadable(doc.errors[0].linePos?.[0]?.line ?? 1, `not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
   const contents = doc.contents;
   const seq = isSeq(contents) ? contents : isMap(contents) ? contents.get('devices', true) : undefined;

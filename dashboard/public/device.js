@@ -184,7 +184,7 @@ export function createDeviceView(viewEl, id, deps) {
     } catch (err) {
       console.info('stored windows unavailable, using the recent ones', err.message);
       try {
-        for (const w of await api.getJson('/api/recent')) if (w.deviceId === id) live.store.add(w);
+        for (const w of await api.getJson(`/api/recent?device=${encodeURIComponent(id)}`)) live.store.add(w);
       } catch (err2) {
         console.warn('recent windows unavailable', err2.message);
       }
