@@ -36,7 +36,8 @@ import { poisonReason } from './poison.js';
 import { createWindowSink, type WindowSink } from './window-sink.js';
 import { whileHeartbeating } from './heartbeating.js';
 import { createWriteBehind } from './write-behind.js';
-import { publishDeadLetters, type DeadLetter } from './dead-letters.js';
+import { publishDeadLetters, type DeadLetter, type DeadLetterDeps } from './dead-letters.js';
+import { readMessageLimits, sendBoundOf } from '../../common/bus/message-limit.js';
 import { healthOf } from '../../common/health.js';
 import type { AlertStage } from '../alerts/alert-stage.js';
 
@@ -158,8 +159,10 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
   }
 
   const health = healthOf(deps.registry, deps.clock);
-  const deadLetterDeps = { topic: topics.deadletter, counter: metrics.deadLetters, log: limited, health };
-  const sink = () => createWindowSink(plog, { store: deps.store, producer: producer!, topic: topics.windows, deadLetters: deadLetterDeps, health });
+  /** maxBytes: each topic's send bound, read from the broker at start (common/bus/message-limit.ts). */
+  const deadLetterDeps: DeadLetterDeps = { topic: topics.deadletter, counter: metrics.deadLetters, log: limited, health };
+  let windowsMaxBytes: number | undefined;
+  const sink = () => createWindowSink(plog, { store: deps.store, producer: producer!, topic: topics.windows, deadLetters: deadLetterDeps, health, maxBytes: windowsMaxBytes });
   const sessionTimeoutMs = config.processor.sessionTimeoutSeconds * 1000;
   const heartbeatInterval = Math.min(3_000, sessionTimeoutMs / 3);
   const fence = createFence(plog, { times: fenceTimes(sessionTimeoutMs, REBALANCE_TIMEOUT_MS), registry: deps.registry });
@@ -372,6 +375,9 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
       await producer.connect();
       admin = kafka.admin();
       await admin.connect();
+      const limits = await readMessageLimits(admin, [topics.windows, topics.deadletter], plog);
+      windowsMaxBytes = sendBoundOf(limits, [topics.windows]);
+      deadLetterDeps.maxBytes = sendBoundOf(limits, [topics.deadletter]);
       // Alert states persisted by earlier runs, before the first batch.
       await deps.alerts?.start(kafka);
       consumer = kafka.consumer({
