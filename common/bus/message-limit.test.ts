@@ -18,7 +18,8 @@ test('pickMessageLimit: the topic, else the broker, else the default', () => {
 
 test('sendBound: the limit less the batch framing; several topics take the smallest', () => {
   assert.equal(sendBound(65_536), 65_536 - BATCH_OVERHEAD_BYTES);
-  assert.equal(sendBound({ limitBytes: 100, source: 'topic' }), 1024, 'never below 1 kB');
+  assert.equal(sendBound({ limitBytes: 2000, source: 'topic' }), 2000 - BATCH_OVERHEAD_BYTES);
+  assert.equal(sendBound({ limitBytes: 100, source: 'topic' }), 0, 'a limit below the framing takes no record');
   const limits = new Map<string, MessageLimit>([['a', { limitBytes: 65_536, source: 'topic' }], ['b', { limitBytes: 1_048_588, source: 'broker' }]]);
   assert.equal(sendBoundOf(limits, ['a', 'b']), 65_536 - BATCH_OVERHEAD_BYTES);
   assert.equal(sendBoundOf(limits, ['b', 'unknown']), KAFKA_DEFAULT_MESSAGE_MAX_BYTES - BATCH_OVERHEAD_BYTES);

@@ -45,10 +45,10 @@ export function pickMessageLimit(said: { topic?: string | null; broker?: string 
   return { limitBytes: KAFKA_DEFAULT_MESSAGE_MAX_BYTES, source: 'default' };
 }
 
-/** What one send may carry (sum of recordBytes): the limit less the batch framing, never below 1 kB. */
+/** What one send may carry (sum of recordBytes): the limit less the batch framing. */
 export function sendBound(limit: MessageLimit | number): number {
   const bytes = typeof limit === 'number' ? limit : limit.limitBytes;
-  return Math.max(1024, bytes - BATCH_OVERHEAD_BYTES);
+  return Math.max(0, bytes - BATCH_OVERHEAD_BYTES);
 }
 
 /** The bound of a send that goes to several topics at once: the smallest of theirs. */
