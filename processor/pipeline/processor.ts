@@ -28,7 +28,7 @@ import type { Component, FailureSink } from '../../common/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import type { Registry } from '../../common/metrics.js';
 import type { WindowStore } from '../../common/store/influx.js';
-import { createWindowEngine, REJECT_KINDS, type EngineEvent, type EngineOutput, type WindowEngineOptions } from '../core/index.js';
+import { createWindowEngine, REJECT_KINDS, type EngineEvent, type EngineOutput, type WindowEngine, type WindowEngineOptions } from '../core/index.js';
 import { createProcessorMetrics } from './metrics.js';
 import { createPartitions, readCommitMetas, type OffsetCommit } from './partitions.js';
 import { createFence, fenceTimes } from './fence.js';
@@ -104,12 +104,22 @@ function rejectReason(e: EngineEvent, config: PipelineConfig): string {
   return `gap: traffic delta spans ${s(e.excessMs ?? 0)}, more than the maximum gap ${s(maxGapMs)} (processor.maxGapPolls x collector.pollIntervalSeconds)`;
 }
 
-export function createProcessor(log: Logger, config: PipelineConfig, deps: { registry: Registry; clock: Clock; store: WindowStore; alerts?: AlertStage; failures?: FailureSink }): Processor {
+export interface ProcessorDeps {
+  registry: Registry;
+  clock: Clock;
+  store: WindowStore;
+  alerts?: AlertStage;
+  failures?: FailureSink;
+  /** Makes the window engine from its options (default: the pure engine, createWindowEngine). */
+  engine?: (options: WindowEngineOptions) => WindowEngine;
+}
+
+export function createProcessor(log: Logger, config: PipelineConfig, deps: ProcessorDeps): Processor {
   const plog = log;
   const limited = createRateLimitedLog(plog, 30_000);
   const metrics = createProcessorMetrics(deps.registry);
   const topics = config.kafka.topics;
-  const engine = createWindowEngine(engineOptions(config));
+  const engine = (deps.engine ?? createWindowEngine)(engineOptions(config));
 
   const kafka = createKafka(plog, config.kafka, 'processor');
   let consumer: Consumer | null = null;
