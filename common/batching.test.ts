@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { batchEnd, batches, messageBytes } from './batching.js';
+import { batchEnd, batches, HEADER_OVERHEAD_BYTES, messageBytes, recordBytes } from './batching.js';
 
 const len = (s: string) => s.length;
 
@@ -40,5 +40,16 @@ test('messageBytes is the UTF-8 size the broker sees, not the UTF-16 length', ()
   for (const c of cases) {
     assert.equal(messageBytes({ key: c.key, value: c.value }), c.bytes, c.name);
     assert.equal(messageBytes({ key: c.key, value: c.value }), Buffer.from(`${c.key ?? ''}${c.value ?? ''}`, 'utf8').length, `${c.name}: as Buffer.from encodes it`);
+  }
+});
+
+test('recordBytes counts headers: a thousand records with the origin header fit the bound they are cut to', () => {
+  const headers = { 'netmon-origin': 'a'.repeat(24) };
+  const m = { key: 'device:r1', value: 'x'.repeat(100), headers };
+  assert.equal(recordBytes(m), recordBytes({ key: m.key, value: m.value }) + Buffer.byteLength('netmon-origin') + 24 + HEADER_OVERHEAD_BYTES);
+  const msgs = Array.from({ length: 1000 }, () => m);
+  for (const chunk of batches(msgs, recordBytes, { maxBytes: 10_000 })) {
+    const wire = chunk.reduce((n, r) => n + Buffer.byteLength(r.key) + Buffer.byteLength(r.value) + Buffer.byteLength('netmon-origin') + 24, 0);
+    assert.ok(wire <= 10_000, `a chunk of ${chunk.length} records carries ${wire} bytes of keys, values and headers`);
   }
 });

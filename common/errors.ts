@@ -36,6 +36,11 @@ export const ERROR_CATALOGUE = {
    * reason and the pipeline goes on (common/retry.ts isPermanent tells the two kinds apart).
    */
   SINK_REJECTED: { status: 502, retriable: false },
+  /**
+   * A record alone is larger than one send to its Kafka topic may carry (the topic's
+   * max.message.bytes, read from the broker): never sent, counted (the collector's publisher).
+   */
+  RECORD_TOO_LARGE: { status: 413, retriable: false },
   /** A command line that cannot be run (the CLI exits 2). */
   USAGE: { status: 400, retriable: false },
   /** A capture file that cannot be read. */

@@ -5,10 +5,14 @@
 // lets an outage hold gigabytes); when either is reached a new record is dropped (never one already
 // handed to Kafka: dropping from the head under an in-flight batch would lose records silently),
 // counted and logged (rate limited). Publishing never throws into an input. A batch is also capped in
-// UTF-8 bytes (maxBatchBytes, under the broker's default 1 MB message.max.bytes), because the broker
-// refuses a larger one forever; a record alone above that cap is refused at publish (counted, reason
-// too-large), so nothing larger than the broker's limit is ever sent.
-import { batchEnd, KAFKA_MAX_BATCH_BYTES, messageBytes } from '../../common/batching.js';
+// UTF-8 bytes (with the record framing), under the broker's real limit for the topics it writes to
+// (read once at start, common/bus/message-limit.ts; Kafka's default until then), because the broker
+// refuses a larger one forever; a record alone above that cap is refused (at publish, or when the
+// limit read at start turns out lower, at the head of the queue) with the named error
+// NETMON_ERR_RECORD_TOO_LARGE, counted (reason too-large), so nothing larger is ever sent.
+import { batchEnd, recordBytes } from '../../common/batching.js';
+import { DEFAULT_SEND_BOUND, readMessageLimitsOf, sendBoundOf } from '../../common/bus/message-limit.js';
+import { ErrorCodes, NetmonError } from '../../common/errors.js';
 import type { Kafka, Producer } from '../../common/bus/kafka.js';
 import { defaultPartitioner, prepareTopics } from '../../common/bus/kafka.js';
 import type { Component } from '../../common/lifecycle.js';
@@ -25,7 +29,7 @@ export interface PublisherOptions {
   maxBatch: number;
   /** How long a record may wait for more to batch with. */
   lingerMs: number;
-  /** UTF-8 bytes (keys + values) per send, at most; a record alone above it is refused at publish. */
+  /** UTF-8 bytes (keys + values + record framing) per send, at most (lowered at start to the broker's limit); a record alone above it is refused. */
   maxBatchBytes: number;
 }
 
@@ -43,11 +47,11 @@ export function createKafkaPublisher(
   deps: { kafka: Kafka; registry: Registry },
   opts: Partial<PublisherOptions> = {},
 ): KafkaPublisher {
-  const o: PublisherOptions = { topic: kafkaConfig.topics.samples, maxQueue: 100_000, maxQueueBytes: 64 * 1024 * 1024, maxBatch: 500, lingerMs: 20, maxBatchBytes: KAFKA_MAX_BATCH_BYTES, ...opts };
+  const o: PublisherOptions = { topic: kafkaConfig.topics.samples, maxQueue: 100_000, maxQueueBytes: 64 * 1024 * 1024, maxBatch: 500, lingerMs: 20, maxBatchBytes: DEFAULT_SEND_BOUND, ...opts };
   const limited = createRateLimitedLog(log, 30_000);
   const published = new Counter({ name: 'netmon_collector_records_published_total', help: 'Records sent to Kafka', registers: [deps.registry] });
   const dropped = new Counter({ name: 'netmon_collector_records_dropped_total', help: 'Records dropped because the publish queue was full (in records or in bytes)', registers: [deps.registry] });
-  const tooLarge = new Counter({ name: 'netmon_collector_records_too_large_total', help: 'Records refused at publish because alone they exceed the batch byte limit (never sent)', registers: [deps.registry] });
+  const tooLarge = new Counter({ name: 'netmon_collector_records_too_large_total', help: "Records refused because alone they exceed the broker's send limit (never sent)", registers: [deps.registry] });
   const sendErrors = new Counter({ name: 'netmon_collector_publish_errors_total', help: 'Failed Kafka sends (retried)', registers: [deps.registry] });
   new Gauge({ name: 'netmon_collector_queue_depth', help: 'Records waiting to be published', registers: [deps.registry], collect() { this.set(queue.length - head); } });
   new Gauge({ name: 'netmon_collector_queue_bytes', help: 'UTF-8 bytes of the records waiting to be published', registers: [deps.registry], collect() { this.set(bytes); } });
@@ -64,6 +68,12 @@ export function createKafkaPublisher(
   const flushWaiters: Array<() => void> = [];
 
   const depth = () => queue.length - head;
+  /** Counts and logs a record that can never be sent: alone it is above the send bound. */
+  const refuseTooLarge = (record: SampleRecordOut, size: number) => {
+    tooLarge.inc();
+    const err = new NetmonError(ErrorCodes.RECORD_TOO_LARGE, `record of ${size} bytes is larger than the ${o.maxBatchBytes} bytes one send to Kafka may carry; it is never sent`);
+    limited('too-large', 'error', { code: err.code, reason: 'too-large', key: record.key.slice(0, 256), topic: record.topic ?? o.topic, bytes: size, maxBatchBytes: o.maxBatchBytes }, err.message);
+  };
   const sleep = (ms: number) => new Promise<void>((r) => {
     const t = setTimeout(() => { wake = null; r(); }, ms);
     wake = () => { clearTimeout(t); wake = null; r(); };
@@ -80,6 +90,13 @@ export function createKafkaPublisher(
       if (depth() < o.maxBatch) await sleep(o.lingerMs);
       if (!running) break;
       const end = batchEnd(sizes, head, (n) => n, { maxBytes: o.maxBatchBytes, maxCount: o.maxBatch });
+      if (sizes[head] > o.maxBatchBytes) {
+        // Queued before start() read a lower limit: refused now, as it would have been at publish.
+        refuseTooLarge(queue[head], sizes[head]);
+        bytes -= sizes[head];
+        head++;
+        continue;
+      }
       const batch = queue.slice(head, end);
       try {
         const byTopic = new Map<string, Array<{ key: string; value: string | null }>>();
@@ -112,6 +129,9 @@ export function createKafkaPublisher(
     name: 'kafka-publisher',
     async start() {
       await prepareTopics(deps.kafka, kafkaConfig);
+      // One send may go to any of these topics at once: the smallest limit bounds it.
+      const written = [o.topic, kafkaConfig.topics.status, kafkaConfig.topics.collectorState];
+      o.maxBatchBytes = Math.min(o.maxBatchBytes, sendBoundOf(await readMessageLimitsOf(deps.kafka, written, log), written));
       producer = deps.kafka.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 5 } });
       await producer.connect();
       running = true;
@@ -127,10 +147,9 @@ export function createKafkaPublisher(
       producer = null;
     },
     publish(record) {
-      const size = messageBytes(record);
+      const size = recordBytes(record);
       if (size > o.maxBatchBytes) {
-        tooLarge.inc();
-        limited('too-large', 'error', { reason: 'too-large', key: record.key.slice(0, 256), topic: record.topic ?? o.topic, bytes: size, maxBatchBytes: o.maxBatchBytes }, 'record larger than the batch byte limit refused; it is never sent');
+        refuseTooLarge(record, size);
         return;
       }
       if (depth() >= o.maxQueue || bytes + size > o.maxQueueBytes) {

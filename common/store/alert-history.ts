@@ -8,7 +8,7 @@ import type { IPoint } from 'influx';
 import type { NetmonConfig } from '../config/schema.js';
 import { ALERT_TRANSITIONS, type AlertEventInput, type AlertTransition } from '../contracts/alert-event.js';
 import { NetmonError, ErrorCodes } from '../errors.js';
-import { createInfluxClient, deviceFromTag, deviceTag, ensureRetentionPolicies, influxString } from './influx.js';
+import { createInfluxClient, deviceFromTag, deviceTag, ensureRetentionPolicies, influxString, isPermanentHttpStatus } from './influx.js';
 
 export const MEASUREMENT_ALERT_EVENT = 'alert_event';
 export const MEASUREMENT_ALERT_DELIVERY = 'alert_delivery';
@@ -111,6 +111,12 @@ function rowToHistory(r: Row): AlertHistoryRow {
 export function createAlertHistoryStore(cfg: NetmonConfig['influx']): AlertHistoryStore {
   const influx = createInfluxClient(cfg);
   const wrap = (what: string, err: unknown) => new NetmonError(ErrorCodes.INFLUX, `InfluxDB alert ${what} failed at ${cfg.url}: ${(err as Error).message}`, { cause: err, retriable: true });
+  // A write InfluxDB refuses for good (a 4xx about the points, influx.ts isPermanentHttpStatus) is SINK_REJECTED: retrying cannot help.
+  const wrapWrite = (what: string, err: unknown) => {
+    const status = (err as { res?: { statusCode?: number } }).res?.statusCode;
+    if (status === undefined || !isPermanentHttpStatus(status)) return wrap(what, err);
+    return new NetmonError(ErrorCodes.SINK_REJECTED, `InfluxDB refused the alert ${what} (HTTP ${status}): ${(err as Error).message}`, { cause: err, retriable: false });
+  };
   const q = async (text: string): Promise<Row[]> => {
     try {
       return [...(await influx.query<Row>(text, { precision: 'ms' }))];
@@ -135,7 +141,7 @@ export function createAlertHistoryStore(cfg: NetmonConfig['influx']): AlertHisto
       try {
         await influx.writePoints(events.map(eventToPoint), { precision: 'ms' });
       } catch (err) {
-        throw wrap('history write', err);
+        throw wrapWrite('history write', err);
       }
     },
     async writeDeliveries(records) {
@@ -149,7 +155,7 @@ export function createAlertHistoryStore(cfg: NetmonConfig['influx']): AlertHisto
       try {
         await influx.writePoints(points, { precision: 'ms' });
       } catch (err) {
-        throw wrap('delivery write', err);
+        throw wrapWrite('delivery write', err);
       }
     },
     async history({ fromMs, toMs, limit, ruleId, deviceId }) {

@@ -6,6 +6,8 @@ import type { AlertRule } from '../../common/config/alerts-schema.js';
 import type { NetmonConfig } from '../../common/config/schema.js';
 import { CONFIG_CHANGE_VERSION, configKey, decodeConfigChange } from '../../common/contracts/config-change.js';
 import { connectOrderedProducer, createKafka, type Producer } from '../../common/bus/kafka.js';
+import { batches, recordBytes } from '../../common/batching.js';
+import { DEFAULT_SEND_BOUND, readMessageLimitsOf, sendBoundOf } from '../../common/bus/message-limit.js';
 import { ErrorCodes, NetmonError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { followTopic, newOrigin, ORIGIN_HEADER, originOf, readCompactedTopic, type TopicTail } from '../../common/bus/compacted-topic.js';
@@ -37,9 +39,11 @@ export function createKafkaRuleTopic(log: Logger, kafka: NetmonConfig['kafka'], 
   let tail: TopicTail | null = null;
   const origin = newOrigin();
   const headers = { [ORIGIN_HEADER]: origin };
+  let maxBytes = DEFAULT_SEND_BOUND;
   return {
     async connect() {
       producer = await connectOrderedProducer(client, kafka);
+      maxBytes = sendBoundOf(await readMessageLimitsOf(client, [kafka.topics.config], log), [kafka.topics.config]);
     },
     async readRuleIds() {
       const records = await readCompactedTopic(client, kafka.topics.config, `${opts.groupIdPrefix ?? kafka.clientId}-rules-sync`);
@@ -48,10 +52,9 @@ export function createKafkaRuleTopic(log: Logger, kafka: NetmonConfig['kafka'], 
     async publish(changes, now) {
       if (changes.length === 0) return;
       if (!producer) throw new NetmonError(ErrorCodes.KAFKA, 'config topic producer is not connected');
-      await producer.send({
-        topic: kafka.topics.config,
-        messages: changes.map((c) => ({ key: configKey('rule', c.id), value: c.rule ? encodeRuleChange(c.rule, now) : null, headers })),
-      });
+      const messages = changes.map((c) => ({ key: configKey('rule', c.id), value: c.rule ? encodeRuleChange(c.rule, now) : null, headers }));
+      // In sends under the topic's limit (read at connect), in order, one at a time.
+      for (const chunk of batches(messages, recordBytes, { maxBytes })) await producer.send({ topic: kafka.topics.config, messages: chunk });
     },
     async follow(apply) {
       tail = await followTopic(client, kafka.topics.config, `${opts.groupIdPrefix ?? kafka.clientId}-rules-follow`, async (message) => {

@@ -7,7 +7,8 @@
 import type { DeviceConfig, NetmonConfig } from '../../common/config/schema.js';
 import { configKey, decodeConfigChange, encodeConfigChange, parseConfigKey } from '../../common/contracts/config-change.js';
 import { followTopic, newOrigin, ORIGIN_HEADER, originOf, readTopicToEnd, type TopicTail } from '../../common/bus/compacted-topic.js';
-import { batches, KAFKA_MAX_BATCH_BYTES, messageBytes } from '../../common/batching.js';
+import { batches, recordBytes } from '../../common/batching.js';
+import { DEFAULT_SEND_BOUND, readMessageLimitsOf, sendBoundOf } from '../../common/bus/message-limit.js';
 import { connectOrderedProducer, createKafka, type Producer } from '../../common/bus/kafka.js';
 import { ErrorCodes, NetmonError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
@@ -39,10 +40,12 @@ export function createKafkaConfigTopic(log: Logger, kafka: NetmonConfig['kafka']
   let tail: TopicTail | null = null;
   const origin = newOrigin();
   const headers = { [ORIGIN_HEADER]: origin };
+  let maxBytes = DEFAULT_SEND_BOUND;
 
   return {
     async connect() {
       producer = await connectOrderedProducer(client, kafka);
+      maxBytes = sendBoundOf(await readMessageLimitsOf(client, [topic], log), [topic]);
     },
 
     async readDevices() {
@@ -67,9 +70,9 @@ export function createKafkaConfigTopic(log: Logger, kafka: NetmonConfig['kafka']
       if (changes.length === 0) return;
       if (!producer) throw new NetmonError(ErrorCodes.KAFKA, 'config topic producer is not connected');
       const messages = changes.map((c) => ({ key: configKey('device', c.id), value: c.device ? encodeConfigChange({ ts: now, device: c.device }) : null, headers }));
-      // In sends under the broker's batch limit: a bulk import of thousands of devices is megabytes.
+      // In sends under the topic's limit (read at connect): a bulk import of thousands of devices is megabytes.
       // In order, one send at a time, so a device's records keep their order on the topic.
-      for (const chunk of batches(messages, messageBytes, { maxBytes: KAFKA_MAX_BATCH_BYTES })) await producer.send({ topic, messages: chunk });
+      for (const chunk of batches(messages, recordBytes, { maxBytes })) await producer.send({ topic, messages: chunk });
     },
 
     async follow(apply) {

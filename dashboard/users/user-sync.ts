@@ -8,6 +8,8 @@
 // dashboard/devices/echo-tracker.ts). A component: started before the dashboard, stopped after it.
 import { followTopic, newOrigin, ORIGIN_HEADER, originOf, type TopicTail } from '../../common/bus/compacted-topic.js';
 import { connectOrderedProducer, createKafka, type Producer } from '../../common/bus/kafka.js';
+import { batches, recordBytes } from '../../common/batching.js';
+import { DEFAULT_SEND_BOUND, readMessageLimitsOf, sendBoundOf } from '../../common/bus/message-limit.js';
 import type { NetmonConfig } from '../../common/config/schema.js';
 import { CONFIG_CHANGE_VERSION, decodeConfigChange } from '../../common/contracts/config-change.js';
 import { ErrorCodes, NetmonError, errorMessage } from '../../common/errors.js';
@@ -33,6 +35,7 @@ export function createUserSync(log: Logger, kafka: NetmonConfig['kafka'], opts: 
   const topic = kafka.topics.config;
   const origin = newOrigin();
   const headers = { [ORIGIN_HEADER]: origin };
+  let maxBytes = DEFAULT_SEND_BOUND;
   const echoes = createEchoTracker();
   const sends = createSerial();
   /** The last value per user key on the topic, as far as this instance has read or written it. */
@@ -54,7 +57,9 @@ export function createUserSync(log: Logger, kafka: NetmonConfig['kafka'], opts: 
       const keys = diff.map((c) => c.key);
       echoes.sending(keys);
       try {
-        await producer.send({ topic, messages: diff.map((c) => ({ key: c.key, value: c.value ? JSON.stringify({ v: CONFIG_CHANGE_VERSION, kind: 'config-change', ts: deps.now(), user: c.value }) : null, headers })) });
+        const messages = diff.map((c) => ({ key: c.key, value: c.value ? JSON.stringify({ v: CONFIG_CHANGE_VERSION, kind: 'config-change', ts: deps.now(), user: c.value }) : null, headers }));
+        // In sends under the topic's limit (read at start), in order, one at a time.
+        for (const chunk of batches(messages, recordBytes, { maxBytes })) await producer.send({ topic, messages: chunk });
       } catch (err) {
         echoes.failed(keys);
         throw new NetmonError(ErrorCodes.KAFKA, `the users change is saved here but could not reach the other dashboard instances (${errorMessage(err)}); it goes out with the next change`, { cause: err, retriable: true });
@@ -108,6 +113,7 @@ export function createUserSync(log: Logger, kafka: NetmonConfig['kafka'], opts: 
     async start() {
       if (!store) throw new NetmonError(ErrorCodes.INTERNAL, 'user sync started without a store');
       producer = await connectOrderedProducer(client, kafka);
+      maxBytes = sendBoundOf(await readMessageLimitsOf(client, [topic], log), [topic]);
       tail = await followTopic(client, topic, `${opts.groupIdPrefix}-users-follow`, (message) => {
         const key = message.key?.toString('utf8') ?? '';
         if (!isUserKey(key)) return;

@@ -7,15 +7,29 @@
 // Fencing: the processor passes its write gate (processor/pipeline/fence.ts); each write asks it
 // immediately before sending, and a refused one ends handle() with false (states in memory are then
 // stale, and the next assignment reloads them from the topic).
+// Errors (common/retry.ts): a transient one (InfluxDB or the broker away) is retried until it
+// succeeds or the processor stops, the dependency shown down in the process's health; a permanent one
+// (InfluxDB 4xx, the broker refusing a record) cannot be retried away, so the refused event or state
+// (the history batch is bisected until the refused events stand alone, a refused send is retried one
+// record at a time) goes to netmon.deadletter as `rejected: ...` and the rest is stored. A refused
+// state stays in memory: the topic keeps the previous one until the next change of that alert.
+// Sends are cut under the topics' max.message.bytes, read at start; a record alone above it is not
+// sent at all but dead-lettered as too large.
 import type { Kafka, Producer } from '../../common/bus/kafka.js';
 import { defaultPartitioner } from '../../common/bus/kafka.js';
 import type { AlertRule } from '../../common/config/alerts-schema.js';
 import type { NetmonConfig } from '../../common/config/schema.js';
-import { encodeAlertEvent } from '../../common/contracts/alert-event.js';
+import { encodeAlertEvent, type AlertEventInput } from '../../common/contracts/alert-event.js';
 import type { WindowResultInput } from '../../common/contracts/window-result.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
-import { retryWhileRunning } from '../../common/retry.js';
-import { batches, KAFKA_MAX_BATCH_BYTES, messageBytes } from '../../common/batching.js';
+import { isPermanent, retryWhileRunning } from '../../common/retry.js';
+import { batches, recordBytes } from '../../common/batching.js';
+import { readMessageLimitsOf, sendBoundOf, type MessageLimit } from '../../common/bus/message-limit.js';
+import type { Clock } from '../../common/clock.js';
+import { systemClock } from '../../common/clock.js';
+import { errorMessage } from '../../common/errors.js';
+import { healthOf } from '../../common/health.js';
+import { publishDeadLetters, type DeadLetter } from '../pipeline/dead-letters.js';
 import { Counter, type Registry } from '../../common/metrics.js';
 import type { AlertHistoryStore } from '../../common/store/alert-history.js';
 import { readCompactedTopic } from '../../common/bus/compacted-topic.js';
@@ -48,7 +62,7 @@ export interface AlertStage {
   setRules(rules: readonly AlertRule[]): Promise<void>;
 }
 
-export function createAlertStage(log: Logger, config: Pick<NetmonConfig, 'kafka' | 'processor'>, deps: { rules: readonly AlertRule[]; tagsOf: (deviceId: string) => readonly string[]; registry: Registry; history: AlertHistoryStore }): AlertStage {
+export function createAlertStage(log: Logger, config: Pick<NetmonConfig, 'kafka' | 'processor'>, deps: { rules: readonly AlertRule[]; tagsOf: (deviceId: string) => readonly string[]; registry: Registry; history: AlertHistoryStore; clock?: Clock }): AlertStage {
   const alog = log.child({ stage: 'alerts' });
   const limited = createRateLimitedLog(alog, 30_000);
   // Shared by the stages of one process (the processor's and the reachability watcher's).
@@ -58,6 +72,9 @@ export function createAlertStage(log: Logger, config: Pick<NetmonConfig, 'kafka'
   const ignoredTotal = counter('netmon_alerts_ignored_windows_total', 'Windows the evaluator ignored: re-delivered (same revision) or older than the kept history', ['reason']);
   const evaluated = counter('netmon_alerts_windows_evaluated_total', 'Windows applied to an alert rule (one per rule and window), counted once stored');
   const stateWrites = counter('netmon_alerts_state_writes_total', 'Alert states persisted to the state topic');
+  // The processor's dead-letter counter, looked up when used: the processor registers it after this stage is made.
+  const deadLetters = () => counter<'reason'>('netmon_processor_dead_letters_total', 'Records sent to the dead-letter topic', ['reason']);
+  const health = healthOf(deps.registry, deps.clock ?? systemClock);
   const windowMs = config.processor.windowSeconds * 1000;
   const topics = config.kafka.topics;
   // Windows kept per alert for revisions: the processor's allowed lateness (5 min) plus two.
@@ -71,6 +88,8 @@ export function createAlertStage(log: Logger, config: Pick<NetmonConfig, 'kafka'
   let watchesOper = rules.some((r) => r.metric === 'oper_down');
   let kafka: Kafka | null = null;
   let producer: Producer | null = null;
+  /** The topics' max.message.bytes, read when the producer connects. */
+  let limits = new Map<string, MessageLimit>();
   /** handle and setRules run one at a time. */
   const serial = createSerial().run;
   /** Connects the producer and loads the states, once there are rules (at start, or when the first rule arrives). */
@@ -79,6 +98,7 @@ export function createAlertStage(log: Logger, config: Pick<NetmonConfig, 'kafka'
     await deps.history.ensureDatabase();
     const p = kafka.producer({ createPartitioner: defaultPartitioner, allowAutoTopicCreation: false });
     await p.connect();
+    limits = await readMessageLimitsOf(kafka, [topics.alerts, topics.alertState, topics.deadletter], alog);
     producer = p;
     await load();
   }
@@ -100,7 +120,8 @@ export function createAlertStage(log: Logger, config: Pick<NetmonConfig, 'kafka'
     alog.info({ states: states.length }, 'alert states loaded');
   }
 
-  const retry = (what: string, fn: () => Promise<unknown>, isRunning: () => boolean) => retryWhileRunning(what, fn, { isRunning, log: limited });
+  const retry = (what: string, fn: () => Promise<unknown>, isRunning: () => boolean, dependency = 'kafka') =>
+    retryWhileRunning(what, fn, { isRunning, log: limited, rethrowPermanent: true, health: { tracker: health, dependency } });
 
   return {
     get rules() {
@@ -131,7 +152,13 @@ export function createAlertStage(log: Logger, config: Pick<NetmonConfig, 'kafka'
         alog.info({ rules: rules.map((r) => r.id), keptStates: kept.length, droppedStates: dropped.length }, 'alert rules changed');
         if (dropped.length > 0 && producer) {
           const p = producer;
-          await retry('alert state removal', () => p.send({ acks: -1, topic: topics.alertState, messages: dropped.map((key) => ({ key, value: null })) }), () => kafka !== null);
+          try {
+            await retry('alert state removal', () => p.send({ acks: -1, topic: topics.alertState, messages: dropped.map((key) => ({ key, value: null })) }), () => kafka !== null);
+          } catch (err) {
+            if (!isPermanent(err)) throw err;
+            // Tombstones carry no value; one refused for good leaves a state the next load drops (keptStates).
+            limited('state-removal', 'error', { err: errorMessage(err), states: dropped.length }, 'alert state removal refused by the broker');
+          }
         }
         await ready();
       });
@@ -152,17 +179,24 @@ export function createAlertStage(log: Logger, config: Pick<NetmonConfig, 'kafka'
     const p = producer;
     let fenced = false;
     const gated = (fn: () => Promise<unknown>) => (gate ? async () => void (fenced ||= !(await gate.write(fn))) : fn);
-    if (r.events.length > 0 && (!(await retry('alert history write', gated(() => deps.history.writeEvents(r.events)), isRunning)) || fenced)) return false;
-    // Events, then states, in sends under the broker's batch limit (2,000 windows' states are ~2 MB).
-    const out = [
+    const live = () => isRunning() && !fenced;
+    const dead: DeadLetter[] = [];
+    if (r.events.length > 0 && !(await writeHistory(r.events, live, gated, dead))) return false;
+    // Events, then states, in sends under the topics' limits (2,000 windows' states are ~2 MB).
+    const out: Outgoing[] = [
       ...r.events.map((e) => ({ topic: topics.alerts, key: `${e.ruleId}|${e.deviceId}|${e.ifIndex ?? '-'}`, value: encodeAlertEvent(e) })),
       ...r.changed.map((st) => ({ topic: topics.alertState, key: st.key, value: JSON.stringify(st) })),
     ];
-    for (const chunk of batches(out, messageBytes, { maxBytes: KAFKA_MAX_BATCH_BYTES })) {
-      const topicMessages = [topics.alerts, topics.alertState]
-        .map((topic) => ({ topic, messages: chunk.filter((m) => m.topic === topic).map(({ key, value }) => ({ key, value })) }))
-        .filter((t) => t.messages.length > 0);
-      if (!(await retry('alert publish', gated(() => p.sendBatch({ acks: -1, topicMessages })), isRunning)) || fenced) return false;
+    const maxBytes = sendBoundOf(limits, [topics.alerts, topics.alertState]);
+    for (const chunk of batches(out, recordBytes, { maxBytes })) {
+      if (!(await publishChunk(p, chunk, maxBytes, live, gated, dead))) return false;
+    }
+    if (dead.length > 0) {
+      limited('alert-rejected', 'warn', { records: dead.length, reason: dead[0].reason }, 'alert events or states refused for good; dead-lettered');
+      let sent = false;
+      const letters = { topic: topics.deadletter, counter: deadLetters(), log: limited, health, maxBytes: sendBoundOf(limits, [topics.deadletter]) };
+      await gated(async () => void (sent = await publishDeadLetters(p, dead, live, letters)))();
+      if (!sent || fenced) return false;
     }
     stateWrites.inc(r.changed.length);
     evaluated.inc(r.applied);
@@ -172,4 +206,63 @@ export function createAlertStage(log: Logger, config: Pick<NetmonConfig, 'kafka'
     }
     return true;
   }
+
+  /**
+   * Writes the events to the alert history; a batch InfluxDB refuses for good is halved until the
+   * refused events stand alone, and those become dead letters. False when stopped or fenced first.
+   */
+  async function writeHistory(events: readonly AlertEventInput[], live: () => boolean, gated: Gated, dead: DeadLetter[]): Promise<boolean> {
+    try {
+      return await retry('alert history write', gated(() => deps.history.writeEvents(events)), live, 'influxdb') && live();
+    } catch (err) {
+      if (!isPermanent(err)) throw err;
+      if (events.length === 1) {
+        const e = events[0];
+        dead.push(alertDeadLetter('influxdb', `${e.ruleId}|${e.deviceId}|${e.ifIndex ?? '-'}`, encodeAlertEvent(e), `InfluxDB refused the alert event: ${errorMessage(err)}`));
+        return true;
+      }
+      const mid = events.length >> 1;
+      return (await writeHistory(events.slice(0, mid), live, gated, dead)) && (await writeHistory(events.slice(mid), live, gated, dead));
+    }
+  }
+
+  /**
+   * Sends one chunk (events and states); a record alone above the limit is not sent; a chunk the
+   * broker refuses for good is sent again one record at a time, and what is still refused is
+   * dead-lettered. False when stopped or fenced first.
+   */
+  async function publishChunk(p: Producer, chunk: readonly Outgoing[], maxBytes: number, live: () => boolean, gated: Gated, dead: DeadLetter[]): Promise<boolean> {
+    const send = (ms: readonly Outgoing[]) => {
+      const topicMessages = [topics.alerts, topics.alertState]
+        .map((topic) => ({ topic, messages: ms.filter((m) => m.topic === topic).map(({ key, value }) => ({ key, value })) }))
+        .filter((t) => t.messages.length > 0);
+      return retry('alert publish', gated(() => p.sendBatch({ acks: -1, topicMessages })), live);
+    };
+    if (chunk.length === 1 && recordBytes(chunk[0]) > maxBytes) {
+      dead.push(alertDeadLetter(chunk[0].topic, chunk[0].key, chunk[0].value, `the record is too large for ${chunk[0].topic}: ${recordBytes(chunk[0])} bytes, one send may carry ${maxBytes}`));
+      return true;
+    }
+    try {
+      return (await send(chunk)) && live();
+    } catch (err) {
+      if (!isPermanent(err)) throw err;
+    }
+    for (const m of chunk) {
+      try {
+        if (!(await send([m])) || !live()) return false;
+      } catch (err) {
+        if (!isPermanent(err)) throw err;
+        dead.push(alertDeadLetter(m.topic, m.key, m.value, `the broker refused the record: ${errorMessage(err)}`));
+      }
+    }
+    return true;
+  }
+}
+
+type Outgoing = { topic: string; key: string; value: string };
+type Gated = (fn: () => Promise<unknown>) => () => Promise<unknown>;
+
+/** An alert event or state a sink refused for good, as a dead letter: where it was going, its key, the record. */
+export function alertDeadLetter(destination: string, key: string, value: string, reason: string): DeadLetter {
+  return { reason: `rejected: ${reason}`, field: null, topic: destination, partition: -1, offset: '-1', key, value };
 }

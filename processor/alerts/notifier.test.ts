@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AlertEventInput, AlertTransition } from '../../common/contracts/alert-event.js';
-import { backoffMs } from './notifier.js';
+import { backoffMs, recordOutcome } from './notifier.js';
+import { ErrorCodes, NetmonError } from '../../common/errors.js';
+import { retryWhileRunning } from '../../common/retry.js';
 import { emailMessage, webhookBody } from './channels.js';
 
 function ev(transition: AlertTransition, over: Partial<AlertEventInput> = {}): AlertEventInput {
@@ -28,4 +30,22 @@ test('email: subject names the transition, rule and scope; the id is in a header
   assert.equal(m.subject, '[netmon critical] FIRING r1 on d1 eth0');
   assert.equal(m.headers['X-Netmon-Alert-Id'], 'r1:d1:1:firing:1000');
   assert.match(m.text, /metric: {6}in_bps = 150 \(threshold > 100, clear at 80\)/);
+});
+
+test('recordOutcome: a store away is retried until it takes the outcome; one refused for good is reported and does not block', async () => {
+  const log = () => undefined;
+  const noWait = () => Promise.resolve();
+  let calls = 0;
+  const flaky = () => retryWhileRunning('w', () => (++calls < 3 ? Promise.reject(new NetmonError(ErrorCodes.INFLUX, 'down', { retriable: true })) : Promise.resolve()), { isRunning: () => true, log, sleep: noWait, rethrowPermanent: true });
+  const told: unknown[] = [];
+  assert.equal(await recordOutcome(flaky, (e) => told.push(e)), true);
+  assert.equal(calls, 3, 'retried until written');
+  assert.equal(told.length, 0);
+  let refusedCalls = 0;
+  const refused = () => retryWhileRunning('w', () => (refusedCalls++, Promise.reject(new NetmonError(ErrorCodes.SINK_REJECTED, 'HTTP 400'))), { isRunning: () => true, log, sleep: noWait, rethrowPermanent: true });
+  assert.equal(await recordOutcome(refused, (e) => told.push(e)), true, 'goes on');
+  assert.equal(refusedCalls, 1, 'not retried');
+  assert.equal(told.length, 1);
+  const stopped = () => retryWhileRunning('w', () => Promise.reject(new Error('ECONNREFUSED')), { isRunning: () => false, log, sleep: noWait, rethrowPermanent: true });
+  assert.equal(await recordOutcome(stopped, (e) => told.push(e)), false, 'stopped before an outcome was recorded');
 });

@@ -5,6 +5,9 @@
 // an event's offset is committed only after the outcome of every one of its deliveries is recorded,
 // so a notifier that stops mid-retry delivers after its restart, and nothing is dropped silently.
 // Duplicates (replayed events, a restart) are dropped by (event id, channel) against the recorded outcomes.
+// Recording an outcome is retried while InfluxDB is away (health shows it down); one InfluxDB refuses
+// for good (a 4xx, common/retry.ts isPermanent) cannot block the topic: it is logged with the outcome,
+// counted (netmon_alerts_delivery_records_refused_total) and the event's offset committed.
 // A delivery error is logged and recorded only after every channel secret is redacted from it.
 import { createKafka, prepareTopics, type Consumer } from '../../common/bus/kafka.js';
 import type { Clock } from '../../common/clock.js';
@@ -13,7 +16,8 @@ import { decodeAlertEvent, type AlertEvent } from '../../common/contracts/alert-
 import { errorMessage } from '../../common/errors.js';
 import type { Component } from '../../common/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
-import { retryWhileRunning } from '../../common/retry.js';
+import { isPermanent, retryWhileRunning } from '../../common/retry.js';
+import { healthOf } from '../../common/health.js';
 import { Counter, type Registry } from '../../common/metrics.js';
 import { notificationDecision } from '../../common/alerts/actions.js';
 import { deliveryRedactor } from '../../common/alerts/channel-secrets.js';
@@ -40,6 +44,20 @@ export function backoffMs(attempt: number, initial: number, max: number): number
   return Math.min(max, initial * 2 ** Math.max(0, attempt - 1));
 }
 
+/**
+ * Records a delivery outcome through `persist` (retrying while the store is away): true once recorded
+ * or refused for good (then `refused` is told, and the notifier goes on), false when it stopped first.
+ */
+export async function recordOutcome(persist: () => Promise<boolean>, refused: (err: unknown) => void): Promise<boolean> {
+  try {
+    return await persist();
+  } catch (err) {
+    if (!isPermanent(err)) throw err;
+    refused(err);
+    return true;
+  }
+}
+
 export function createNotifier(log: Logger, config: Pick<NetmonConfig, 'kafka' | 'alerts'>, deps: NotifierDeps): Notifier {
   const nlog = log.child({ component: 'notifier' });
   const limited = createRateLimitedLog(nlog, 30_000);
@@ -47,6 +65,7 @@ export function createNotifier(log: Logger, config: Pick<NetmonConfig, 'kafka' |
   const notifications = new Counter({ name: 'netmon_alerts_notifications_total', help: 'Notifications by outcome: delivered, or failed after the retry limit', labelNames: ['channel', 'status'], registers: reg });
   const attemptsTotal = new Counter({ name: 'netmon_alerts_delivery_attempts_total', help: 'Delivery attempts by result', labelNames: ['channel', 'result'], registers: reg });
   const suppressed = new Counter({ name: 'netmon_alerts_notifications_suppressed_total', help: 'Events not notified: pending/cancelled, acknowledged repeats, silenced, duplicates', labelNames: ['reason'], registers: reg });
+  const recordsRefused = new Counter({ name: 'netmon_alerts_delivery_records_refused_total', help: 'Delivery outcomes InfluxDB refused for good (logged, not recorded; the event is not delivered again)', registers: reg });
   const badEvents = new Counter({ name: 'netmon_alerts_bad_events_total', help: 'Alert-topic records that failed decoding (skipped, logged)', registers: reg });
   const a = config.alerts;
   const redact = deliveryRedactor(a.channels);
@@ -80,7 +99,14 @@ export function createNotifier(log: Logger, config: Pick<NetmonConfig, 'kafka' |
   });
 
   /** Retries `fn` (storage writes) until it succeeds or the notifier stops. */
-  const persist = (what: string, fn: () => Promise<void>) => retryWhileRunning(what, fn, { isRunning: () => running, log: limited, sleep });
+  const health = healthOf(deps.registry, deps.clock);
+  const persist = (what: string, fn: () => Promise<void>) =>
+    retryWhileRunning(what, fn, { isRunning: () => running, log: limited, sleep, rethrowPermanent: true, health: { tracker: health, dependency: 'influxdb' } });
+
+  const record = (outcome: DeliveryRecord) => recordOutcome(() => persist('delivery record write', () => deps.history.writeDeliveries([outcome])), (err) => {
+    recordsRefused.inc();
+    limited('record-refused', 'error', { outcome, err: redact(errorMessage(err)) }, 'delivery outcome refused by InfluxDB; logged here instead');
+  });
 
   /** One delivery with its retries; null when the notifier stopped before an outcome. */
   async function deliverWithRetries(n: Notification): Promise<DeliveryRecord | null> {
@@ -123,7 +149,7 @@ export function createNotifier(log: Logger, config: Pick<NetmonConfig, 'kafka' |
       }
       const outcome = await deliverWithRetries({ channel, event: e });
       if (!outcome) return false;
-      if (!(await persist('delivery record write', () => deps.history.writeDeliveries([outcome])))) return false;
+      if (!(await record(outcome))) return false;
       remember(key);
       notifications.inc({ channel, status: outcome.status });
       if (outcome.status === 'failed') nlog.error({ channel, id: e.id, attempts: outcome.attempts, err: outcome.error }, 'notification failed after the retry limit');

@@ -2,10 +2,12 @@
 // a window a sink refused for good) goes to netmon.deadletter with the reason, and the pipeline goes
 // on. Rules: a dead letter always fits the broker (key, value and reason are cut to fixed UTF-8
 // budgets, whole characters only, and the letter says what was cut and how long it was), so sending
-// one can never fail for its size; sends are retried while the broker is away (the health shows it
-// down) and batched under the broker's limit; a letter the broker still refuses for good is sent
-// again without the record's value, which always fits.
-import { batches, KAFKA_MAX_BATCH_BYTES, messageBytes } from '../../common/batching.js';
+// one can never fail for its size: the whole letter is cut to the smaller of 256 KiB and what one
+// send to the dead-letter topic may carry (its max.message.bytes, read by the processor at start);
+// sends are retried while the broker is away (the health shows it down) and batched under that
+// bound; a letter the broker still refuses for good is sent again without the record's value.
+import { batches, recordBytes, RECORD_OVERHEAD_BYTES } from '../../common/batching.js';
+import { DEFAULT_SEND_BOUND } from '../../common/bus/message-limit.js';
 import type { Producer } from '../../common/bus/kafka.js';
 import type { Health } from '../../common/health.js';
 import type { Counter } from '../../common/metrics.js';
@@ -34,7 +36,7 @@ export interface DeadLetterRecord extends DeadLetter {
 /** Budgets (UTF-8 bytes): a Kafka key, the reason, and the whole record (key + JSON value). */
 export const DEAD_LETTER_KEY_BYTES = 1024;
 export const DEAD_LETTER_REASON_BYTES = 4096;
-/** Far under the broker's 1 MB message.max.bytes and the 900 kB batches, so any letter fits alone. */
+/** Far under Kafka's default 1 MB message.max.bytes; a topic with a lower limit lowers it (publishDeadLetters). */
 export const DEAD_LETTER_MAX_BYTES = 256 * 1024;
 
 /** The longest prefix of `s` of at most `maxBytes` UTF-8 bytes that ends on a whole character. */
@@ -95,6 +97,8 @@ export interface DeadLetterDeps {
   counter: Counter<'reason'>;
   log: RateLimitedLog;
   health?: Health;
+  /** What one send to the topic may carry (common/bus/message-limit.ts sendBound); default: Kafka's default limit's. */
+  maxBytes?: number;
 }
 
 /**
@@ -104,10 +108,11 @@ export interface DeadLetterDeps {
 export async function publishDeadLetters(producer: Producer, dead: readonly DeadLetter[], isRunning: () => boolean, deps: DeadLetterDeps): Promise<boolean> {
   if (dead.length === 0) return true;
   for (const d of dead) deps.counter.inc({ reason: d.reason.split(':')[0] ?? 'invalid' });
-  const messages = dead.map((d) => deadLetterMessage(d));
+  const bound = deps.maxBytes ?? DEFAULT_SEND_BOUND;
+  const messages = dead.map((d) => deadLetterMessage(d, Math.min(DEAD_LETTER_MAX_BYTES, bound - RECORD_OVERHEAD_BYTES)));
   const opts = { isRunning, log: deps.log, rethrowPermanent: true, health: deps.health ? { tracker: deps.health, dependency: 'kafka' } : undefined };
   const send = (chunk: Array<{ key: string | null; value: string }>) => retryWhileRunning('dead-letter publish', () => producer.send({ topic: deps.topic, acks: -1, messages: chunk }), opts);
-  for (const chunk of batches(messages, messageBytes, { maxBytes: KAFKA_MAX_BATCH_BYTES })) {
+  for (const chunk of batches(messages, recordBytes, { maxBytes: bound })) {
     try {
       if (!(await send(chunk))) return false;
     } catch (err) {

@@ -28,7 +28,7 @@ import type { Component, FailureSink } from '../../common/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import type { Registry } from '../../common/metrics.js';
 import type { WindowStore } from '../../common/store/influx.js';
-import { createWindowEngine, REJECT_KINDS, type EngineEvent, type EngineOutput, type WindowEngineOptions } from '../core/index.js';
+import { createWindowEngine, REJECT_KINDS, type EngineEvent, type EngineOutput, type WindowEngine, type WindowEngineOptions } from '../core/index.js';
 import { createProcessorMetrics } from './metrics.js';
 import { createPartitions, readCommitMetas, type OffsetCommit } from './partitions.js';
 import { createFence, fenceTimes } from './fence.js';
@@ -36,7 +36,8 @@ import { poisonReason } from './poison.js';
 import { createWindowSink, type WindowSink } from './window-sink.js';
 import { whileHeartbeating } from './heartbeating.js';
 import { createWriteBehind } from './write-behind.js';
-import { publishDeadLetters, type DeadLetter } from './dead-letters.js';
+import { publishDeadLetters, type DeadLetter, type DeadLetterDeps } from './dead-letters.js';
+import { readMessageLimits, sendBoundOf } from '../../common/bus/message-limit.js';
 import { healthOf } from '../../common/health.js';
 import type { AlertStage } from '../alerts/alert-stage.js';
 
@@ -103,12 +104,22 @@ function rejectReason(e: EngineEvent, config: PipelineConfig): string {
   return `gap: traffic delta spans ${s(e.excessMs ?? 0)}, more than the maximum gap ${s(maxGapMs)} (processor.maxGapPolls x collector.pollIntervalSeconds)`;
 }
 
-export function createProcessor(log: Logger, config: PipelineConfig, deps: { registry: Registry; clock: Clock; store: WindowStore; alerts?: AlertStage; failures?: FailureSink }): Processor {
+export interface ProcessorDeps {
+  registry: Registry;
+  clock: Clock;
+  store: WindowStore;
+  alerts?: AlertStage;
+  failures?: FailureSink;
+  /** Makes the window engine from its options (default: the pure engine, createWindowEngine). */
+  engine?: (options: WindowEngineOptions) => WindowEngine;
+}
+
+export function createProcessor(log: Logger, config: PipelineConfig, deps: ProcessorDeps): Processor {
   const plog = log;
   const limited = createRateLimitedLog(plog, 30_000);
   const metrics = createProcessorMetrics(deps.registry);
   const topics = config.kafka.topics;
-  const engine = createWindowEngine(engineOptions(config));
+  const engine = (deps.engine ?? createWindowEngine)(engineOptions(config));
 
   const kafka = createKafka(plog, config.kafka, 'processor');
   let consumer: Consumer | null = null;
@@ -158,8 +169,10 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
   }
 
   const health = healthOf(deps.registry, deps.clock);
-  const deadLetterDeps = { topic: topics.deadletter, counter: metrics.deadLetters, log: limited, health };
-  const sink = () => createWindowSink(plog, { store: deps.store, producer: producer!, topic: topics.windows, deadLetters: deadLetterDeps, health });
+  /** maxBytes: each topic's send bound, read from the broker at start (common/bus/message-limit.ts). */
+  const deadLetterDeps: DeadLetterDeps = { topic: topics.deadletter, counter: metrics.deadLetters, log: limited, health };
+  let windowsMaxBytes: number | undefined;
+  const sink = () => createWindowSink(plog, { store: deps.store, producer: producer!, topic: topics.windows, deadLetters: deadLetterDeps, health, maxBytes: windowsMaxBytes });
   const sessionTimeoutMs = config.processor.sessionTimeoutSeconds * 1000;
   const heartbeatInterval = Math.min(3_000, sessionTimeoutMs / 3);
   const fence = createFence(plog, { times: fenceTimes(sessionTimeoutMs, REBALANCE_TIMEOUT_MS), registry: deps.registry });
@@ -372,6 +385,9 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: { reg
       await producer.connect();
       admin = kafka.admin();
       await admin.connect();
+      const limits = await readMessageLimits(admin, [topics.windows, topics.deadletter], plog);
+      windowsMaxBytes = sendBoundOf(limits, [topics.windows]);
+      deadLetterDeps.maxBytes = sendBoundOf(limits, [topics.deadletter]);
       // Alert states persisted by earlier runs, before the first batch.
       await deps.alerts?.start(kafka);
       consumer = kafka.consumer({

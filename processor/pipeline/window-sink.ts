@@ -4,11 +4,13 @@
 // retried with backoff until it succeeds or the processor stops, the dependency shown down in the
 // process's health meanwhile, so a window is never silently lost; a permanent one (InfluxDB refuses
 // a point, the broker refuses a record) sends just the refused windows to the dead-letter topic with
-// the reason, and the rest is written. The topic gets sends under the broker's record-batch limit
-// (a backlog's windows at once would be refused as too large, forever).
+// the reason, and the rest is written. The topic gets sends under its max.message.bytes (`maxBytes`,
+// read by the processor at start: a backlog's windows at once would be refused as too large,
+// forever); a window record alone above it is refused without a send, as `rejected: ... too large`.
 // Fencing (fence.ts): with a gate, every attempt asks it immediately before sending; a refused
 // attempt ends the write with false (nothing sent: the member lost the partitions' assignment).
-import { batches, KAFKA_MAX_BATCH_BYTES, messageBytes } from '../../common/batching.js';
+import { batches, recordBytes } from '../../common/batching.js';
+import { DEFAULT_SEND_BOUND } from '../../common/bus/message-limit.js';
 import type { Producer } from '../../common/bus/kafka.js';
 import { encodeWindowResult, type WindowResultInput } from '../../common/contracts/window-result.js';
 import { errorMessage } from '../../common/errors.js';
@@ -32,7 +34,8 @@ export function windowDeadLetter(destination: string, w: WindowResultInput, reas
   return { reason: `rejected: ${reason}`, field: null, topic: destination, partition: -1, offset: '-1', key: w.deviceId, value: encodeWindowResult(w) };
 }
 
-export function createWindowSink(log: Logger, deps: { store: WindowStore; producer: Producer; topic: string; deadLetters?: Omit<DeadLetterDeps, 'log'>; health?: Health }): WindowSink {
+export function createWindowSink(log: Logger, deps: { store: WindowStore; producer: Producer; topic: string; deadLetters?: Omit<DeadLetterDeps, 'log'>; health?: Health; maxBytes?: number }): WindowSink {
+  const maxBytes = deps.maxBytes ?? DEFAULT_SEND_BOUND;
   const limited = createRateLimitedLog(log, 30_000);
   const retry = (what: string, dependency: string, fn: () => Promise<unknown>, isRunning: () => boolean) =>
     retryWhileRunning(what, fn, { isRunning, log: limited, rethrowPermanent: true, health: deps.health ? { tracker: deps.health, dependency } : undefined });
@@ -40,6 +43,11 @@ export function createWindowSink(log: Logger, deps: { store: WindowStore; produc
   /** Sends a chunk; a chunk the broker refuses for good is sent one message at a time, and what is still refused comes back. */
   async function publishChunk(chunk: Message[], windows: readonly WindowResultInput[], isRunning: () => boolean, refused: RejectedWindow[], through: Through): Promise<boolean> {
     const send = (messages: Message[]) => retry('windows publish', 'kafka', through(() => deps.producer.send({ topic: deps.topic, acks: -1, messages })), isRunning);
+    if (chunk.length === 1 && recordBytes(chunk[0]) > maxBytes) {
+      // The broker would refuse it for good: not sent at all.
+      refused.push({ window: windows[0], reason: `the window record is too large for ${deps.topic}: ${recordBytes(chunk[0])} bytes, one send may carry ${maxBytes}` });
+      return true;
+    }
     try {
       return await send(chunk);
     } catch (err) {
@@ -73,7 +81,7 @@ export function createWindowSink(log: Logger, deps: { store: WindowStore; produc
       const publish = async (): Promise<boolean> => {
         const messages = windows.map((w) => ({ key: w.deviceId, value: encodeWindowResult(w) }));
         let at = 0;
-        for (const chunk of batches(messages, messageBytes, { maxBytes: KAFKA_MAX_BATCH_BYTES })) {
+        for (const chunk of batches(messages, recordBytes, { maxBytes })) {
           if (!(await publishChunk(chunk, windows.slice(at, at + chunk.length), live, topicRefused, through))) return false;
           at += chunk.length;
         }
