@@ -147,3 +147,50 @@ test('a transient failure is retried until it succeeds, the dependency shown dow
   assert.match(await registry.getSingleMetricAsString('netmon_dependency_up'), /dependency="kafka"} 1/);
   await stage.stop();
 });
+
+const published = (sent: Sent[]) => sent.filter((m) => m.topic === topics.alerts).map((m) => JSON.parse(m.value!) as AlertEventInput);
+
+test('a removed rule ends its alerts: firing ones resolve with the reason, stored and published with the next batch', async () => {
+  const k = fakeKafka();
+  const h = fakeHistory();
+  const { stage } = await stageWith(k, h);
+  assert.equal(await stage.handle(windows, () => true), true);
+  assert.deepEqual([...new Set(published(k.sent).map((e) => e.transition))], ['firing']);
+  k.sent.length = 0;
+  await stage.setRules([]);
+  // Tombstones of the dropped states go out at once; the ends with the next batch (no rules: no windows evaluated).
+  assert.equal(k.sent.filter((m) => m.topic === topics.alertState && m.value === null).length, devices.length);
+  assert.equal(published(k.sent).length, 0);
+  assert.equal(await stage.handle([win('a', 1, 500)], () => true), true);
+  const ends = published(k.sent);
+  assert.deepEqual(ends.map((e) => e.deviceId).sort(), [...devices].sort());
+  for (const e of ends) {
+    assert.equal(e.transition, 'resolved');
+    assert.equal(e.ruleId, 'hot');
+    assert.equal(e.windowStart, T0);
+    assert.match(e.message ?? '', /^RESOLVED hot on .*: the rule was removed$/);
+  }
+  assert.equal(h.written.filter((e) => e.transition === 'resolved').length, devices.length, 'the ends are in the alert history');
+  // Sent once: the next batch has nothing to end.
+  k.sent.length = 0;
+  assert.equal(await stage.handle([win('a', 2, 500)], () => true), true);
+  assert.equal(published(k.sent).length, 0);
+  await stage.stop();
+});
+
+test('a rule given another metric ends its alerts; a new threshold keeps them firing', async () => {
+  const k = fakeKafka();
+  const { stage } = await stageWith(k, fakeHistory());
+  assert.equal(await stage.handle(windows.slice(0, 2), () => true), true);
+  k.sent.length = 0;
+  await stage.setRules([alertRuleSchema.parse({ id: 'hot', metric: 'in_bps', threshold: 200 })]);
+  assert.equal(await stage.handle([win('a', 1, 500)], () => true), true);
+  assert.equal(published(k.sent).filter((e) => e.transition === 'resolved').length, 0, 'same metric and scope: the alerts continue');
+  k.sent.length = 0;
+  await stage.setRules([alertRuleSchema.parse({ id: 'hot', metric: 'out_bps', threshold: 100 })]);
+  assert.equal(await stage.handle([win('c', 2, 500)], () => true), true);
+  const ends = published(k.sent).filter((e) => e.transition === 'resolved');
+  assert.deepEqual(ends.map((e) => e.deviceId).sort(), ['a', 'b']);
+  assert.ok(ends.every((e) => /another metric or scope$/.test(e.message ?? '') && e.metric === 'in_bps'), JSON.stringify(ends.map((e) => e.message)));
+  await stage.stop();
+});

@@ -33,9 +33,9 @@ import { publishDeadLetters, type DeadLetter } from '../pipeline/dead-letters.js
 import { Counter, type Registry } from '../../common/metrics.js';
 import type { AlertHistoryStore } from '../../common/store/alert-history.js';
 import { readCompactedTopic } from '../../common/bus/compacted-topic.js';
-import { createAlertEvaluator, type AlertEvaluator, type ScopeState, type WindowExtras } from './evaluator.js';
+import { createAlertEvaluator, type AlertEvaluator, type EvaluatedAlert, type EvaluationResult, type ScopeState, type WindowExtras } from './evaluator.js';
 import { createOperStatusTracker } from './oper-status.js';
-import { keptStates } from './rule-set.js';
+import { endedAlerts, keptStates } from './rule-set.js';
 import type { SampleRecord } from '../../common/contracts/index.js';
 import { createSerial } from '../../common/serial.js';
 import type { WriteGate } from '../pipeline/fence.js';
@@ -82,6 +82,8 @@ export function createAlertStage(log: Logger, config: Pick<NetmonConfig, 'kafka'
   let rules = deps.rules;
   const newEvaluator = () => createAlertEvaluator({ rules, windowMs, tagsOf: deps.tagsOf, historySize });
   let evaluator: AlertEvaluator = newEvaluator();
+  /** Events ending the alerts of rules that went away (setRules), not stored yet. */
+  const ruleEnds: EvaluatedAlert[] = [];
   // Kept past the processor's allowed lateness (5 min), so revisions see their samples again.
   const oper = createOperStatusTracker({ windowMs, keepMs: 10 * 60_000 });
   const extras: WindowExtras = { operDown: (w) => (w.ifIndex === null ? null : oper.downFraction(w.deviceId, w.ifIndex, w.windowStart)), unreachable: () => null };
@@ -144,6 +146,8 @@ export function createAlertStage(log: Logger, config: Pick<NetmonConfig, 'kafka'
     setRules(next) {
       return serial(async () => {
         const { kept, dropped } = keptStates(rules, next, evaluator.states());
+        // Sent with the next batch's events, under its write gate (fence).
+        ruleEnds.push(...endedAlerts(rules, next, evaluator.states(), windowMs));
         rules = next;
         watchesOper = rules.some((r) => r.metric === 'oper_down');
         const fresh = newEvaluator();
@@ -171,20 +175,28 @@ export function createAlertStage(log: Logger, config: Pick<NetmonConfig, 'kafka'
   };
 
   async function handleNow(windows: readonly WindowResultInput[], isRunning: () => boolean, given?: WindowExtras, gate?: WriteGate): Promise<boolean> {
-    if (windows.length === 0 || rules.length === 0 || !producer) return true;
-    const r = evaluator.evaluate(windows, given ?? extras);
+    if (!producer || (ruleEnds.length === 0 && (windows.length === 0 || rules.length === 0))) return true;
+    const r = windows.length > 0 && rules.length > 0 ? evaluator.evaluate(windows, given ?? extras) : NOTHING_EVALUATED;
     if (r.ignored.redelivered) ignoredTotal.inc({ reason: 'redelivered' }, r.ignored.redelivered);
     if (r.ignored.tooLate) ignoredTotal.inc({ reason: 'too-late' }, r.ignored.tooLate);
-    if (r.changed.length === 0) return true;
-    const p = producer;
+    const ends = ruleEnds.splice(0);
+    const stored = await storeEvaluation(ends.length > 0 ? [...ends, ...r.events] : r.events, r, isRunning, gate);
+    // Not stored (stopped or fenced first): the ends go with this member's next batch.
+    if (!stored) ruleEnds.unshift(...ends);
+    return stored;
+  }
+
+  async function storeEvaluation(events: readonly EvaluatedAlert[], r: EvaluationResult, isRunning: () => boolean, gate?: WriteGate): Promise<boolean> {
+    if (r.changed.length === 0 && events.length === 0) return true;
+    const p = producer!;
     let fenced = false;
     const gated = (fn: () => Promise<unknown>) => (gate ? async () => void (fenced ||= !(await gate.write(fn))) : fn);
     const live = () => isRunning() && !fenced;
     const dead: DeadLetter[] = [];
-    if (r.events.length > 0 && !(await writeHistory(r.events, live, gated, dead))) return false;
+    if (events.length > 0 && !(await writeHistory(events, live, gated, dead))) return false;
     // Events, then states, in sends under the topics' limits (2,000 windows' states are ~2 MB).
     const out: Outgoing[] = [
-      ...r.events.map((e) => ({ topic: topics.alerts, key: `${e.ruleId}|${e.deviceId}|${e.ifIndex ?? '-'}`, value: encodeAlertEvent(e) })),
+      ...events.map((e) => ({ topic: topics.alerts, key: `${e.ruleId}|${e.deviceId}|${e.ifIndex ?? '-'}`, value: encodeAlertEvent(e) })),
       ...r.changed.map((st) => ({ topic: topics.alertState, key: st.key, value: JSON.stringify(st) })),
     ];
     const maxBytes = sendBoundOf(limits, [topics.alerts, topics.alertState]);
@@ -200,7 +212,7 @@ export function createAlertStage(log: Logger, config: Pick<NetmonConfig, 'kafka'
     }
     stateWrites.inc(r.changed.length);
     evaluated.inc(r.applied);
-    for (const e of r.events) {
+    for (const e of events) {
       eventsTotal.inc({ transition: e.transition, severity: e.severity });
       alog.info({ id: e.id, transition: e.transition, rule: e.ruleId, device: e.deviceId, ifIndex: e.ifIndex, value: e.value }, e.message);
     }
@@ -260,6 +272,8 @@ export function createAlertStage(log: Logger, config: Pick<NetmonConfig, 'kafka'
 }
 
 type Outgoing = { topic: string; key: string; value: string };
+
+const NOTHING_EVALUATED: EvaluationResult = { events: [], changed: [], ignored: { redelivered: 0, tooLate: 0 }, applied: 0 };
 type Gated = (fn: () => Promise<unknown>) => () => Promise<unknown>;
 
 /** An alert event or state a sink refused for good, as a dead letter: where it was going, its key, the record. */

@@ -231,6 +231,25 @@ function toEvent(rule: AlertRule, s: ScopeState, e: Entry, core: Core, t: AlertT
   };
 }
 
+/**
+ * The event that ends a scope's alert because its rule went away (removed, or given another metric
+ * or scope, `why` says which): a firing alert resolves, a pending one is cancelled, one that is ok
+ * needs nothing (null). It refers to the newest window the scope applied, so its id is as
+ * deterministic as the evaluator's own; consumers (notifier, dashboard) end the alert by it.
+ */
+export function ruleEndEvent(rule: AlertRule, s: ScopeState, windowMs: number, why: string): EvaluatedAlert | null {
+  const phase = s.current.phase;
+  if (phase === 'ok') return null;
+  const start = s.history.at(-1)?.start ?? s.foldedUpTo;
+  if (start === null) return null;
+  const last: Entry = s.history.at(-1) ?? { start, end: start + windowMs, revision: 0, value: null, coverage: 0, events: [] };
+  const t: AlertTransition = phase === 'firing' ? 'resolved' : 'cancelled';
+  const event = toEvent(rule, s, last, s.current, t);
+  const where = s.ifIndex === null ? `device ${s.deviceId}` : `${s.deviceId} ${s.ifName ?? `ifIndex ${s.ifIndex}`}`;
+  event.message = `${t === 'resolved' ? 'RESOLVED' : 'cancelled'} ${rule.id} on ${where}: ${why}`.slice(0, 2048);
+  return event;
+}
+
 function fullMatch(pattern: string, text: string): boolean {
   return new RegExp(`^(?:${pattern})$`).test(text);
 }

@@ -81,6 +81,10 @@ test('alert rules: created through the API, stored in the file and on netmon.con
     assert.deepEqual(parseRulesText(readFileSync(file, 'utf8'), 'alerts.yaml', []).rules.map((r) => `${r.id}:${r.threshold}`), ['hot:80000']);
     await waitFor('rule:hot on netmon.config', () => configRecords.some((r) => r.key === 'rule:hot' && r.threshold === 80_000), 30_000);
     await waitFor('the running processor to take the rule', () => stage.rules.some((r) => r.id === 'hot'), 30_000);
+    // A second rule that fires from the first window on, and is deleted while firing (below).
+    const always = await app.inject({ method: 'POST', url: '/api/alerts/rules', payload: { id: 'always', metric: 'in_bps', threshold: 1000, scope: { devices: ['synth'] } } });
+    assert.equal(always.statusCode, 201, always.body);
+    await waitFor('the running processor to take rule always', () => stage.rules.some((r) => r.id === 'always'), 30_000);
 
     // Samples: 10 s polls, 1 kB/s, then 20 kB/s (160 kbit/s) inbound in windows 2-4, then 1 kB/s again.
     const rates = [1000, 1000, 20_000, 20_000, 20_000, 1000, 1000, 1000];
@@ -98,7 +102,14 @@ test('alert rules: created through the API, stored in the file and on netmon.con
     const changed = await app.inject({ method: 'PUT', url: '/api/alerts/rules/hot', payload: { id: 'hot', metric: 'in_bps', threshold: 100_000, clearThreshold: 40_000, scope: { devices: ['synth'] } } });
     assert.equal(changed.statusCode, 200, changed.body);
     await waitFor('the processor to take the new threshold', () => stage.rules.some((r) => r.id === 'hot' && r.threshold === 100_000), 30_000);
+    // Deleted while firing: its alert ends with the processor's next windows, as resolved, naming the removal.
+    assert.ok(events.some((e) => e.ruleId === 'always' && e.transition === 'firing'), 'rule always fired');
+    assert.equal((await app.inject({ method: 'DELETE', url: '/api/alerts/rules/always' })).statusCode, 204);
+    await waitFor('the processor to drop rule always', () => !stage.rules.some((r) => r.id === 'always'), 30_000);
     await send(31, rates.length * 6);
+    const ended = await waitFor('the end of rule always', () => events.find((e) => e.ruleId === 'always' && e.transition === 'resolved'), 90_000);
+    assert.match(ended.message ?? '', /the rule was removed$/);
+    assert.equal(events.filter((e) => e.ruleId === 'always' && e.transition === 'resolved').length, 1);
     const resolved = await waitFor('the resolved event', () => events.find((e) => e.ruleId === 'hot' && e.transition === 'resolved'), 90_000);
     assert.equal(resolved.windowStart, w0 + 5 * W);
     assert.equal(resolved.threshold, 100_000);
