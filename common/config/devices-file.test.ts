@@ -105,3 +105,11 @@ void test('setDeviceIn stores API values literally: ${VAR} written by a client i
   assert.equal(again.devices[0].snmp.version === '2c' && again.devices[0].snmp.community.reveal(), 'from-env');
   assert.match(doc.toString(), /community: \$\{LAB_COMMUNITY\} +# from the environment/);
 });
+
+void test('setDeviceIn: a file holding `devices: []` grows a block list, read back the same', () => {
+  const doc = parseDevicesText('# empty to begin with\ndevices: []\n', 'devices.yaml', env).doc.clone();
+  setDeviceIn(doc, deviceSchema.parse({ id: 'edge, rack 4', host: '10.0.0.4', snmp: { version: '2c', community: 'c4' } }), undefined);
+  const out = doc.toString();
+  assert.match(out, /^# empty to begin with\ndevices:\n {2}- id: edge, rack 4\n {4}host: 10\.0\.0\.4\n/);
+  assert.deepEqual(parseDevicesText(out, 'devices.yaml', env).devices.map((d) => d.id), ['edge, rack 4']);
+});

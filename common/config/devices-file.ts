@@ -110,6 +110,8 @@ export function setDeviceIn(doc: Document, device: DeviceConfig, previous: Devic
   const i = indexOf(doc, device.id);
   if (i < 0 || !previous) {
     const node = doc.createNode(escapeLiterals(compactPlain(device)));
+    // `devices: []` grows into a block list, one device a few lines, not one flow sequence.
+    if (seq.flow && seq.items.length === 0) seq.flow = false;
     if (i < 0) seq.items.push(node);
     else seq.items[i] = node;
     return;
