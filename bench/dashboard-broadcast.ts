@@ -173,7 +173,9 @@ export async function scenario(child: ChildProcess, view: 'all' | 'overview', ba
   const viewMessage = JSON.stringify({ type: 'view', view });
   // The dashboard: its real server and live hub, fed through its WindowFeed port.
   const feed = createMemoryFeed({ perSeries: 2 });
-  const config = netmonConfigSchema.parse({ dashboard: { host: '127.0.0.1', port: 0 } });
+  // /live needs a role since roles came: the clients are anonymous viewers (as the overview-scale
+  // test's), all from one address, so the per-address cap is lifted to the client count.
+  const config = netmonConfigSchema.parse({ dashboard: { host: '127.0.0.1', port: 0, auth: { anonymousRole: 'viewer' }, limits: { wsPerClient: Math.min(10_000, clients), wsTotal: Math.max(2000, clients) } } });
   const registry = createRegistry({ defaultMetrics: false });
   const dash = createDashboard(silentLogger, config, { registry, feed, store: null, devices: () => [] });
   await dash.start();
