@@ -127,13 +127,19 @@ export interface Figures {
   serverCpuMsPerRound: number;
   frameBytes: number;
   samples: number;
+  /** The server's CPU in each round, ms (the first rounds run colder code). */
+  cpuMsByRound: number[];
 }
 
-/** Runs ROUNDS rounds: `broadcast(round)` sends one batch; latencies from its call to each receipt. */
+/**
+ * Runs `rounds` rounds: `broadcast(round)` sends one batch; latencies from its call to each receipt.
+ * Round 0 warms the code paths up (each side runs its sends cold once) and is not counted.
+ */
 async function measure(child: ChildProcess, rounds: number, broadcast: (round: number) => void): Promise<Figures> {
   const latencies: number[] = [];
   let cpuMicros = 0;
   let frameBytes = 0;
+  const cpuMsByRound: number[] = [];
   for (let r = 0; r < rounds; r++) {
     child.send({ type: 'expect', round: r } satisfies ToChild);
     await nextMessage(child, 'round', 10_000); // the ack
@@ -144,13 +150,19 @@ async function measure(child: ChildProcess, rounds: number, broadcast: (round: n
     const got = await receipts;
     const cpu = process.cpuUsage(cpu0);
     cpuMicros += cpu.user + cpu.system;
+    cpuMsByRound.push(Math.round((cpu.user + cpu.system) / 100) / 10);
     frameBytes = got.bytes;
-    for (const at of got.receipts) latencies.push(at - t0);
+    if (r === 0) {
+      cpuMicros = 0;
+      cpuMsByRound.length = 0;
+    } else {
+      for (const at of got.receipts) latencies.push(at - t0);
+    }
     await new Promise((resolve) => setTimeout(resolve, 200)); // let buffers drain between rounds
   }
   latencies.sort((a, b) => a - b);
   const r1 = (x: number) => Math.round(x * 10) / 10;
-  return { p50Ms: r1(percentile(latencies, 50)), p99Ms: r1(percentile(latencies, 99)), maxMs: r1(latencies[latencies.length - 1]), serverCpuMsPerRound: r1(cpuMicros / 1000 / rounds), frameBytes, samples: latencies.length };
+  return { p50Ms: r1(percentile(latencies, 50)), p99Ms: r1(percentile(latencies, 99)), maxMs: r1(latencies[latencies.length - 1]), serverCpuMsPerRound: r1(cpuMicros / 1000 / Math.max(1, rounds - 1)), frameBytes, samples: latencies.length, cpuMsByRound };
 }
 
 export function fdLimit(): number {
@@ -191,7 +203,7 @@ export async function scenario(child: ChildProcess, view: 'all' | 'overview', ba
   child.send({ type: 'close' } satisfies ToChild);
   await nextMessage(child, 'closed', 60_000);
   await dash.stop();
-  console.log(`[${view}] dashboard (createDashboard /live): p50 ${dashboard.p50Ms} ms, p99 ${dashboard.p99Ms} ms, max ${dashboard.maxMs} ms, server CPU ${dashboard.serverCpuMsPerRound} ms per round, frame ${dashboard.frameBytes} bytes, ${dashboard.samples} deliveries, ${resyncDrops} clients dropped for resync`);
+  console.log(`[${view}] dashboard (createDashboard /live): p50 ${dashboard.p50Ms} ms, p99 ${dashboard.p99Ms} ms, max ${dashboard.maxMs} ms, server CPU ${dashboard.serverCpuMsPerRound} ms per round (${dashboard.cpuMsByRound.join(" ")}), frame ${dashboard.frameBytes} bytes, ${dashboard.samples} deliveries, ${resyncDrops} clients dropped for resync`);
 
   // The reference: a bare ws server sending the same frames (serialized beforehand) to as many clients.
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/ref' });
@@ -211,7 +223,7 @@ export async function scenario(child: ChildProcess, view: 'all' | 'overview', ba
   child.send({ type: 'close' } satisfies ToChild);
   await nextMessage(child, 'closed', 60_000);
   await new Promise<void>((resolve) => wss.close(() => resolve()));
-  console.log(`[${view}] reference (bare ws, same bytes):  p50 ${reference.p50Ms} ms, p99 ${reference.p99Ms} ms, max ${reference.maxMs} ms, server CPU ${reference.serverCpuMsPerRound} ms per round, frame ${reference.frameBytes} bytes, ${reference.samples} deliveries`);
+  console.log(`[${view}] reference (bare ws, same bytes):  p50 ${reference.p50Ms} ms, p99 ${reference.p99Ms} ms, max ${reference.maxMs} ms, server CPU ${reference.serverCpuMsPerRound} ms per round (${reference.cpuMsByRound.join(" ")}), frame ${reference.frameBytes} bytes, ${reference.samples} deliveries`);
   return { view, dashboard: { ...dashboard, resyncDrops }, reference };
 }
 
