@@ -18,6 +18,7 @@
 // dropped at the end. Sizes: BENCH_DEVICES (200) x BENCH_IFACES (48), BENCH_POLL_SECONDS (10),
 // BENCH_MEASURE_SECONDS (120, whole minutes), BENCH_CLIENTS (4: half "all", half "overview"),
 // BENCH_PEER_ROUNDS (4), BENCH_BROADCAST_CLIENTS (200, the second broadcast comparison),
+// BENCH_BROADCAST_ROUNDS (5),
 // BENCH_BASE_PORT (36161: the lab's UDP ports from there).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,6 +51,7 @@ const MEASURE_MINUTES = Math.max(1, Math.round(envNumber('BENCH_MEASURE_SECONDS'
 const CLIENTS = envNumber('BENCH_CLIENTS', 4, 2, 1000);
 const PEER_ROUNDS = envNumber('BENCH_PEER_ROUNDS', 4, 1, 100);
 const BROADCAST_CLIENTS = envNumber('BENCH_BROADCAST_CLIENTS', 200, 1, 5000);
+const BROADCAST_ROUNDS = envNumber('BENCH_BROADCAST_ROUNDS', 5, 1, 100);
 const BASE_PORT = envNumber('BENCH_BASE_PORT', 36161, 1024, 65535 - DEVICES);
 const CORES = cpus().length;
 const GOAL_INTERFACES = 500_000;
@@ -275,14 +277,17 @@ async function main(): Promise<void> {
     const noStoreRate = decoded / best(drains.noStore).secs;
 
     // --- the dashboard's "all" view against a bare ws server --------------------------------------------
-    // One more than the rounds counted: the first warms each side up (dashboard-broadcast's measure()).
-    const batches = minuteBatches(windows, 4);
-    if (batches.length < 2) throw new Error(`the run left ${batches.length} full minute(s) of windows; the broadcast comparison needs 2 (raise BENCH_MEASURE_SECONDS)`);
-    const rounds = batches.length - 1;
+    // The run's full minutes, sent over again as later revisions (the dashboard's feed takes a window
+    // again only with a higher revision) for BROADCAST_ROUNDS rounds plus one that warms each side
+    // up (dashboard-broadcast's measure()); the reference sends the very bytes of each round.
+    const minutes = minuteBatches(windows, 4);
+    if (minutes.length === 0) throw new Error('the run left no full minute of windows for the broadcast comparison (raise BENCH_MEASURE_SECONDS)');
+    const rounds = BROADCAST_ROUNDS;
+    const batches = Array.from({ length: rounds + 1 }, (_, r) => (r < minutes.length ? minutes[r] : minutes[r % minutes.length].map((w) => ({ ...w, revision: w.revision + r }))));
     const allClients = Math.ceil(CLIENTS / 2);
     const need = Math.max(allClients, BROADCAST_CLIENTS) + 200;
     if (fdLimit() < need) throw new Error(`ulimit -n is ${fdLimit()}; ${BROADCAST_CLIENTS} broadcast clients need about ${need}: raise it or lower BENCH_BROADCAST_CLIENTS`);
-    log(`dashboard "all" view against a bare ws server: the run's last ${batches.length} full minutes (${batches[0].length} windows each; the first warms up), ${allClients} and ${BROADCAST_CLIENTS} clients ...`);
+    log(`dashboard "all" view against a bare ws server: the run's last ${minutes.length} full minutes (${minutes[0].length} windows each) in ${rounds} rounds after one that warms up, ${allClients} and ${BROADCAST_CLIENTS} clients ...`);
     const child = forkClients();
     const broadcast: Scenario[] = [];
     try {
