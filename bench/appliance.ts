@@ -26,7 +26,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { findStackEnv, parseEnvFile } from '../cli/stack-env.js';
-import { createKafka } from '../common/bus/kafka.js';
+import { createKafka, prepareTopics } from '../common/bus/kafka.js';
 import { netmonConfigSchema, type NetmonConfig } from '../common/config/schema.js';
 import type { WindowResult } from '../common/contracts/window-result.js';
 import { silentLogger } from '../common/log.js';
@@ -182,6 +182,10 @@ async function main(): Promise<void> {
     const idleSecs = (Date.now() - idle0.at) / 1000;
     const idle = { kafka: ((pidCpuSecs(kafkaPid) ?? NaN) - (idle0.kafka ?? NaN)) / idleSecs, influx: ((pidCpuSecs(influxPid) ?? NaN) - (idle0.influx ?? NaN)) / idleSecs };
 
+    // The topics first, every partition with a leader: the services started at once on topics that
+    // do not exist yet race to create them, and a dashboard whose device store reads a partition
+    // before its leader is known exits ("This server is not the leader for that topic-partition").
+    await prepareTopics(createKafka(silentLogger, config.kafka, 'bench-topics'), config.kafka);
     const cfgFile = join(dir, 'netmon.yaml');
     const processor = startNetmon('processor', ['processor', '--config', cfgFile], join(dir, 'processor.log'));
     const dashboard = startNetmon('dashboard', ['dashboard', '--config', cfgFile], join(dir, 'dashboard.log'));
@@ -306,6 +310,7 @@ async function main(): Promise<void> {
     rows.push(['lab agents (apart)', fmt(labCpu, 2), fmt(labCpu === null ? null : (labCpu / samples) * 1000, 4), '', 'under the peer', fmt((labPeer / peer.interfaceSamples) * 1000, 4)]);
     for (const l of table(rows)) log(l);
     log('');
+    if (POLL_SECONDS !== 60) log(`  (polled every ${POLL_SECONDS} s: a window holds ${60 / POLL_SECONDS} samples per interface, and what goes per window, InfluxDB's points and the windows the processor writes and the dashboard relays, costs ${60 / POLL_SECONDS}x as much per sample at 60 s polls; BENCH_POLL_SECONDS=60 with ${60 / POLL_SECONDS}x the devices measures that load itself)`);
     log(`capacity on ${CORES} cores at 60 s polls: ${Math.round(cap.interfacesPerMinute).toLocaleString('en-US')} interfaces (${Math.round(cap.samplesPerSec)} interface-samples/s)   goal: ${GOAL_INTERFACES.toLocaleString('en-US')}: ${cap.goalMet ? 'met' : 'NOT met'}; the most CPU per sample: ${cap.limitingPart}`);
     log(`peer: prometheus-snmp-exporter ${fmt(peer.cpuSecsPer1000, 4)} CPU s per 1000 interface-samples (${peer.interfaceSamples} samples in ${peer.rounds} rounds, rounds ${peer.roundSeconds.map((s) => s.toFixed(1)).join(' ')} s, ${peer.failedScrapes} failed scrapes) against the collector's ${fmt(cap.rows[0].per1000, 4)}: collector / peer = ${fmt((cap.rows[0].per1000 ?? NaN) / peer.cpuSecsPer1000, 2)}`);
     log(`processor without its store: ${fmt(noStoreRate / 1e6, 3)} M interface-samples/s against a bare kafkajs decode ${fmt(bareRate / 1e6, 3)} M/s (${records} records, best of 2): ratio ${fmt(noStoreRate / bareRate, 2)}   goal: >= ${GOAL_PROCESSOR_RATIO}`);
