@@ -11,12 +11,13 @@
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=../stack/lib.sh
+# The cache, always (see above): debs.sh reads this when it is sourced and at every fetch.
+export NETMON_STACK_DEBS=cache
+# shellcheck source-path=SCRIPTDIR source=../stack/lib.sh
 source "$SCRIPT_DIR/../stack/lib.sh"
 
 PKG=prometheus-snmp-exporter
 BIN=/usr/bin/prometheus-snmp-exporter
-NETMON_STACK_DEBS=cache
 deb_fetch "$PKG" "$BIN" >&2
 root="$(deb_root "$PKG")"
 [[ -n $root ]] || die "$PKG: not in the cache after the fetch"
