@@ -13,15 +13,13 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../common/package-root.js';
-import { parseEnvFile } from '../cli/stack-env.js';
+import { findStackEnv, parseEnvFile } from '../cli/stack-env.js';
 import { createKafka, prepareTopics } from '../common/bus/kafka.js';
-import { systemClock } from '../common/clock.js';
 import { netmonConfigSchema, type NetmonConfig } from '../common/config/schema.js';
-import { decodeSampleRecord, encodeCounterSample } from '../common/contracts/index.js';
+import { encodeCounterSample } from '../common/contracts/index.js';
 import { silentLogger } from '../common/log.js';
-import { createRegistry } from '../common/metrics.js';
-import { createInfluxClient, createInfluxStore, type WindowStore } from '../common/store/influx.js';
-import { createProcessor } from '../processor/pipeline/processor.js';
+import { createInfluxClient } from '../common/store/influx.js';
+import { bareDecode, processorDrain, type Drain } from './processor-drain.js';
 import { IFACES, coreRun, makeSample } from './workload.js';
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 1000);
@@ -36,7 +34,7 @@ function stackConfig(id: string): NetmonConfig {
   if (spawnSync('bash', [join(repoRoot(), 'scripts', 'stack', 'up.sh')], { stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) {
     throw new Error('the local stack did not come up (bash scripts/stack/up.sh)');
   }
-  stackEnv = parseEnvFile(readFileSync(join(repoRoot(), '.stack', 'env'), 'utf8'));
+  stackEnv = parseEnvFile(readFileSync(findStackEnv() ?? join(repoRoot(), '.stack', 'env'), 'utf8'));
   const env = stackEnv;
   return netmonConfigSchema.parse({
     log: { level: 'warn' },
@@ -80,101 +78,6 @@ async function fill(config: NetmonConfig): Promise<number> {
   return n;
 }
 
-/** CPU seconds of a stack server (from its pid file), or null when it cannot be read. */
-const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-function serverCpuSecs(pidFile: string | undefined): number | null {
-  try {
-    const pid = readFileSync(pidFile ?? '', 'utf8').trim();
-    // /proc/<pid>/stat: fields 14 and 15 (utime, stime) after the parenthesised command name.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
-  } catch {
-    return null;
-  }
-}
-
-interface Drain {
-  secs: number;
-  /** CPU seconds during the drain: this process, InfluxDB, Kafka. */
-  cpu: { self: number; influx: number | null; kafka: number | null };
-}
-
-/** From the first consumed record until `done()`, polling every 20 ms (bounded by 10 minutes). */
-async function drainTime(started: () => boolean, done: () => boolean): Promise<Drain> {
-  const deadline = Date.now() + 600_000;
-  let first = 0;
-  let cpu0 = process.cpuUsage();
-  let influx0: number | null = null;
-  let kafka0: number | null = null;
-  while (Date.now() < deadline) {
-    if (first === 0 && started()) {
-      first = performance.now();
-      cpu0 = process.cpuUsage();
-      influx0 = serverCpuSecs(stackEnv.NETMON_INFLUX_PID_FILE);
-      kafka0 = serverCpuSecs(stackEnv.NETMON_KAFKA_PID_FILE);
-    }
-    if (first !== 0 && done()) {
-      const secs = (performance.now() - first) / 1000;
-      const c = process.cpuUsage(cpu0);
-      const delta = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
-      return { secs, cpu: { self: (c.user + c.system) / 1e6, influx: delta(influx0, serverCpuSecs(stackEnv.NETMON_INFLUX_PID_FILE)), kafka: delta(kafka0, serverCpuSecs(stackEnv.NETMON_KAFKA_PID_FILE)) } };
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('drain did not finish in 10 minutes');
-}
-
-async function bareDecode(config: NetmonConfig, total: number): Promise<Drain> {
-  const kafka = createKafka(silentLogger, config.kafka, 'bench-bare');
-  const consumer = kafka.consumer({ groupId: `${config.processor.groupId}-bare-${Date.now()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic: config.kafka.topics.samples, fromBeginning: true });
-  let n = 0;
-  let ifaces = 0;
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) {
-        const r = decodeSampleRecord(m.value);
-        if (r.kind === 'counter-sample') ifaces += r.interfaces.length;
-        n++;
-      }
-      await Promise.resolve();
-    },
-  });
-  const d = await drainTime(() => n > 0, () => n >= total);
-  await consumer.disconnect();
-  if (ifaces !== total * IFACES) throw new Error(`bare consumer decoded ${ifaces} interface-samples, expected ${total * IFACES}`);
-  return d;
-}
-
-/** A drain by the processor; `discard`: its window store drops what it is given (no InfluxDB). */
-async function processorDrain(config: NetmonConfig, total: number, run: string, discard: boolean): Promise<Drain & { windows: number }> {
-  const registry = createRegistry({ defaultMetrics: false });
-  const cfg = { ...config, processor: { ...config.processor, groupId: `${config.processor.groupId}-${run}` } };
-  const influx = createInfluxStore(cfg.influx, { windowSeconds: cfg.processor.windowSeconds });
-  const store: WindowStore = discard ? { ...influx, writeWindows: () => Promise.resolve() } : influx;
-  const processor = createProcessor(silentLogger, cfg, { registry, clock: systemClock, store });
-  await processor.start();
-  const metric = async (name: string) => ((await registry.getSingleMetric(name)?.get())?.values ?? []).reduce((sum, v) => sum + v.value, 0);
-  let seen = 0;
-  let emitted = 0;
-  let written = 0;
-  const poll = setInterval(() => {
-    void Promise.all([metric('netmon_processor_records_total'), metric('netmon_processor_windows_emitted_total'), metric('netmon_processor_windows_written_total')]).then(([r, e, w]) => {
-      seen = r;
-      emitted = e;
-      written = w;
-    });
-  }, 10);
-  try {
-    const d = await drainTime(() => seen > 0, () => seen >= total && written >= emitted);
-    return { ...d, windows: emitted };
-  } finally {
-    clearInterval(poll);
-    await processor.stop();
-  }
-}
-
 async function dropTopics(config: NetmonConfig): Promise<void> {
   const admin = createKafka(silentLogger, config.kafka, 'bench-clean').admin();
   await admin.connect();
@@ -201,11 +104,11 @@ const samples = total * IFACES;
 const runs: Record<'bare' | 'processor' | 'discard', Drain[]> = { bare: [], processor: [], discard: [] };
 let windows = 0;
 for (let r = 0; r < 2; r++) {
-  runs.bare.push(await bareDecode(config, total));
-  const p = await processorDrain(config, total, `p${r}`, false);
+  runs.bare.push(await bareDecode(stackEnv, config, total, total * IFACES));
+  const p = await processorDrain(stackEnv, config, total, `p${r}`, false);
   runs.processor.push(p);
   windows = p.windows;
-  runs.discard.push(await processorDrain(config, total, `d${r}`, true));
+  runs.discard.push(await processorDrain(stackEnv, config, total, `d${r}`, true));
 }
 const best = (ds: Drain[]) => ds.reduce((a, b) => (b.secs < a.secs ? b : a));
 const rate = (ds: Drain[]) => samples / best(ds).secs;

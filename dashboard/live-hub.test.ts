@@ -10,6 +10,7 @@ import { createMemoryFeed } from './feed/window-feed.js';
 import { CLOSE_POLICY, CLOSE_RESYNC, admitDecision, createLiveHub, LIVE_WINDOW_FIELDS, originAllowed, parseViewMessage, parseViewQuery, sendDecision, topInterfaces, type LiveRow, type LiveView } from './live-hub.js';
 import { rowObject, sampleWindow } from './dashboard.fixture.js';
 import type { DeviceStatus } from '../common/contracts/device-status.js';
+import type { WindowResult } from '../common/contracts/window-result.js';
 import type { AlertEvent } from '../common/contracts/alert-event.js';
 
 /** Caps no test of the hub's other rules reaches. */
@@ -190,6 +191,39 @@ void test('topInterfaces: by utilization (unknown speed left out) and by bit/s; 
   const top = topInterfaces(ws, 2);
   assert.deepEqual(top.utilization.map((w) => w.ifIndex), [1, 2]);
   assert.deepEqual(top.bps.map((w) => w.ifIndex), [3, 2]);
+});
+
+void test('topInterfaces keeps the n best in one pass: the same lists, in the same order, as sorting everything (ties by device, then ifIndex)', () => {
+  // The definition it replaced: every interface sorted, then the first n.
+  const score = (w: WindowResult) => (w.inUtilization === null && w.outUtilization === null ? null : Math.max(w.inUtilization ?? 0, w.outUtilization ?? 0));
+  const byKey = (a: WindowResult, b: WindowResult) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : (a.ifIndex ?? 0) - (b.ifIndex ?? 0));
+  const sorted = (ws: WindowResult[], n: number) => {
+    const ifaces = ws.filter((w) => w.ifIndex !== null);
+    return {
+      utilization: ifaces.filter((w) => score(w) !== null).sort((a, b) => (score(b) ?? 0) - (score(a) ?? 0) || byKey(a, b)).slice(0, n),
+      bps: [...ifaces].sort((a, b) => b.outBps + b.inBps - (a.outBps + a.inBps) || byKey(a, b)).slice(0, n),
+    };
+  };
+  let seed = 7;
+  const rnd = (k: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % k;
+  };
+  for (let round = 0; round < 40; round++) {
+    const ws: WindowResult[] = [];
+    const count = rnd(60);
+    for (let i = 0; i < count; i++) {
+      // Few distinct values, so ties are common; some unknown speeds and device totals.
+      const util = rnd(5) === 0 ? null : rnd(4) * 10;
+      ws.push(sampleWindow({ deviceId: `d${rnd(4)}`, ifIndex: rnd(8) === 0 ? null : 1 + rnd(50), inUtilization: util, outUtilization: util === null ? null : rnd(3) * 10, inBps: rnd(3) * 1000, outBps: rnd(2) * 500 }));
+    }
+    for (const n of [0, 1, 3, 10, 100]) {
+      const got = topInterfaces(ws, n);
+      const want = sorted(ws, n);
+      assert.deepEqual(got.utilization, want.utilization, `utilization, round ${round}, n ${n}`);
+      assert.deepEqual(got.bps, want.bps, `bps, round ${round}, n ${n}`);
+    }
+  }
 });
 
 void test('live hub views: all, overview (device totals + top lists), device; status to every view; bad messages ignored', () => {

@@ -159,15 +159,39 @@ const viewKey = (v: LiveView) => (v.kind === 'device' ? `device:${v.deviceId}` :
 
 const utilizationScore = (w: WindowResult) => (w.inUtilization === null && w.outUtilization === null ? null : Math.max(w.inUtilization ?? 0, w.outUtilization ?? 0));
 
-/** The n interfaces with the highest utilization (unknown speed left out) and the highest in + out bit/s. */
+const byKey = (a: WindowResult, b: WindowResult) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : (a.ifIndex ?? 0) - (b.ifIndex ?? 0));
+const byUtilization = (a: WindowResult, b: WindowResult) => (utilizationScore(b) ?? 0) - (utilizationScore(a) ?? 0) || byKey(a, b);
+const byBps = (a: WindowResult, b: WindowResult) => b.outBps + b.inBps - (a.outBps + a.inBps) || byKey(a, b);
+
+/**
+ * Keeps the n first of `best` (sorted by `cmp`) with `w` among them: an insertion from the end, after
+ * any equal ones, so the result is what a stable sort of everything then slice(0, n) gives.
+ */
+function keepTop(best: WindowResult[], w: WindowResult, n: number, cmp: (a: WindowResult, b: WindowResult) => number): void {
+  if (best.length === n && cmp(w, best[n - 1]) >= 0) return;
+  let i = best.length < n ? best.length : n - 1;
+  while (i > 0 && cmp(w, best[i - 1]) < 0) {
+    best[i] = best[i - 1];
+    i--;
+  }
+  best[i] = w;
+}
+
+/**
+ * The n interfaces with the highest utilization (unknown speed left out) and the highest in + out
+ * bit/s. One pass that keeps the n best of each, not a sort of every interface: the hub asks at every
+ * flush with an overview client, over every interface's latest window (57,600 at 1,200 switches of
+ * 48 ports, a flush per Kafka batch); two full sorts each time were most of the dashboard's CPU.
+ */
 export function topInterfaces(latest: Iterable<WindowResult>, n: number): { utilization: WindowResult[]; bps: WindowResult[] } {
-  const all = [...latest].filter((w) => w.ifIndex !== null);
-  const byKey = (a: WindowResult, b: WindowResult) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : (a.ifIndex ?? 0) - (b.ifIndex ?? 0));
-  const utilization = all
-    .filter((w) => utilizationScore(w) !== null)
-    .sort((a, b) => (utilizationScore(b) ?? 0) - (utilizationScore(a) ?? 0) || byKey(a, b))
-    .slice(0, n);
-  const bps = all.sort((a, b) => b.outBps + b.inBps - (a.outBps + a.inBps) || byKey(a, b)).slice(0, n);
+  const utilization: WindowResult[] = [];
+  const bps: WindowResult[] = [];
+  if (n <= 0) return { utilization, bps };
+  for (const w of latest) {
+    if (w.ifIndex === null) continue;
+    if (utilizationScore(w) !== null) keepTop(utilization, w, n, byUtilization);
+    keepTop(bps, w, n, byBps);
+  }
   return { utilization, bps };
 }
 
