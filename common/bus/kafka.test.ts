@@ -42,6 +42,13 @@ test('ensureTopics creates only the missing topics and does nothing when all exi
   assert.equal(none.calls.create, 0);
 });
 
+test('ensureTopics waits for leaders of topics that exist already: another service has just created them', async () => {
+  const f = fakeAdmin({ existing: all, metadata: ['leaderless', 'leaderless', 'ok'] });
+  assert.deepEqual(await ensureTopics(f.admin, kafka, { sleep: noSleep }), []);
+  assert.equal(f.calls.create, 0);
+  assert.equal(f.calls.metadata, 3, 'asked until every partition had a leader');
+});
+
 test('ensureTopics reports topics that never settle by name, and passes other errors through', async () => {
   await assert.rejects(ensureTopics(fakeAdmin({ metadata: [unknownTopic] }).admin, kafka, { settleMs: 0, sleep: noSleep }), new RegExp(`${all[0]}.*did not become usable.*does not host`));
   await assert.rejects(ensureTopics(fakeAdmin({ metadata: ['leaderless'] }).admin, kafka, { settleMs: 0, sleep: noSleep }), /no leader yet/);

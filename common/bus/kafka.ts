@@ -103,20 +103,25 @@ export function partitionOfKey(key: string, partitions: number): number {
 type TopicAdmin = Pick<Admin, 'listTopics' | 'createTopics' | 'fetchTopicMetadata'>;
 
 /**
- * Creates missing topics (existing ones are left as they are) and returns once every partition
- * of the new ones has a leader. A just-started broker can answer "unknown topic" (retriable) for
- * a moment after creating them; that is waited out, up to `settleMs`, then reported by name.
+ * Creates missing topics (existing ones are left as they are) and returns, with the names it
+ * created, once every partition of every netmon topic has a leader. A just-started broker can
+ * answer "unknown topic" (retriable) for a moment after creating them; that is waited out, up to
+ * `settleMs`, then reported by name.
  */
 export async function ensureTopics(admin: TopicAdmin, kafka: NetmonConfig['kafka'], opts: { settleMs?: number; sleep?: (ms: number) => Promise<void> } = {}): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
-  const missing = netmonTopics(kafka).filter((t) => !existing.has(t.topic));
-  if (missing.length === 0) return [];
-  const names = missing.map((t) => t.topic);
+  const wanted = netmonTopics(kafka);
+  const missing = wanted.filter((t) => !existing.has(t.topic));
+  // Every topic is waited for, not only the ones made here: services started together on a new
+  // broker find the topics another one has just created, still without leaders ("not the leader").
+  const names = wanted.map((t) => t.topic);
   const retriable = (err: unknown) => (err as { retriable?: boolean }).retriable === true;
-  try {
-    await admin.createTopics({ topics: missing, waitForLeaders: true });
-  } catch (err) {
-    if (!retriable(err)) throw err;
+  if (missing.length > 0) {
+    try {
+      await admin.createTopics({ topics: missing, waitForLeaders: true });
+    } catch (err) {
+      if (!retriable(err)) throw err;
+    }
   }
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const deadline = Date.now() + (opts.settleMs ?? 30_000);
@@ -125,13 +130,13 @@ export async function ensureTopics(admin: TopicAdmin, kafka: NetmonConfig['kafka
     try {
       const { topics } = await admin.fetchTopicMetadata({ topics: names });
       const leaderless = topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
-      if (leaderless.length === 0) return names;
+      if (leaderless.length === 0) return missing.map((t) => t.topic);
       why = `no leader yet for ${leaderless.join(', ')}`;
     } catch (err) {
       if (!retriable(err)) throw err;
       why = (err as Error).message;
     }
-    if (Date.now() >= deadline) throw new Error(`Kafka topics ${names.join(', ')} were created but did not become usable within ${opts.settleMs ?? 30_000} ms: ${why}`);
+    if (Date.now() >= deadline) throw new Error(`Kafka topics ${names.join(', ')} did not become usable within ${opts.settleMs ?? 30_000} ms: ${why}`);
     await sleep(250);
   }
 }
