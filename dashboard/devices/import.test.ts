@@ -50,3 +50,9 @@ void test('detectFormat: content type first, then the text', () => {
   assert.equal(detectFormat(undefined, '- id: a'), 'yaml');
   assert.equal(detectFormat(undefined, 'id,host\n'), 'csv');
 });
+
+void test('parseImport yaml: a text nested too deep is refused naming the line, not a stack overflow', () => {
+  const deep = `devices:\n  - id: r1\n    host: h\n    tags: ${'['.repeat(200)}${']'.repeat(200)}\n`;
+  assert.throws(() => parseImport(deep, 'yaml'), (e: unknown) => e instanceof InputError && e.field === 'line 4' && /nested deeper than 64 levels/.test(e.message));
+  assert.throws(() => parseImport(`devices: ${'['.repeat(20_000)}\n`, 'yaml'), (e: unknown) => e instanceof InputError && /nested deeper than 64 levels/.test(e.message) && !/call stack/.test(e.message));
+});
