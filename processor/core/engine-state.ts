@@ -3,6 +3,7 @@
 // indexes consistent; the engine (window-engine.ts, emission.ts) decides what happens to windows,
 // checkpoint.ts where a replay starts.
 import type { Baseline } from './baseline.js';
+import type { Hole } from './holes.js';
 import type { DeviceWindow, InterfaceWindow } from './window-state.js';
 
 export interface InterfaceState {
@@ -10,6 +11,10 @@ export interface InterfaceState {
   ifName: string;
   /** Baseline for the next counter delta; null for pcap-only interfaces. */
   prev: Baseline | null;
+  /** Offset of the record `prev` came from (NaN without offsets): a hole opened from it is replayed from there. */
+  prevOffset: number;
+  /** Intervals not counted that a late older sample may still fill, oldest first; null when none (holes.ts). */
+  holes: Hole[] | null;
   /** The window this interface's last piece went to: the next delta starts there (no lookups). */
   lastDw: DeviceWindow | null;
   lastW: InterfaceWindow | null;
@@ -98,7 +103,7 @@ export function forgetPartition(state: EngineState, partition: number): void {
 }
 
 export function newInterfaceState(ifIndex: number, ifName: string): InterfaceState {
-  return { ifIndex, ifName, prev: null, lastDw: null, lastW: null, maxStart: -Infinity, lastSeen: -Infinity };
+  return { ifIndex, ifName, prev: null, prevOffset: NaN, holes: null, lastDw: null, lastW: null, maxStart: -Infinity, lastSeen: -Infinity };
 }
 
 export function newDeviceState(deviceId: string, part: PartitionState): DeviceState {
