@@ -76,6 +76,9 @@ export interface PartitionState {
   lastSweepMs: number;
   /** Where maxEventTs rose: (offset, new max) in offset order, for maxEventTsBefore of a checkpoint. */
   readonly maxLog: OffsetLog;
+  /** Devices that may hold a pending hole (holes.ts), and the lowest watermark at which one is due (may be stale-low). */
+  readonly pending: Set<DeviceState>;
+  pendingDue: number;
 }
 
 /** Everything the engine holds; a device belongs to exactly one partition (its `part`). */
@@ -92,6 +95,7 @@ export function newEngineState(): EngineState {
 export function forgetDevice(state: EngineState, dev: DeviceState): void {
   state.devices.delete(dev.deviceId);
   dev.part.devices.delete(dev);
+  dev.part.pending.delete(dev);
 }
 
 /** Forgets a partition with its devices and their windows (nothing is emitted). */
@@ -149,6 +153,8 @@ export function newPartitionState(id: number, nowMs: number): PartitionState {
     replayMaxEventTs: NaN,
     lastSweepMs: nowMs,
     maxLog: newOffsetLog(),
+    pending: new Set(),
+    pendingDue: Infinity,
   };
 }
 

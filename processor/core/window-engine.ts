@@ -37,7 +37,7 @@ import { checkpointPartition, restorePartition, seenInReplay, trackRecord } from
 import { numberToU64, u64ToNumber } from '../../common/u64.js';
 import { computeDelta, implausibleReason, intervalCheck, maxOctets, safeDeltas, type DeltaOptions, type Observation } from './counter-delta.js';
 import { createEmission, type Emission } from './emission.js';
-import { addHole, fillHole, findHole, holeReachMs, pruneHoles } from './holes.js';
+import { addHole, fillHole, findHole, holeReachMs, pendingDue, pruneHoles, settleHoles, type Hole } from './holes.js';
 import {
   forgetDevice,
   forgetPartition,
@@ -81,6 +81,10 @@ export function createEngineOver(o: ResolvedOptions, state: EngineState, emissio
       const open = [...dev.windows.values()];
       for (const dw of open) leaveBucket(dev, dw.start);
       dev.part.devices.delete(dev);
+      if (dev.part.pending.delete(dev)) {
+        part.pending.add(dev);
+        part.pendingDue = -Infinity;
+      }
       dev.part = part;
       part.devices.add(dev);
       for (const dw of open) joinBucket(dev, dw.start, o.windowMs, o.allowedLatenessMs);
@@ -141,7 +145,11 @@ export function createEngineOver(o: ResolvedOptions, state: EngineState, emissio
       if (eventTs > dev.lastSeen) dev.lastSeen = eventTs;
       if (offset !== undefined) trackRecord(part, dev, record, eventTs, offset);
       if (eventTs > part.maxEventTs) part.maxEventTs = eventTs;
-      if (part.maxEventTs - o.outOfOrdernessMs > part.watermark) part.watermark = part.maxEventTs - o.outOfOrdernessMs;
+      const wm = part.maxEventTs - o.outOfOrdernessMs;
+      if (wm > part.watermark) {
+        if (wm >= part.pendingDue) ingestion.settleDue(part, wm);
+        part.watermark = wm;
+      }
       if (processingTimeMs > part.lastActivityMs) part.lastActivityMs = processingTimeMs;
       emission.flushTouched();
       if (part.watermark >= part.nextCheck) emission.scan(part);
@@ -160,7 +168,13 @@ export function createEngineOver(o: ResolvedOptions, state: EngineState, emissio
           if (idleFor >= o.idleTimeoutMs && part.maxEventTs !== -Infinity) {
             // Event time is taken to have moved on with processing time since the last record.
             const wm = part.maxEventTs + idleFor - o.outOfOrdernessMs;
-            if (wm > part.watermark) part.watermark = wm;
+            if (wm > part.watermark) {
+              if (wm >= part.pendingDue) {
+                ingestion.settleDue(part, wm);
+                emission.flushTouched();
+              }
+              part.watermark = wm;
+            }
           }
         }
         if (part.watermark >= part.nextCheck) emission.scan(part);
@@ -207,6 +221,8 @@ function notInOpenWindows(dev: DeviceState, iface: InterfaceState): boolean {
 interface Ingestion {
   /** `offset`: the record's, or undefined (no checkpoints). */
   add(record: SampleRecord, dev: DeviceState, offset: number | undefined): void;
+  /** Counts the partition's pending holes due by watermark `wm` (before the watermark moves there). */
+  settleDue(part: PartitionState, wm: number): void;
 }
 
 function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
@@ -351,10 +367,10 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
    * hole, when its earlier end is recent enough for a replay to rebuild it (holes.ts). `cur` holds
    * the new observation with its counters.
    */
-  function openHole(iface: InterfaceState, base: Baseline): void {
+  function openHole(dev: DeviceState, iface: InterfaceState, base: Baseline): void {
     if (base.ts < ctxWatermark - reach) return;
-    const h = { lo: new Baseline(base.readInto(prevObs)), hi: new Baseline(cur), fromOffset: iface.prevOffset };
-    iface.holes = addHole(iface.holes === null ? null : pruneHoles(iface.holes, ctxWatermark, W, lateness), h);
+    const h = { lo: new Baseline(base.readInto(prevObs)), hi: new Baseline(cur), fromOffset: iface.prevOffset, pending: false };
+    iface.holes = addHole(iface.holes === null ? null : pruneHoles(iface.holes, ctxWatermark, W, lateness), h, (a, b) => countInterval(dev, iface, a, b));
   }
 
   /** An out-of-order `cur` (with counters) inside a live hole fills it; false when it is in none. */
@@ -365,9 +381,52 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
     const i = findHole(holes, cur.ts);
     if (i < 0) return false;
     fillLate = null;
-    iface.holes = fillHole(holes, i, new Baseline(cur), (a, b) => countInterval(dev, iface, a, b));
+    const left = (iface.holes = fillHole(holes, i, new Baseline(cur), (a, b) => countInterval(dev, iface, a, b), countable));
     if (fillLate !== null) emission.event('late', dev, iface.ifIndex, cur.ts, fillLate);
+    for (const h of left) {
+      if (!h.pending) continue;
+      const part = dev.part;
+      part.pending.add(dev);
+      const due = pendingDue(h, W, lateness);
+      if (due < part.pendingDue) part.pendingDue = due;
+    }
     return true;
+  }
+
+  const settleAll = (): boolean => true;
+
+  /** Would [a, b) give a delta? */
+  function countable(a: Baseline, b: Baseline): boolean {
+    return computeDelta(a.readInto(prevObs), b.readInto(endObs), deltaOpts).kind === 'delta';
+  }
+
+  /**
+   * Counts the interface's pending holes that `settles` picks. No 'late' event: the record at hand
+   * is not the one whose data it is (that one was reported when it came, if late then).
+   */
+  function settle(dev: DeviceState, iface: InterfaceState, settles: (h: Hole) => boolean): void {
+    iface.holes = settleHoles(iface.holes!, settles, (a, b) => countInterval(dev, iface, a, b));
+  }
+
+  function settleDue(part: PartitionState, wm: number): void {
+    ctxWatermark = part.watermark;
+    let next = Infinity;
+    for (const dev of part.pending) {
+      let pendingLeft = false;
+      for (const iface of dev.ifaces.values()) {
+        if (iface.holes === null) continue;
+        settle(dev, iface, (h) => pendingDue(h, W, lateness) <= wm);
+        for (const h of iface.holes ?? []) {
+          if (!h.pending) continue;
+          pendingLeft = true;
+          const due = pendingDue(h, W, lateness);
+          if (due < next) next = due;
+        }
+      }
+      if (!pendingLeft) part.pending.delete(dev);
+    }
+    part.pendingDue = next;
+    ctxDevice = ctxIface = ctxWindow = null;
   }
 
   function ingestCounterSample(s: CounterSample, dev: DeviceState): void {
@@ -387,6 +446,8 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
         iface.ifName = ic.name;
       }
       if (cur.ts > iface.lastSeen) iface.lastSeen = cur.ts;
+      // A sample newer than the baseline: the late queue that left a pending hole is over.
+      if (iface.holes !== null && cur.ts > iface.prev!.ts) settle(dev, iface, settleAll);
       const base = iface.prev;
       if (base === null) {
         iface.prev = new Baseline(withCounters(ic));
@@ -403,7 +464,7 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
         else {
           emission.event('implausible', dev, ic.ifIndex, cur.ts, why);
           withCounters(ic);
-          openHole(iface, base);
+          openHole(dev, iface, base);
         }
         base.adoptSafe(cur, curNums, curPresent);
         iface.prevOffset = ctxOffset;
@@ -430,7 +491,7 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
           // A reset, an implausible delta or a gap starts a new baseline, leaving a hole behind.
           if (r.kind === 'gap') emission.event(r.kind, dev, ic.ifIndex, cur.ts);
           else emission.event(r.kind, dev, ic.ifIndex, cur.ts, r.reason);
-          openHole(iface, base);
+          openHole(dev, iface, base);
           base.adopt(cur);
           iface.prevOffset = ctxOffset;
         }
@@ -471,5 +532,6 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
       else ingestTrafficDelta(record, dev);
       ctxDevice = ctxIface = ctxWindow = null;
     },
+    settleDue,
   };
 }
