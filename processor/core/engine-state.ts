@@ -41,6 +41,8 @@ export interface DeviceState {
   readonly deltaRecs: OffsetLog;
   /** Newest event time of its records (eviction after the state TTL). */
   lastSeen: number;
+  /** Some interface may hold a pending hole (holes.ts): the next sample settles it first. */
+  pendingHoles: boolean;
 }
 
 /** Parallel arrays of (offset, event-time position) in offset order; `head` skips pruned entries. */
@@ -111,7 +113,7 @@ export function newInterfaceState(ifIndex: number, ifName: string): InterfaceSta
 }
 
 export function newDeviceState(deviceId: string, part: PartitionState): DeviceState {
-  return { deviceId, part, ifaces: new Map(), windows: new Map(), closedThrough: -Infinity, spareMembers: null, floored: false, counterRecs: newOffsetLog(), deltaRecs: newOffsetLog(), lastSeen: -Infinity };
+  return { deviceId, part, ifaces: new Map(), windows: new Map(), closedThrough: -Infinity, spareMembers: null, floored: false, counterRecs: newOffsetLog(), deltaRecs: newOffsetLog(), lastSeen: -Infinity, pendingHoles: false };
 }
 
 export function newOffsetLog(): OffsetLog {

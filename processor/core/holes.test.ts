@@ -27,6 +27,8 @@ interface Shape {
   width?: 64 | 32;
   /** The device reboots before the poll at this index (sysUpTime and counters restart). */
   rebootAt?: number;
+  /** Interfaces (the second carries a third of the first's traffic). Default 1. */
+  ifaces?: number;
 }
 
 /** `n` polls every 2 s from 0.898 s, traffic varying per interval (so interpolation shows). */
@@ -47,8 +49,11 @@ function polls(n: number, shape: Shape = {}, seed = 3): CounterSample[] {
       total += BigInt(Math.round(2_000 + 200_000 * r()));
       up += 200;
     }
-    const ifc = iface(1, { width, speed: 1e9, inOctets: total % mod, outOctets: (total / 2n) % mod, inPackets: (total / 100n) % mod, outPackets: (total / 200n) % mod });
-    out.push(sample('d', sec, [ifc], up));
+    const ifcs = Array.from({ length: shape.ifaces ?? 1 }, (_, i) => {
+      const t = total / BigInt(1 + 2 * i);
+      return iface(1 + i, { width, speed: 1e9, inOctets: t % mod, outOctets: (t / 2n) % mod, inPackets: (t / 100n) % mod, outPackets: (t / 200n) % mod });
+    });
+    out.push(sample('d', sec, ifcs, up));
   }
   return out;
 }
@@ -118,8 +123,8 @@ test('duplicates and samples inside counted intervals change nothing', () => {
   assert.ok(got.rec.kinds().filter((k) => k === 'out-of-order').length >= 9 + 4, `out-of-order events: ${got.rec.kinds().join(',')}`);
 });
 
-test('a wrap and a reboot inside the hole: filled as the in-order stream counts them', () => {
-  for (const shape of [{ width: 32 as const, nearWrap: 1_500_000n }, { rebootAt: 18 }]) {
+test('a wrap, a reboot inside the hole, two interfaces: filled as the in-order stream counts them (device rollup included)', () => {
+  for (const shape of [{ width: 32 as const, nearWrap: 1_500_000n }, { rebootAt: 18 }, { ifaces: 2 }]) {
     const all = polls(60, shape);
     const want = stored(all);
     const got = stored(twoCollectors(all, 13, 23, 3));

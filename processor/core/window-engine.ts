@@ -386,6 +386,7 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
     for (const h of left) {
       if (!h.pending) continue;
       const part = dev.part;
+      dev.pendingHoles = true;
       part.pending.add(dev);
       const due = pendingDue(h, W, lateness);
       if (due < part.pendingDue) part.pendingDue = due;
@@ -423,13 +424,32 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
           if (due < next) next = due;
         }
       }
-      if (!pendingLeft) part.pending.delete(dev);
+      if (!pendingLeft) {
+        part.pending.delete(dev);
+        dev.pendingHoles = false;
+      }
     }
     part.pendingDue = next;
     ctxDevice = ctxIface = ctxWindow = null;
   }
 
+  /**
+   * Interfaces of the sample newer than their baseline: the late queue that left a pending hole is
+   * over, count it. All interfaces before any other piece of the sample, as the in-order stream
+   * would have added them (the device's peak sums the interfaces of one interval).
+   */
+  function settleBefore(s: CounterSample, dev: DeviceState): void {
+    for (const ic of s.interfaces) {
+      const iface = dev.ifaces.get(ic.ifIndex);
+      if (iface !== undefined && iface.holes !== null && (ic.ts ?? s.ts) > iface.prev!.ts) settle(dev, iface, settleAll);
+    }
+    let left = false;
+    for (const iface of dev.ifaces.values()) if (iface.holes?.some((h) => h.pending)) left = true;
+    dev.pendingHoles = left;
+  }
+
   function ingestCounterSample(s: CounterSample, dev: DeviceState): void {
+    if (dev.pendingHoles) settleBefore(s, dev);
     // Interfaces of this (the latest) sample decide completeness: all must have reached e.
     let completeTs = Infinity;
     for (const ic of s.interfaces) {
@@ -446,8 +466,6 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
         iface.ifName = ic.name;
       }
       if (cur.ts > iface.lastSeen) iface.lastSeen = cur.ts;
-      // A sample newer than the baseline: the late queue that left a pending hole is over.
-      if (iface.holes !== null && cur.ts > iface.prev!.ts) settle(dev, iface, settleAll);
       const base = iface.prev;
       if (base === null) {
         iface.prev = new Baseline(withCounters(ic));
