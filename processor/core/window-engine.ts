@@ -37,7 +37,7 @@ import { checkpointPartition, restorePartition, seenInReplay, trackRecord } from
 import { numberToU64, u64ToNumber } from '../../common/u64.js';
 import { computeDelta, implausibleReason, intervalCheck, maxOctets, safeDeltas, type DeltaOptions, type Observation } from './counter-delta.js';
 import { createEmission, type Emission } from './emission.js';
-import { addHole, fillHole, findHole, holeReachMs, pendingDue, pruneHoles, settleHoles, type Hole } from './holes.js';
+import { createHoleFilling } from './hole-filling.js';
 import {
   forgetDevice,
   forgetPartition,
@@ -229,7 +229,6 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
   const W = o.windowMs;
   const lateness = o.allowedLatenessMs;
   const deltaOpts: DeltaOptions = { maxGapMs: o.maxGapMs, maxRateFactor: o.maxRateFactor };
-  const reach = holeReachMs(o.maxGapMs, lateness);
   const apportioner = createApportioner(W);
 
   // The delta being apportioned, shared with the visitors so the hot path allocates no closure.
@@ -254,8 +253,6 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
   const prevObs: Observation = { ...cur };
   // The later end of an interval between two kept observations (hole filling).
   const endObs: Observation = { ...cur };
-  // The late reason of a hole fill's pieces, reported once for the sample.
-  let fillLate: LateReason | null = null;
 
   /** The interface window a piece of `windowStart` goes to (ctxWindow: its device window), or null when late. */
   function target(windowStart: number): InterfaceWindow | null {
@@ -344,10 +341,10 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
     if (ctxLate !== null && report) emission.event('late', dev, iface.ifIndex, t1, ctxLate);
   }
 
-  /** The interval [a, b) of two kept observations counted as a delta would be (no event); false when it gives none. */
-  function countInterval(dev: DeviceState, iface: InterfaceState, a: Baseline, b: Baseline): boolean {
+  /** See CountInterval (hole-filling.ts): the interval of two kept observations as a delta, no event. */
+  function countInterval(dev: DeviceState, iface: InterfaceState, a: Baseline, b: Baseline, wm: number): LateReason | null | 'none' {
     const r = computeDelta(a.readInto(prevObs), b.readInto(endObs), deltaOpts);
-    if (r.kind !== 'delta') return false;
+    if (r.kind !== 'delta') return 'none';
     const d = r.deltas;
     load(0, d.inOctets);
     load(1, d.outOctets);
@@ -357,99 +354,17 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
     load(5, d.outErrors);
     load(6, d.inDiscards);
     load(7, d.outDiscards);
+    const saved = ctxWatermark;
+    ctxWatermark = wm;
     apportionValues(dev, iface, r.t0, r.t1, b.speed, true, false);
-    fillLate ??= ctxLate;
-    return true;
+    ctxWatermark = saved;
+    return ctxLate;
   }
 
-  /**
-   * Before the interface's baseline moves past an interval it did not count: keep the interval as a
-   * hole, when its earlier end is recent enough for a replay to rebuild it (holes.ts). `cur` holds
-   * the new observation with its counters.
-   */
-  function openHole(dev: DeviceState, iface: InterfaceState, base: Baseline): void {
-    if (base.ts < ctxWatermark - reach) return;
-    const h = { lo: new Baseline(base.readInto(prevObs)), hi: new Baseline(cur), fromOffset: iface.prevOffset, pending: false };
-    iface.holes = addHole(iface.holes === null ? null : pruneHoles(iface.holes, ctxWatermark, W, lateness), h, (a, b) => countInterval(dev, iface, a, b));
-  }
-
-  /** An out-of-order `cur` (with counters) inside a live hole fills it; false when it is in none. */
-  function fill(dev: DeviceState, iface: InterfaceState): boolean {
-    if (iface.holes === null) return false;
-    const holes = (iface.holes = pruneHoles(iface.holes, ctxWatermark, W, lateness));
-    if (holes === null) return false;
-    const i = findHole(holes, cur.ts);
-    if (i < 0) return false;
-    fillLate = null;
-    const left = (iface.holes = fillHole(holes, i, new Baseline(cur), (a, b) => countInterval(dev, iface, a, b), countable));
-    if (fillLate !== null) emission.event('late', dev, iface.ifIndex, cur.ts, fillLate);
-    for (const h of left) {
-      if (!h.pending) continue;
-      const part = dev.part;
-      dev.pendingHoles = true;
-      part.pending.add(dev);
-      const due = pendingDue(h, W, lateness);
-      if (due < part.pendingDue) part.pendingDue = due;
-    }
-    return true;
-  }
-
-  const settleAll = (): boolean => true;
-
-  /** Would [a, b) give a delta? */
-  function countable(a: Baseline, b: Baseline): boolean {
-    return computeDelta(a.readInto(prevObs), b.readInto(endObs), deltaOpts).kind === 'delta';
-  }
-
-  /**
-   * Counts the interface's pending holes that `settles` picks. No 'late' event: the record at hand
-   * is not the one whose data it is (that one was reported when it came, if late then).
-   */
-  function settle(dev: DeviceState, iface: InterfaceState, settles: (h: Hole) => boolean): void {
-    iface.holes = settleHoles(iface.holes!, settles, (a, b) => countInterval(dev, iface, a, b));
-  }
-
-  function settleDue(part: PartitionState, wm: number): void {
-    ctxWatermark = part.watermark;
-    let next = Infinity;
-    for (const dev of part.pending) {
-      let pendingLeft = false;
-      for (const iface of dev.ifaces.values()) {
-        if (iface.holes === null) continue;
-        settle(dev, iface, (h) => pendingDue(h, W, lateness) <= wm);
-        for (const h of iface.holes ?? []) {
-          if (!h.pending) continue;
-          pendingLeft = true;
-          const due = pendingDue(h, W, lateness);
-          if (due < next) next = due;
-        }
-      }
-      if (!pendingLeft) {
-        part.pending.delete(dev);
-        dev.pendingHoles = false;
-      }
-    }
-    part.pendingDue = next;
-    ctxDevice = ctxIface = ctxWindow = null;
-  }
-
-  /**
-   * Interfaces of the sample newer than their baseline: the late queue that left a pending hole is
-   * over, count it. All interfaces before any other piece of the sample, as the in-order stream
-   * would have added them (the device's peak sums the interfaces of one interval).
-   */
-  function settleBefore(s: CounterSample, dev: DeviceState): void {
-    for (const ic of s.interfaces) {
-      const iface = dev.ifaces.get(ic.ifIndex);
-      if (iface !== undefined && iface.holes !== null && (ic.ts ?? s.ts) > iface.prev!.ts) settle(dev, iface, settleAll);
-    }
-    let left = false;
-    for (const iface of dev.ifaces.values()) if (iface.holes?.some((h) => h.pending)) left = true;
-    dev.pendingHoles = left;
-  }
+  const holes = createHoleFilling(o, emission, countInterval);
 
   function ingestCounterSample(s: CounterSample, dev: DeviceState): void {
-    if (dev.pendingHoles) settleBefore(s, dev);
+    if (dev.pendingHoles) holes.settleBefore(s, dev, ctxWatermark);
     // Interfaces of this (the latest) sample decide completeness: all must have reached e.
     let completeTs = Infinity;
     for (const ic of s.interfaces) {
@@ -482,7 +397,7 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
         else {
           emission.event('implausible', dev, ic.ifIndex, cur.ts, why);
           withCounters(ic);
-          openHole(dev, iface, base);
+          holes.open(dev, iface, base, cur, ctxWatermark);
         }
         base.adoptSafe(cur, curNums, curPresent);
         iface.prevOffset = ctxOffset;
@@ -504,19 +419,19 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
           iface.prevOffset = ctxOffset;
         } else if (r.kind === 'out-of-order') {
           // Inside an interval not counted it fills it; otherwise prev's interval already covers it.
-          if (!fill(dev, iface)) emission.event(r.kind, dev, ic.ifIndex, cur.ts);
+          if (!holes.fill(dev, iface, cur, ctxWatermark)) emission.event(r.kind, dev, ic.ifIndex, cur.ts);
         } else {
           // A reset, an implausible delta or a gap starts a new baseline, leaving a hole behind.
           if (r.kind === 'gap') emission.event(r.kind, dev, ic.ifIndex, cur.ts);
           else emission.event(r.kind, dev, ic.ifIndex, cur.ts, r.reason);
-          openHole(dev, iface, base);
+          holes.open(dev, iface, base, cur, ctxWatermark);
           base.adopt(cur);
           iface.prevOffset = ctxOffset;
         }
       }
       if (base.ts < completeTs) completeTs = base.ts;
       // A live hole keeps the windows from its earlier end open for the sample that may fill it.
-      if (iface.holes !== null && (iface.holes = pruneHoles(iface.holes, ctxWatermark, W, lateness)) !== null && iface.holes[0].lo.ts < completeTs) completeTs = iface.holes[0].lo.ts;
+      if (iface.holes !== null) completeTs = Math.min(completeTs, holes.holdsFrom(iface, ctxWatermark));
     }
     // A sample without interfaces says nothing about completeness (it would vacuously close all).
     if (s.interfaces.length === 0) return;
@@ -550,6 +465,9 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
       else ingestTrafficDelta(record, dev);
       ctxDevice = ctxIface = ctxWindow = null;
     },
-    settleDue,
+    settleDue(part, wm) {
+      holes.settleDue(part, part.watermark, wm);
+      ctxDevice = ctxIface = ctxWindow = null;
+    },
   };
 }
