@@ -21,6 +21,8 @@ import { addHole, fillHole, findHole, holeReachMs, pendingDue, pruneHoles, settl
 export type CountInterval = (dev: DeviceState, iface: InterfaceState, a: Baseline, b: Baseline, wm: number) => LateReason | null | 'none';
 
 export interface HoleFilling {
+  /** A new record: its fills report 'late' at most once (the processor dead-letters the record per event). */
+  begin(): void;
   /** Before `base` adopts `cur` (with counters) without counting the interval: keeps it as a hole. */
   open(dev: DeviceState, iface: InterfaceState, base: Baseline, cur: Observation, wm: number): void;
   /** An out-of-order `cur` (with counters) inside a live hole fills it; false when it is in none. */
@@ -42,6 +44,8 @@ export function createHoleFilling(o: ResolvedOptions, emission: Emission, count:
   const obsA: Observation = { ts: 0, sysUpTime: 0, width: 64, speed: 0, discontinuityTime: 0, inOctets: 0n, outOctets: 0n, inPackets: 0n, outPackets: 0n };
   const obsB: Observation = { ...obsA };
   const settleAll = (): boolean => true;
+  // A fill of the current record reported 'late' already.
+  let lateReported = false;
 
   const countable = (a: Baseline, b: Baseline): boolean => computeDelta(a.readInto(obsA), b.readInto(obsB), deltaOpts).kind === 'delta';
 
@@ -66,6 +70,10 @@ export function createHoleFilling(o: ResolvedOptions, emission: Emission, count:
   }
 
   return {
+    begin() {
+      lateReported = false;
+    },
+
     open(dev, iface, base, cur, wm) {
       // Only within the reach: the checkpoint keeps that much history for a replay to rebuild it.
       if (base.ts < wm - reach) return;
@@ -82,7 +90,10 @@ export function createHoleFilling(o: ResolvedOptions, emission: Emission, count:
       if (i < 0) return false;
       late = null;
       iface.holes = fillHole(holes, i, new Baseline(cur), counter(dev, iface, wm), countable);
-      if (late !== null) emission.event('late', dev, iface.ifIndex, cur.ts, late);
+      if (late !== null && !lateReported) {
+        lateReported = true;
+        emission.event('late', dev, iface.ifIndex, cur.ts, late);
+      }
       notePending(dev, iface.holes);
       return true;
     },

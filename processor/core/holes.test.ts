@@ -187,3 +187,14 @@ test('eviction still drops an interface with a hole once it is quiet for the TTL
   assert.ok(out.events.some((x) => x.kind === 'evicted' && x.deviceId === 'd'), 'device d evicted');
   assert.equal(e.snapshotSize().devices, 1);
 });
+
+// Fault e of the fault suite: a 1000-interface device's polls sent in label order (0, 1, 10..15, 2..9).
+test('a fill beyond the allowed lateness is late once per record, not once per interface', () => {
+  const all = polls(16, { ifaces: 50 });
+  const order = [0, 1, ...range(10, 16), ...range(2, 10)];
+  const e = engine({ ...OPTS, windowMs: 20_000, allowedLatenessMs: 5_000 });
+  const rec = new Recorder();
+  const perRecord = order.map((i) => rec.take(e.ingest(all[i], 0, 0)).events.filter((x) => x.kind === 'late').length);
+  assert.ok(perRecord.some((n) => n === 1), `late events per record: ${perRecord.join(',')}`);
+  assert.ok(perRecord.every((n) => n <= 1), `late events per record: ${perRecord.join(',')}`);
+});

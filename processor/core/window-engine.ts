@@ -364,6 +364,7 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
   const holes = createHoleFilling(o, emission, countInterval);
 
   function ingestCounterSample(s: CounterSample, dev: DeviceState): void {
+    holes.begin();
     if (dev.pendingHoles) holes.settleBefore(s, dev, ctxWatermark);
     // Interfaces of this (the latest) sample decide completeness: all must have reached e.
     let completeTs = Infinity;
