@@ -8,10 +8,14 @@
 //   device not seen yet, can still take data into (never past the watermark minus the allowed
 //   lateness), then starts the replay at the oldest record needed for windows from the floor on
 //   (counter baselines, pcap buckets), pruning older bookkeeping. The floor never falls.
+// - A live hole (holes.ts) moves the replay start back to the record of its earlier end, and a
+//   baseline within the hole reach of the watermark is kept (a hole may still open from it), so a
+//   replay rebuilds the holes the live engine has or may open.
 // - After restorePartition, records before `upto` are a replay (their output was written): a device
 //   first seen in it drops data for windows before the floor, as the lost engine did (`floored`).
 import type { SampleRecord } from '../../common/contracts/index.js';
 import { windowStartOf } from './apportion.js';
+import { holeLive, holeReachMs } from './holes.js';
 import {
   forgetPartition,
   logClear,
@@ -62,7 +66,7 @@ export function checkpointPartition(state: EngineState, partition: number, nextO
   if (floor !== Infinity && floor > part.floor) part.floor = floor;
   let offset = nextOffset;
   for (const dev of part.devices) {
-    const s = replayStart(dev, part.floor, o.maxGapMs);
+    const s = replayStart(dev, part.floor, o);
     if (s < offset) offset = s;
   }
   return { offset, floor: part.floor, maxEventTsBefore: maxEventTsBefore(part, offset), maxEventTs: part.maxEventTs };
@@ -111,11 +115,11 @@ function acceptFrom(dev: DeviceState, o: ResolvedOptions): number {
  * counters the newest sample at or before the floor (every interface's baseline), for deltas
  * the oldest bucket ending after it. Prunes what is older.
  */
-function replayStart(dev: DeviceState, floor: number, maxGapMs: number): number {
+function replayStart(dev: DeviceState, floor: number, o: ResolvedOptions): number {
   let start = Infinity;
   const c = dev.counterRecs;
   if (c.offsets.length > c.head) {
-    const stale = dev.windows.size === 0 && allBaselinesStale(dev, maxGapMs);
+    const stale = dev.windows.size === 0 && allBaselinesStale(dev, o);
     if (stale) {
       logClear(c);
     } else {
@@ -125,6 +129,8 @@ function replayStart(dev: DeviceState, floor: number, maxGapMs: number): number 
       start = c.offsets[c.head];
     }
   }
+  const holeStart = liveHolesStart(dev, o);
+  if (holeStart < start) start = holeStart;
   const d = dev.deltaRecs;
   let h = d.head;
   while (h < d.offsets.length && d.positions[h] <= floor) h++;
@@ -136,11 +142,24 @@ function replayStart(dev: DeviceState, floor: number, maxGapMs: number): number 
   return start;
 }
 
-/** No counter baseline can make another spread delta: every one is older than the maximum gap before the watermark. */
-function allBaselinesStale(dev: DeviceState, maxGapMs: number): boolean {
-  const limit = dev.part.watermark - maxGapMs;
+/**
+ * No counter baseline can make another spread delta or open a hole (every one is older than the
+ * maximum gap and the hole reach before the watermark), and no hole is live.
+ */
+function allBaselinesStale(dev: DeviceState, o: ResolvedOptions): boolean {
+  const limit = dev.part.watermark - holeReachMs(o.maxGapMs, o.allowedLatenessMs);
   for (const iface of dev.ifaces.values()) if (iface.prev !== null && iface.prev.ts >= limit) return false;
-  return true;
+  return liveHolesStart(dev, o) === Infinity;
+}
+
+/** The earliest record offset a live hole of the device needs replayed; Infinity when none. */
+function liveHolesStart(dev: DeviceState, o: ResolvedOptions): number {
+  let start = Infinity;
+  for (const iface of dev.ifaces.values()) {
+    if (iface.holes === null) continue;
+    for (const h of iface.holes) if (h.fromOffset < start && holeLive(h, dev.part.watermark, o.windowMs, o.allowedLatenessMs)) start = h.fromOffset;
+  }
+  return start;
 }
 
 /** The newest event time before `offset`: the last rise of maxEventTs before it. Prunes older rises. */

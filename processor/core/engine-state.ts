@@ -3,6 +3,7 @@
 // indexes consistent; the engine (window-engine.ts, emission.ts) decides what happens to windows,
 // checkpoint.ts where a replay starts.
 import type { Baseline } from './baseline.js';
+import type { Hole } from './holes.js';
 import type { DeviceWindow, InterfaceWindow } from './window-state.js';
 
 export interface InterfaceState {
@@ -10,6 +11,10 @@ export interface InterfaceState {
   ifName: string;
   /** Baseline for the next counter delta; null for pcap-only interfaces. */
   prev: Baseline | null;
+  /** Offset of the record `prev` came from (NaN without offsets): a hole opened from it is replayed from there. */
+  prevOffset: number;
+  /** Intervals not counted that a late older sample may still fill, oldest first; null when none (holes.ts). */
+  holes: Hole[] | null;
   /** The window this interface's last piece went to: the next delta starts there (no lookups). */
   lastDw: DeviceWindow | null;
   lastW: InterfaceWindow | null;
@@ -36,6 +41,8 @@ export interface DeviceState {
   readonly deltaRecs: OffsetLog;
   /** Newest event time of its records (eviction after the state TTL). */
   lastSeen: number;
+  /** Some interface may hold a pending hole (holes.ts): the next sample settles it first. */
+  pendingHoles: boolean;
 }
 
 /** Parallel arrays of (offset, event-time position) in offset order; `head` skips pruned entries. */
@@ -71,6 +78,9 @@ export interface PartitionState {
   lastSweepMs: number;
   /** Where maxEventTs rose: (offset, new max) in offset order, for maxEventTsBefore of a checkpoint. */
   readonly maxLog: OffsetLog;
+  /** Devices that may hold a pending hole (holes.ts), and the lowest watermark at which one is due (may be stale-low). */
+  readonly pending: Set<DeviceState>;
+  pendingDue: number;
 }
 
 /** Everything the engine holds; a device belongs to exactly one partition (its `part`). */
@@ -87,6 +97,7 @@ export function newEngineState(): EngineState {
 export function forgetDevice(state: EngineState, dev: DeviceState): void {
   state.devices.delete(dev.deviceId);
   dev.part.devices.delete(dev);
+  dev.part.pending.delete(dev);
 }
 
 /** Forgets a partition with its devices and their windows (nothing is emitted). */
@@ -98,11 +109,11 @@ export function forgetPartition(state: EngineState, partition: number): void {
 }
 
 export function newInterfaceState(ifIndex: number, ifName: string): InterfaceState {
-  return { ifIndex, ifName, prev: null, lastDw: null, lastW: null, maxStart: -Infinity, lastSeen: -Infinity };
+  return { ifIndex, ifName, prev: null, prevOffset: NaN, holes: null, lastDw: null, lastW: null, maxStart: -Infinity, lastSeen: -Infinity };
 }
 
 export function newDeviceState(deviceId: string, part: PartitionState): DeviceState {
-  return { deviceId, part, ifaces: new Map(), windows: new Map(), closedThrough: -Infinity, spareMembers: null, floored: false, counterRecs: newOffsetLog(), deltaRecs: newOffsetLog(), lastSeen: -Infinity };
+  return { deviceId, part, ifaces: new Map(), windows: new Map(), closedThrough: -Infinity, spareMembers: null, floored: false, counterRecs: newOffsetLog(), deltaRecs: newOffsetLog(), lastSeen: -Infinity, pendingHoles: false };
 }
 
 export function newOffsetLog(): OffsetLog {
@@ -144,6 +155,8 @@ export function newPartitionState(id: number, nowMs: number): PartitionState {
     replayMaxEventTs: NaN,
     lastSweepMs: nowMs,
     maxLog: newOffsetLog(),
+    pending: new Set(),
+    pendingDue: Infinity,
   };
 }
 

@@ -38,6 +38,8 @@ export interface TestEngine extends WindowEngine {
   partitionInfo(partition: number): PartitionInfo | undefined;
   /** What the engine holds: partitions, devices, interfaces, open device and interface windows. */
   snapshotSize(): EngineSize;
+  /** Holes (not counted intervals kept for late samples) the device's interfaces hold. */
+  holeCount(deviceId: string): number;
 }
 
 /**
@@ -67,6 +69,11 @@ export function engine(over: Partial<WindowEngineOptions> = {}): TestEngine {
       return { watermark: part.watermark, maxEventTs: part.maxEventTs, oldestOpenWindowStart: oldest };
     },
     snapshotSize: () => sizeOf(state),
+    holeCount(deviceId) {
+      let n = 0;
+      for (const i of state.devices.get(deviceId)?.ifaces.values() ?? []) n += i.holes?.length ?? 0;
+      return n;
+    },
   };
 }
 

@@ -4,9 +4,13 @@
 // - CounterSample: per interface (deviceId, ifIndex) the previous Observation is kept; each new one
 //   gives a delta (computeDelta) over [t0, t1), apportioned exactly into 60 s epoch windows.
 //   TrafficDelta (pcap) is already a delta over [start, end): apportioned directly.
+// - An interval not counted (gap, reset, implausible) is kept as a hole (holes.ts): an older sample
+//   arriving inside it later is counted as if it had come in order; other out-of-order samples are
+//   already covered and change nothing.
 // - A device window [s, e) (the device rollup plus its interface windows) is COMPLETE when every
-//   interface of the device's latest CounterSample has an observation at ts >= e: it is emitted
-//   at once and dropped, since no later counter delta can reach back into it.
+//   interface of the device's latest CounterSample has an observation at ts >= e and no live hole
+//   starting before e: it is emitted at once and dropped, since no later counter delta can reach
+//   back into it.
 // - Otherwise it is emitted when the partition watermark (max event time - outOfOrdernessMs)
 //   passes e, then kept until the watermark passes e + allowedLatenessMs; data arriving meanwhile
 //   re-emits it (revision + 1, full totals). Data for a window past that, or already closed, is
@@ -33,6 +37,7 @@ import { checkpointPartition, restorePartition, seenInReplay, trackRecord } from
 import { numberToU64, u64ToNumber } from '../../common/u64.js';
 import { computeDelta, implausibleReason, intervalCheck, maxOctets, safeDeltas, type DeltaOptions, type Observation } from './counter-delta.js';
 import { createEmission, type Emission } from './emission.js';
+import { createHoleFilling } from './hole-filling.js';
 import {
   forgetDevice,
   forgetPartition,
@@ -76,6 +81,10 @@ export function createEngineOver(o: ResolvedOptions, state: EngineState, emissio
       const open = [...dev.windows.values()];
       for (const dw of open) leaveBucket(dev, dw.start);
       dev.part.devices.delete(dev);
+      if (dev.part.pending.delete(dev)) {
+        part.pending.add(dev);
+        part.pendingDue = -Infinity;
+      }
       dev.part = part;
       part.devices.add(dev);
       for (const dw of open) joinBucket(dev, dw.start, o.windowMs, o.allowedLatenessMs);
@@ -131,12 +140,16 @@ export function createEngineOver(o: ResolvedOptions, state: EngineState, emissio
       }
       if (part === undefined) partitions.set(partition, (part = newPartitionState(partition, processingTimeMs)));
       const dev = deviceFor(record.deviceId, part, offset);
-      ingestion.add(record, dev);
+      ingestion.add(record, dev, offset);
       const eventTs = record.kind === 'counter-sample' ? record.ts : record.end;
       if (eventTs > dev.lastSeen) dev.lastSeen = eventTs;
       if (offset !== undefined) trackRecord(part, dev, record, eventTs, offset);
       if (eventTs > part.maxEventTs) part.maxEventTs = eventTs;
-      if (part.maxEventTs - o.outOfOrdernessMs > part.watermark) part.watermark = part.maxEventTs - o.outOfOrdernessMs;
+      const wm = part.maxEventTs - o.outOfOrdernessMs;
+      if (wm > part.watermark) {
+        if (wm >= part.pendingDue) ingestion.settleDue(part, wm);
+        part.watermark = wm;
+      }
       if (processingTimeMs > part.lastActivityMs) part.lastActivityMs = processingTimeMs;
       emission.flushTouched();
       if (part.watermark >= part.nextCheck) emission.scan(part);
@@ -155,7 +168,13 @@ export function createEngineOver(o: ResolvedOptions, state: EngineState, emissio
           if (idleFor >= o.idleTimeoutMs && part.maxEventTs !== -Infinity) {
             // Event time is taken to have moved on with processing time since the last record.
             const wm = part.maxEventTs + idleFor - o.outOfOrdernessMs;
-            if (wm > part.watermark) part.watermark = wm;
+            if (wm > part.watermark) {
+              if (wm >= part.pendingDue) {
+                ingestion.settleDue(part, wm);
+                emission.flushTouched();
+              }
+              part.watermark = wm;
+            }
           }
         }
         if (part.watermark >= part.nextCheck) emission.scan(part);
@@ -200,7 +219,10 @@ function notInOpenWindows(dev: DeviceState, iface: InterfaceState): boolean {
 
 /** The hot path: a record's counters to deltas, apportioned into its device's windows. */
 interface Ingestion {
-  add(record: SampleRecord, dev: DeviceState): void;
+  /** `offset`: the record's, or undefined (no checkpoints). */
+  add(record: SampleRecord, dev: DeviceState, offset: number | undefined): void;
+  /** Counts the partition's pending holes due by watermark `wm` (before the watermark moves there). */
+  settleDue(part: PartitionState, wm: number): void;
 }
 
 function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
@@ -223,11 +245,14 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
   let ctxSpeed = 0;
   let ctxWatermark = -Infinity;
   let ctxLate: LateReason | null = null;
+  let ctxOffset = NaN;
 
   // The observation being processed and its interface's baseline, as reusable scratch: nothing
   // per sample is allocated that outlives the call (see baseline.ts for why that matters).
   const cur: Observation = { ts: 0, sysUpTime: 0, width: 64, speed: 0, discontinuityTime: 0, inOctets: 0n, outOctets: 0n, inPackets: 0n, outPackets: 0n };
   const prevObs: Observation = { ...cur };
+  // The later end of an interval between two kept observations (hole filling).
+  const endObs: Observation = { ...cur };
 
   /** The interface window a piece of `windowStart` goes to (ctxWindow: its device window), or null when late. */
   function target(windowStart: number): InterfaceWindow | null {
@@ -299,7 +324,7 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
    * Apportions the loaded deltas over [t0, t1) into the device's windows. `bigLoaded`: `values`
    * holds them as bigints too (load); otherwise only `nums` does, and they are below 2^53.
    */
-  function apportionValues(dev: DeviceState, iface: InterfaceState, t0: number, t1: number, speed: number, bigLoaded: boolean): void {
+  function apportionValues(dev: DeviceState, iface: InterfaceState, t0: number, t1: number, speed: number, bigLoaded: boolean, report = true): void {
     rates.t0 = t0;
     rates.t1 = t1;
     rates.inBps = (nums[0] * 8000) / (t1 - t0);
@@ -313,10 +338,34 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
       if (!bigLoaded) for (let i = 0; i < 8; i++) values[i] = numberToU64(nums[i]);
       apportioner.split(t0, t1, values, visitExact);
     }
-    if (ctxLate !== null) emission.event('late', dev, iface.ifIndex, t1, ctxLate);
+    if (ctxLate !== null && report) emission.event('late', dev, iface.ifIndex, t1, ctxLate);
   }
 
+  /** See CountInterval (hole-filling.ts): the interval of two kept observations as a delta, no event. */
+  function countInterval(dev: DeviceState, iface: InterfaceState, a: Baseline, b: Baseline, wm: number): LateReason | null | 'none' {
+    const r = computeDelta(a.readInto(prevObs), b.readInto(endObs), deltaOpts);
+    if (r.kind !== 'delta') return 'none';
+    const d = r.deltas;
+    load(0, d.inOctets);
+    load(1, d.outOctets);
+    load(2, d.inPackets);
+    load(3, d.outPackets);
+    load(4, d.inErrors);
+    load(5, d.outErrors);
+    load(6, d.inDiscards);
+    load(7, d.outDiscards);
+    const saved = ctxWatermark;
+    ctxWatermark = wm;
+    apportionValues(dev, iface, r.t0, r.t1, b.speed, true, false);
+    ctxWatermark = saved;
+    return ctxLate;
+  }
+
+  const holes = createHoleFilling(o, emission, countInterval);
+
   function ingestCounterSample(s: CounterSample, dev: DeviceState): void {
+    holes.begin();
+    if (dev.pendingHoles) holes.settleBefore(s, dev, ctxWatermark);
     // Interfaces of this (the latest) sample decide completeness: all must have reached e.
     let completeTs = Infinity;
     for (const ic of s.interfaces) {
@@ -336,6 +385,7 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
       const base = iface.prev;
       if (base === null) {
         iface.prev = new Baseline(withCounters(ic));
+        iface.prevOffset = ctxOffset;
         emission.event('first', dev, ic.ifIndex, cur.ts);
         if (cur.ts < completeTs) completeTs = cur.ts;
         continue;
@@ -345,8 +395,13 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
         // The common case in doubles (same deltas as computeDelta, see safeDeltas): no bigint made.
         const why = implausibleReason(nums[0], nums[1], nums[2], nums[3], maxOctets(base.speed, cur.speed, cur.ts - base.ts, deltaOpts.maxRateFactor));
         if (why === null) apportionValues(dev, iface, base.ts, cur.ts, cur.speed, false);
-        else emission.event('implausible', dev, ic.ifIndex, cur.ts, why);
+        else {
+          emission.event('implausible', dev, ic.ifIndex, cur.ts, why);
+          withCounters(ic);
+          holes.open(dev, iface, base, cur, ctxWatermark);
+        }
         base.adoptSafe(cur, curNums, curPresent);
+        iface.prevOffset = ctxOffset;
       } else {
         withCounters(ic);
         r ??= computeDelta(base.readInto(prevObs), cur, deltaOpts);
@@ -362,16 +417,22 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
           load(7, d.outDiscards);
           apportionValues(dev, iface, r.t0, r.t1, cur.speed, true);
           base.adopt(cur);
-        } else if (r.kind === 'reset' || r.kind === 'implausible') {
-          emission.event(r.kind, dev, ic.ifIndex, cur.ts, r.reason);
-          base.adopt(cur);
+          iface.prevOffset = ctxOffset;
+        } else if (r.kind === 'out-of-order') {
+          // Inside an interval not counted it fills it; otherwise prev's interval already covers it.
+          if (!holes.fill(dev, iface, cur, ctxWatermark)) emission.event(r.kind, dev, ic.ifIndex, cur.ts);
         } else {
-          emission.event(r.kind, dev, ic.ifIndex, cur.ts);
-          // A gap starts a new baseline; an out-of-order observation is already covered by prev.
-          if (r.kind === 'gap') base.adopt(cur);
+          // A reset, an implausible delta or a gap starts a new baseline, leaving a hole behind.
+          if (r.kind === 'gap') emission.event(r.kind, dev, ic.ifIndex, cur.ts);
+          else emission.event(r.kind, dev, ic.ifIndex, cur.ts, r.reason);
+          holes.open(dev, iface, base, cur, ctxWatermark);
+          base.adopt(cur);
+          iface.prevOffset = ctxOffset;
         }
       }
       if (base.ts < completeTs) completeTs = base.ts;
+      // A live hole keeps the windows from its earlier end open for the sample that may fill it.
+      if (iface.holes !== null) completeTs = Math.min(completeTs, holes.holdsFrom(iface, ctxWatermark));
     }
     // A sample without interfaces says nothing about completeness (it would vacuously close all).
     if (s.interfaces.length === 0) return;
@@ -397,11 +458,16 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
   }
 
   return {
-    add(record, dev) {
+    add(record, dev, offset) {
       // The partition's watermark before the record: a record is never late by its own time.
       ctxWatermark = dev.part.watermark;
+      ctxOffset = offset ?? NaN;
       if (record.kind === 'counter-sample') ingestCounterSample(record, dev);
       else ingestTrafficDelta(record, dev);
+      ctxDevice = ctxIface = ctxWindow = null;
+    },
+    settleDue(part, wm) {
+      holes.settleDue(part, part.watermark, wm);
       ctxDevice = ctxIface = ctxWindow = null;
     },
   };
