@@ -68,7 +68,7 @@ export function createProcessorService(log: Logger, config: ProcessorConfig, dep
   if (Object.keys(config.alerts.channels).length > 0) {
     const nlog = log.child({ service: 'notifier' });
     const actions = createActionsView(nlog, config, { groupPrefix: config.alerts.notifierGroupId });
-    components.push(actions, createNotifier(nlog, config, { registry, clock, history, actions }));
+    components.push(actions, createNotifier(nlog, config, { registry, clock, history, actions, failures: deps.failures }));
   }
   return { components, processor, alerts };
 }

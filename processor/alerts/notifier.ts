@@ -14,7 +14,7 @@ import type { Clock } from '../../common/clock.js';
 import type { NetmonConfig } from '../../common/config/schema.js';
 import { decodeAlertEvent, type AlertEvent } from '../../common/contracts/alert-event.js';
 import { errorMessage } from '../../common/errors.js';
-import type { Component } from '../../common/lifecycle.js';
+import type { Component, FailureSink } from '../../common/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import { isPermanent, retryWhileRunning } from '../../common/retry.js';
 import { healthOf } from '../../common/health.js';
@@ -37,6 +37,8 @@ export interface NotifierDeps {
   actions: ActionsView;
   /** How long recorded outcomes are looked back on at start, for dedup (default 7 days). */
   dedupLookbackMs?: number;
+  /** Where a failure while running goes (the supervisor restarts the notifier). */
+  failures?: FailureSink;
 }
 
 /** The wait before retry `attempt` (1-based: the wait after the first failure is initial). */
@@ -169,7 +171,15 @@ export function createNotifier(log: Logger, config: Pick<NetmonConfig, 'kafka' |
       running = true;
       consumer = kafka.consumer({ groupId: a.notifierGroupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 1000 });
       consumer.on(consumer.events.GROUP_JOIN, () => joined());
-      consumer.on(consumer.events.CRASH, (ev) => limited('crash', 'error', { err: errorMessage(ev.payload.error) }, 'notifier consumer crashed; kafkajs restarts it'));
+      consumer.on(consumer.events.CRASH, (ev) => {
+        if (ev.payload.restart) {
+          limited('crash', 'error', { err: errorMessage(ev.payload.error) }, 'notifier consumer crashed; kafkajs restarts it');
+          return;
+        }
+        // Not restarted by kafkajs (a non-retriable error): the supervisor restarts the notifier.
+        nlog.error({ err: errorMessage(ev.payload.error) }, 'notifier consumer crashed and kafkajs does not restart it; restarting the notifier');
+        deps.failures?.fail('notifier', ev.payload.error);
+      });
       await consumer.connect();
       await consumer.subscribe({ topic: config.kafka.topics.alerts, fromBeginning: true });
       const c = consumer;

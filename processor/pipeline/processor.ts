@@ -421,7 +421,18 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: Proce
       consumer.on(consumer.events.FETCH, () => {
         lastFetchAt = deps.clock.now();
       });
-      consumer.on(consumer.events.CRASH, (e) => limited('crash', 'error', { err: errorMessage(e.payload.error) }, 'consumer crashed; kafkajs restarts it'));
+      consumer.on(consumer.events.CRASH, (e) => {
+        if (e.payload.restart) {
+          limited('crash', 'error', { err: errorMessage(e.payload.error) }, 'consumer crashed; kafkajs restarts it');
+          return;
+        }
+        // kafkajs restarts a crashed consumer only after a retriable error. After one it calls
+        // final ("Failed to find group coordinator" while a restarted broker elects one) the
+        // consumer stays stopped and the processor would sit idle for good: the supervisor
+        // restarts the component instead, which rejoins and replays from the last commit.
+        plog.error({ err: errorMessage(e.payload.error) }, 'consumer crashed and kafkajs does not restart it; restarting the processor');
+        deps.failures?.fail('processor', e.payload.error);
+      });
       await consumer.connect();
       await consumer.subscribe({ topic: topics.samples, fromBeginning: true });
       running = true;
