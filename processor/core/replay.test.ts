@@ -67,6 +67,18 @@ function run(e: WindowEngine, recs: SampleRecord[], from: number, to: number, ba
   }
 }
 
+/**
+ * A second life: an engine restored from `cp` (committed at `upto`) replays from the checkpoint's
+ * offset to the end; what records from `upto` on emit (before it, the first life wrote already).
+ */
+function restoredEmissions(opts: Parameters<typeof engine>[0], recs: SampleRecord[], cp: PartitionCheckpoint, upto: number, batch: number): Array<[number, WindowResultInput[]]> {
+  const second: Run = { writes: new Map(), commits: [] };
+  const e2 = engine(opts);
+  e2.restorePartition(0, { ...cp, upto }, 0);
+  run(e2, recs, cp.offset, recs.length, batch, second);
+  return [...second.writes].filter(([off]) => off >= upto);
+}
+
 /** The last value written per key (what InfluxDB ends up holding). */
 function stored(writes: Iterable<WindowResultInput[]>): Map<string, WindowResultInput> {
   const m = new Map<string, WindowResultInput>();
@@ -95,11 +107,7 @@ test('a restored engine replaying from its checkpoint writes exactly what an uni
     assert.ok(back <= 420, `crash at ${crashAt}: replay reaches back ${back} s`);
 
     // Second life: restore, replay from the checkpoint; what records before `upto` emit was written already.
-    const second: Run = { writes: new Map(), commits: [] };
-    const e2 = engine({ outOfOrdernessMs: 20_000, maxGapMs: 60_000 });
-    e2.restorePartition(0, { ...cp, upto }, 0);
-    run(e2, recs, cp.offset, recs.length, 11, second);
-    const afterCommit = [...second.writes].filter(([off]) => off >= upto);
+    const afterCommit = restoredEmissions({ outOfOrdernessMs: 20_000, maxGapMs: 60_000 }, recs, cp, upto, 11);
 
     // The emissions after the commit point are the uninterrupted run's, window for window.
     const wantAfter = [...whole.writes].filter(([off]) => off >= upto);
@@ -156,11 +164,7 @@ test('a device that appears after a checkpoint with data for an earlier window: 
     const first: Run = { writes: new Map(), commits: [] };
     run(engine(opts), recs, 0, upto, 1, first);
     const { cp } = first.commits.at(-1)!;
-    const second: Run = { writes: new Map(), commits: [] };
-    const e2 = engine(opts);
-    e2.restorePartition(0, { ...cp, upto }, 0);
-    run(e2, recs, cp.offset, recs.length, 1, second);
-    const after = [...second.writes].filter(([off]) => off >= upto);
+    const after = restoredEmissions(opts, recs, cp, upto, 1);
     assert.deepEqual(after, [...whole.writes].filter(([off]) => off >= upto), `restored at ${upto}: emissions from there on`);
   }
 });
@@ -229,11 +233,7 @@ test('a replay from a checkpoint taken in the middle of a hole (open, partly fil
       const first: Run = { writes: new Map(), commits: [] };
       run(engine(opts), recs, 0, upto, 1, first);
       const { cp } = first.commits.at(-1)!;
-      const second: Run = { writes: new Map(), commits: [] };
-      const e2 = engine(opts);
-      e2.restorePartition(0, { ...cp, upto }, 0);
-      run(e2, recs, cp.offset, recs.length, 1, second);
-      const after = [...second.writes].filter(([off]) => off >= upto);
+      const after = restoredEmissions(opts, recs, cp, upto, 1);
       assert.deepEqual(after, [...whole.writes].filter(([off]) => off >= upto), `${withD ? 'd, e, f' : 'e, f'} restored at ${upto} (replay from ${cp.offset}): emissions from there on`);
     }
   }

@@ -35,7 +35,7 @@ import { canSplitSafe, createApportioner, type PartVisitor } from './apportion.j
 import { Baseline, loadCounters } from './baseline.js';
 import { checkpointPartition, restorePartition, seenInReplay, trackRecord } from './checkpoint.js';
 import { numberToU64, u64ToNumber } from '../../common/u64.js';
-import { computeDelta, implausibleReason, intervalCheck, maxOctets, safeDeltas, type DeltaOptions, type Observation } from './counter-delta.js';
+import { computeDelta, implausibleReason, intervalCheck, maxOctets, safeDeltas, type CounterDeltas, type DeltaOptions, type Observation } from './counter-delta.js';
 import { createEmission, type Emission } from './emission.js';
 import { createHoleFilling } from './hole-filling.js';
 import {
@@ -301,6 +301,18 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
     nums[i] = u64ToNumber(v);
   }
 
+  /** The exact deltas of an interval into values/nums, in the order apportionValues reads them. */
+  function loadDeltas(d: CounterDeltas): void {
+    load(0, d.inOctets);
+    load(1, d.outOctets);
+    load(2, d.inPackets);
+    load(3, d.outPackets);
+    load(4, d.inErrors);
+    load(5, d.outErrors);
+    load(6, d.inDiscards);
+    load(7, d.outDiscards);
+  }
+
   /** `cur` with the interface's bigint counters (only the exact path needs them). */
   function withCounters(ic: CounterSample['interfaces'][number]): Observation {
     cur.inOctets = ic.inOctets;
@@ -345,15 +357,7 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
   function countInterval(dev: DeviceState, iface: InterfaceState, a: Baseline, b: Baseline, wm: number): LateReason | null | 'none' {
     const r = computeDelta(a.readInto(prevObs), b.readInto(endObs), deltaOpts);
     if (r.kind !== 'delta') return 'none';
-    const d = r.deltas;
-    load(0, d.inOctets);
-    load(1, d.outOctets);
-    load(2, d.inPackets);
-    load(3, d.outPackets);
-    load(4, d.inErrors);
-    load(5, d.outErrors);
-    load(6, d.inDiscards);
-    load(7, d.outDiscards);
+    loadDeltas(r.deltas);
     const saved = ctxWatermark;
     ctxWatermark = wm;
     apportionValues(dev, iface, r.t0, r.t1, b.speed, true, false);
@@ -406,15 +410,7 @@ function createIngestion(o: ResolvedOptions, emission: Emission): Ingestion {
         withCounters(ic);
         r ??= computeDelta(base.readInto(prevObs), cur, deltaOpts);
         if (r.kind === 'delta') {
-          const d = r.deltas;
-          load(0, d.inOctets);
-          load(1, d.outOctets);
-          load(2, d.inPackets);
-          load(3, d.outPackets);
-          load(4, d.inErrors);
-          load(5, d.outErrors);
-          load(6, d.inDiscards);
-          load(7, d.outDiscards);
+          loadDeltas(r.deltas);
           apportionValues(dev, iface, r.t0, r.t1, cur.speed, true);
           base.adopt(cur);
           iface.prevOffset = ctxOffset;
