@@ -3,6 +3,7 @@
 // publish() writes an action durably (acks = all) and applies it locally at once. Each holder (the
 // notifier, each dashboard) reads in its own throw-away consumer group: they all see every action.
 import { randomBytes } from 'node:crypto';
+import { partitionEnds } from '../bus/compacted-topic.js';
 import { createKafka, defaultPartitioner, prepareTopics, type Consumer, type Producer } from '../bus/kafka.js';
 import type { NetmonConfig } from '../config/schema.js';
 import { errorMessage, NetmonError, ErrorCodes } from '../errors.js';
@@ -40,14 +41,7 @@ export function createActionsView(log: Logger, config: Pick<NetmonConfig, 'kafka
     actions,
     async start() {
       await prepareTopics(kafka, config.kafka);
-      const admin = kafka.admin();
-      await admin.connect();
-      const todo = new Map<number, bigint>();
-      try {
-        for (const o of await admin.fetchTopicOffsets(topic)) if (BigInt(o.high) > BigInt(o.low)) todo.set(o.partition, BigInt(o.high));
-      } finally {
-        await admin.disconnect();
-      }
+      const todo = await partitionEnds(kafka, topic);
       producer = kafka.producer({ createPartitioner: defaultPartitioner, allowAutoTopicCreation: false });
       await producer.connect();
       consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });

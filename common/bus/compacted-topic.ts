@@ -19,6 +19,19 @@ export async function readCompactedTopic(kafka: Kafka, topic: string, groupPrefi
   return out;
 }
 
+/** The end (high watermark) of each partition of `topic` that holds records now: what "read to the end" must reach. */
+export async function partitionEnds(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const todo = new Map<number, bigint>();
+    for (const o of await admin.fetchTopicOffsets(topic)) if (BigInt(o.high) > BigInt(o.low)) todo.set(o.partition, BigInt(o.high));
+    return todo;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Hands every record, in offset order per partition, to `onRecord` until the end the topic had when called. */
 export async function readTopicToEnd(kafka: Kafka, topic: string, groupPrefix: string, onRecord: (message: KafkaMessage) => void, timeoutMs = 60_000): Promise<void> {
   const admin = kafka.admin();
@@ -76,14 +89,7 @@ export interface TopicTail {
  */
 export async function followTopic(kafka: Kafka, topic: string, groupPrefix: string, onRecord: (message: KafkaMessage) => void | Promise<void>, opts: { timeoutMs?: number; onCrash?: (err: Error) => void } = {}): Promise<TopicTail> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const admin = kafka.admin();
-  await admin.connect();
-  const todo = new Map<number, bigint>();
-  try {
-    for (const o of await admin.fetchTopicOffsets(topic)) if (BigInt(o.high) > BigInt(o.low)) todo.set(o.partition, BigInt(o.high));
-  } finally {
-    await admin.disconnect();
-  }
+  const todo = await partitionEnds(kafka, topic);
   const groupId = `${groupPrefix}-tail-${randomBytes(4).toString('hex')}`;
   const consumer: Consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, allowAutoTopicCreation: false });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
