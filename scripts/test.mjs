@@ -52,6 +52,8 @@ if (files.length === 0) {
 
 let startedStack = false;
 let code = 1;
+/** The main run's "failing tests" section, repeated at the very end (where a log's tail shows it). */
+let failures = '';
 try {
   if (wantIntegration) {
     if (run('bash', ['scripts/install-browser.sh']) !== 0) {
@@ -70,9 +72,11 @@ try {
     startedStack = !wasRunning && process.env.NETMON_KEEP_STACK !== '1';
   }
   console.log(`== tests: ${unit.length} unit files${wantIntegration ? `, ${integration.length} integration files` : ''}`);
-  code = run(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=spec', ...files.map((f) => relative(root, f))], {
+  const main = await runTee(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=spec', ...files.map((f) => relative(root, f))], {
     env: { ...process.env, NETMON_TEST_ARTIFACTS: join(root, 'test-artifacts') },
   });
+  code = main.status;
+  failures = failureSection(main.output);
 } finally {
   if (startedStack) {
     console.log('== local stack: stopping');
@@ -107,6 +111,32 @@ if (wantUnit) {
   }
 }
 
+/** Runs a command with its output shown as it comes and also collected (stdout and stderr in arrival order). */
+function runTee(cmd, argv, opts) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(cmd, argv, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks = [];
+    child.stdout.on('data', (c) => {
+      chunks.push(c);
+      process.stdout.write(c);
+    });
+    child.stderr.on('data', (c) => {
+      chunks.push(c);
+      process.stderr.write(c);
+    });
+    child.on('error', (err) => resolvePromise({ status: 1, output: `${cmd}: ${err.message}\n` }));
+    child.on('close', (status) => resolvePromise({ status: status ?? 1, output: Buffer.concat(chunks).toString('utf8') }));
+  });
+}
+
+/** The spec reporter's closing list of failures (each with its error), at most `maxLines` lines; '' when none. */
+function failureSection(output, maxLines = 300) {
+  const at = output.lastIndexOf('\u2716 failing tests:');
+  if (at < 0) return '';
+  const lines = output.slice(at).split('\n');
+  return lines.length > maxLines ? `${lines.slice(0, maxLines).join('\n')}\n[... ${lines.length - maxLines} more lines above, in the main run's output]` : lines.join('\n');
+}
+
 /** Runs a command with its stdout and stderr collected into one text (in arrival order). */
 function runCaptured(cmd, argv) {
   return new Promise((resolvePromise) => {
@@ -117,5 +147,9 @@ function runCaptured(cmd, argv) {
     child.on('error', (err) => resolvePromise({ status: 1, output: `${cmd}: ${err.message}\n` }));
     child.on('close', (status) => resolvePromise({ status: status ?? 1, output: Buffer.concat(chunks).toString('utf8') }));
   });
+}
+if (failures) {
+  console.log('\n== the main run\'s failures, repeated');
+  console.log(failures);
 }
 process.exit(code);

@@ -57,15 +57,24 @@ function pinoLogCreator(log: Logger, brokers: readonly string[], now: () => numb
   };
 }
 
+/** How long a connection attempt to a broker may take. */
+export const CONNECTION_TIMEOUT_MS = 3_000;
+/**
+ * The longest wait between two attempts of any netmon client (kafkajs's default is 30 s): after an
+ * outage every producer tries again within this of the broker's return (processor.ts counts no
+ * idle time until then).
+ */
+export const MAX_RETRY_WAIT_MS = 10_000;
+
 export function createKafka(log: Logger, kafka: NetmonConfig['kafka'], clientSuffix: string): Kafka {
   return new KafkaClient({
     clientId: `${kafka.clientId}-${clientSuffix}`,
     brokers: [...kafka.brokers],
     logLevel: logLevel.INFO,
     logCreator: pinoLogCreator(log.child({ kafkaClient: clientSuffix }), kafka.brokers),
-    connectionTimeout: 3000,
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
     // Retries are bounded: a component that cannot reach Kafka reports it instead of hanging.
-    retry: { initialRetryTime: 300, retries: 8 },
+    retry: { initialRetryTime: 300, retries: 8, maxRetryTime: MAX_RETRY_WAIT_MS },
   });
 }
 

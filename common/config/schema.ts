@@ -221,6 +221,12 @@ export const netmonConfigSchema = z
         metricsListen: listenAddress.default('127.0.0.1:9462').describe('Where `netmon processor` serves /metrics ("" = off; `netmon all` serves it on the dashboard)'),
         windowSeconds: z.number().int().min(1).max(3600).default(60).describe('Tumbling window length, epoch aligned; must divide 3600'),
         outOfOrdernessSeconds: z.number().min(0).max(3600).optional().describe('Watermark lag behind the newest event time; default 2 poll intervals'),
+        idleTimeoutSeconds: z
+          .number()
+          .min(1)
+          .max(86400)
+          .optional()
+          .describe('A partition without records this long (while caught up and writing) lets its watermark follow the clock, closing its windows; default 2 poll intervals, at least 10 s'),
         maxGapPolls: z.number().min(1).max(1000).default(5).describe('A counter delta spanning more poll intervals than this is not spread (counted as a gap)'),
         maxRateFactor: z.number().min(1).max(100).default(2).describe('A rate above this multiple of the link speed is dropped as implausible'),
         allowedLatenessSeconds: z.number().min(0).max(86400).default(300).describe('After its watermark emission a window still takes late data (a new revision) this long'),

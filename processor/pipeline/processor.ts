@@ -19,7 +19,7 @@
 // is the component and its batch loop.
 import type { Clock } from '../../common/clock.js';
 import { createSerial } from '../../common/serial.js';
-import { createKafka, defaultPartitioner, prepareTopics, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from '../../common/bus/kafka.js';
+import { CONNECTION_TIMEOUT_MS, createKafka, defaultPartitioner, MAX_RETRY_WAIT_MS, prepareTopics, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from '../../common/bus/kafka.js';
 import { decodeSampleRecord } from '../../common/contracts/index.js';
 import type { WindowResultInput } from '../../common/contracts/window-result.js';
 import { DecodeError, errorMessage } from '../../common/errors.js';
@@ -36,6 +36,7 @@ import { poisonReason } from './poison.js';
 import { createWindowSink, type WindowSink } from './window-sink.js';
 import { whileHeartbeating } from './heartbeating.js';
 import { createWriteBehind } from './write-behind.js';
+import { createFetchClock } from './fetch-clock.js';
 import { publishDeadLetters, type DeadLetter, type DeadLetterDeps } from './dead-letters.js';
 import { readMessageLimits, sendBoundOf } from '../../common/bus/message-limit.js';
 import { healthOf } from '../../common/health.js';
@@ -72,7 +73,7 @@ export function engineOptions(config: PipelineConfig): WindowEngineOptions {
     allowedLatenessMs: config.processor.allowedLatenessSeconds * 1000,
     maxGapMs: Math.round(config.processor.maxGapPolls * pollMs),
     maxRateFactor: config.processor.maxRateFactor,
-    idleTimeoutMs: Math.max(2 * pollMs, 10_000),
+    idleTimeoutMs: config.processor.idleTimeoutSeconds !== undefined ? config.processor.idleTimeoutSeconds * 1000 : Math.max(2 * pollMs, 10_000),
     maxFutureMs: config.processor.maxFutureSeconds * 1000,
     stateTtlMs: config.processor.stateTtlSeconds * 1000,
   };
@@ -87,6 +88,14 @@ const REBALANCE_TIMEOUT_MS = 60_000;
  * broker does not answer.
  */
 const FETCH_FRESH_MS = 15_000;
+
+/**
+ * A pause between two completed fetches longer than this is an outage (an idle consumer fetches
+ * every second): idle time counts again only RESUME_GRACE_MS after fetching resumed, by when
+ * every producer has tried again (its longest wait between attempts, and one connection attempt).
+ */
+const FETCH_GAP_MS = 5_000;
+const RESUME_GRACE_MS = MAX_RETRY_WAIT_MS + CONNECTION_TIMEOUT_MS + 2_000;
 
 /**
  * How old the consumer's cluster metadata may get (kafkajs's default is 5 minutes). A partition
@@ -235,7 +244,7 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: Proce
   const fetchedHw = new Map<number, number>();
   const batchDoneAt = new Map<number, number>();
   let batchesInFlight = 0;
-  let lastFetchAt = -Infinity;
+  const fetchClock = createFetchClock({ gapMs: FETCH_GAP_MS, graceMs: RESUME_GRACE_MS });
   /** Partitions that failed inside this member: the committed offset their next batch must start at (seek). */
   const refetchFrom = new Map<number, number>();
 
@@ -250,7 +259,9 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: Proce
     const hw = fetchedHw.get(partition);
     const next = partitions.nextOffset(partition);
     if (hw === undefined || next === undefined || next < hw) return false;
-    return lastFetchAt > (batchDoneAt.get(partition) ?? -Infinity) && deps.clock.now() - lastFetchAt <= FETCH_FRESH_MS;
+    const now = deps.clock.now();
+    const lastFetchAt = fetchClock.lastFetchAt();
+    return lastFetchAt > (batchDoneAt.get(partition) ?? -Infinity) && now - lastFetchAt <= FETCH_FRESH_MS && fetchClock.settled(now);
   }
 
   /** Commits at once (not behind the queue): the attempt marker, which must land before the records it counts are ingested. */
@@ -418,9 +429,7 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: Proce
         });
         joined();
       });
-      consumer.on(consumer.events.FETCH, () => {
-        lastFetchAt = deps.clock.now();
-      });
+      consumer.on(consumer.events.FETCH, () => fetchClock.fetched(deps.clock.now()));
       consumer.on(consumer.events.CRASH, (e) => {
         if (e.payload.restart) {
           limited('crash', 'error', { err: errorMessage(e.payload.error) }, 'consumer crashed; kafkajs restarts it');

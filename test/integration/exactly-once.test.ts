@@ -28,6 +28,7 @@ const POLL_MS = 5_000;
 const POLLS = 48;
 const WINDOW_S = 10;
 const CHUNKS = 12;
+const IDLE_S = 30;
 
 interface Msg {
   partition: number;
@@ -89,7 +90,7 @@ function expectedWindows(msgs: Msg[], config: NetmonConfig): Map<string, string>
     allowedLatenessMs: config.processor.allowedLatenessSeconds * 1000,
     maxGapMs: config.processor.maxGapPolls * POLL_MS,
     maxRateFactor: config.processor.maxRateFactor,
-    idleTimeoutMs: Math.max(2 * POLL_MS, 10_000),
+    idleTimeoutMs: IDLE_S * 1000,
   });
   const out = new Map<string, string>();
   const take = (ws: WindowResultInput[]) => ws.forEach((w) => out.set(keyOf(w), asStored(w)));
@@ -143,7 +144,10 @@ async function startProcessor(dir: string, config: NetmonConfig, name: string): 
       kafka: { brokers: config.kafka.brokers, samplesPartitions: PARTITIONS, topics: config.kafka.topics },
       influx: { url: config.influx.url, database: config.influx.database },
       collector: { pollIntervalSeconds: POLL_MS / 1000 },
-      processor: { groupId: config.processor.groupId, windowSeconds: WINDOW_S, sessionTimeoutSeconds: 6, metricsListen: `127.0.0.1:${port}` },
+      // The stream is pre-recorded (hours old): only its last windows are for the idle flush to close.
+      // A pause between two sends (a slow machine, a restart) must not close windows early, which
+      // the uninterrupted run would not do (docs/architecture.md, replay limits).
+      processor: { groupId: config.processor.groupId, windowSeconds: WINDOW_S, sessionTimeoutSeconds: 6, idleTimeoutSeconds: IDLE_S, metricsListen: `127.0.0.1:${port}` },
       devicesFile: 'devices.yaml',
     }),
   );

@@ -108,6 +108,22 @@ interface DeadLetterView {
   offset: unknown;
 }
 
+/** The fields in which two window texts differ (both JSON objects), or the texts when one is not. */
+export function fieldDiff(want: string, got: string | undefined): string {
+  if (got === undefined) return `want ${want}\n     got (none)`;
+  let a: Record<string, unknown>;
+  let b: Record<string, unknown>;
+  try {
+    a = JSON.parse(want) as Record<string, unknown>;
+    b = JSON.parse(got) as Record<string, unknown>;
+  } catch {
+    return `want ${want}\n     got ${got}`;
+  }
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  const differing = keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+  return differing.map((k) => `${k}: want ${JSON.stringify(a[k]) ?? '(absent)'}, got ${JSON.stringify(b[k]) ?? '(absent)'}`).join('; ');
+}
+
 export function compare(want: Expected, recordsIn: number, stored: Map<string, string>, windowRecords: Read[], deadRecords: Read[], samplesTopic: string): Outcome {
   const diffs: string[] = [];
   const lostKeys = new Set<string>();
@@ -115,7 +131,7 @@ export function compare(want: Expected, recordsIn: number, stored: Map<string, s
     const got = stored.get(k);
     if (got !== v) {
       lostKeys.add(k);
-      diffs.push(`InfluxDB ${k}: want ${v}\n     got ${got ?? '(none)'}`);
+      diffs.push(`InfluxDB ${k}: ${fieldDiff(v, got)}`);
     }
   }
   let extra = 0;
@@ -159,7 +175,7 @@ export function compare(want: Expected, recordsIn: number, stored: Map<string, s
     const got = latest.get(k)?.text;
     if (got !== v) {
       lostKeys.add(k);
-      diffs.push(`netmon.windows ${k}: want ${v}\n     got ${got ?? '(none)'}`);
+      diffs.push(`netmon.windows ${k}: ${fieldDiff(v, got)}`);
     }
   }
   for (const [k, l] of latest) {
@@ -213,7 +229,7 @@ export function explain(o: Outcome, member: Member[]): string {
     ...o.missingDead.slice(0, 5).map((s) => `  missing dead letter: ${s}`),
     ...o.unexpectedDead.slice(0, 5).map((s) => `  unexpected dead letter: ${s}`),
     `${o.diffs.length} difference(s), first ones:`,
-    ...o.diffs.slice(0, 4).map((d) => (d.length > 900 ? `${d.slice(0, 900)}...` : d)),
+    ...o.diffs.slice(0, 8).map((d) => (d.length > 900 ? `${d.slice(0, 900)}...` : d)),
     ...member.map((m) => `--- ${m.name}: ${m.crashes()} exits on its own; whole log in ${m.logFile}; stderr tail:\n${m.stderr().slice(-1500)}`),
   ].join('\n');
 }

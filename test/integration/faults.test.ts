@@ -60,6 +60,12 @@ async function runFault(t: TestContext, fault: string, slug: string, body: (run:
     row.outcome = outcome;
     row.crashes = run.members.reduce((s, m) => s + m.crashes(), 0);
     t.diagnostic(`${fault}: ${outcome.recordsIn} records in, ${outcome.windowsOut} windows out, lost ${outcome.lost}, extra ${outcome.extra}, duplicated ${outcome.duplicated}, conflicts ${outcome.conflicts}, dead letters ${outcome.deadLettered} for ${outcome.expectedDead} rejected records, processor exits ${row.crashes}; ${row.note}`);
+    if (!clean(outcome)) {
+      // Every difference, for the post-mortem (the message shows the first ones).
+      const dir = resolve(process.env.NETMON_TEST_ARTIFACTS ?? 'test-artifacts');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `faults-${slug}-differences.txt`), `${outcome.diffs.join('\n')}\n`);
+    }
     assert.ok(clean(outcome), `${fault}: not what an uninterrupted run of the same records gives\n${explain(outcome, run.members)}`);
     for (const m of run.members) {
       const code = await m.stop();
