@@ -33,3 +33,14 @@ test('fetch clock: a clock that steps back does not move the last fetch back', (
   assert.equal(c.lastFetchAt(), 10_000);
   assert.ok(c.settled(10_000));
 });
+
+test('fetch clock: a long batch between two fetches is work, not an outage', () => {
+  const c = createFetchClock({ gapMs: 5_000, graceMs: 15_000 });
+  c.fetched(1_000);
+  // The batch of that fetch took 9 s (a slow sink); the next fetch follows it at once.
+  c.fetched(10_500, 10_000);
+  assert.ok(c.settled(10_500));
+  // The same pause with the batch done early is an outage.
+  c.fetched(20_000, 11_000);
+  assert.ok(!c.settled(20_000));
+});

@@ -245,6 +245,7 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: Proce
   const batchDoneAt = new Map<number, number>();
   let batchesInFlight = 0;
   const fetchClock = createFetchClock({ gapMs: FETCH_GAP_MS, graceMs: RESUME_GRACE_MS });
+  let lastBatchDoneAt = -Infinity;
   /** Partitions that failed inside this member: the committed offset their next batch must start at (seek). */
   const refetchFrom = new Map<number, number>();
 
@@ -429,7 +430,7 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: Proce
         });
         joined();
       });
-      consumer.on(consumer.events.FETCH, () => fetchClock.fetched(deps.clock.now()));
+      consumer.on(consumer.events.FETCH, () => fetchClock.fetched(deps.clock.now(), lastBatchDoneAt));
       consumer.on(consumer.events.CRASH, (e) => {
         if (e.payload.restart) {
           limited('crash', 'error', { err: errorMessage(e.payload.error) }, 'consumer crashed; kafkajs restarts it');
@@ -458,7 +459,8 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: Proce
             await whileHeartbeating(serial(() => processBatch(payload)), () => payload.heartbeat(), heartbeatInterval);
           } finally {
             batchesInFlight--;
-            batchDoneAt.set(p, deps.clock.now());
+            lastBatchDoneAt = deps.clock.now();
+            batchDoneAt.set(p, lastBatchDoneAt);
           }
         },
       });

@@ -60,7 +60,8 @@ class TopicReader {
 
   /** Waits until everything the topic holds now has been read. */
   async caughtUp(timeoutMs = 60_000): Promise<Read[]> {
-    const ends = await this.admin.fetchTopicOffsets(this.topic);
+    // Right after a broker restart a partition may still be electing its leader: waitFor asks again.
+    const ends = await waitFor(`the end offsets of ${this.topic}`, () => this.admin.fetchTopicOffsets(this.topic), timeoutMs, 500);
     await waitFor(`${this.topic} to be read to its end`, () => ends.every((e) => Number(e.high) === 0 || (this.next.get(e.partition) ?? 0) >= Number(e.high)), timeoutMs, 100);
     return this.messages;
   }
