@@ -42,7 +42,7 @@ export function createActionsView(log: Logger, config: Pick<NetmonConfig, 'kafka
     async start() {
       await prepareTopics(kafka, config.kafka);
       const todo = await partitionEnds(kafka, topic);
-      producer = kafka.producer({ createPartitioner: defaultPartitioner, allowAutoTopicCreation: false });
+      producer = kafka.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
       await producer.connect();
       consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
       await consumer.connect();

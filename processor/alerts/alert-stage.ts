@@ -98,7 +98,7 @@ export function createAlertStage(log: Logger, config: Pick<NetmonConfig, 'kafka'
   async function ready(): Promise<void> {
     if (!kafka || producer || rules.length === 0) return;
     await deps.history.ensureDatabase();
-    const p = kafka.producer({ createPartitioner: defaultPartitioner, allowAutoTopicCreation: false });
+    const p = kafka.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await p.connect();
     limits = await readMessageLimitsOf(kafka, [topics.alerts, topics.alertState, topics.deadletter], alog);
     producer = p;

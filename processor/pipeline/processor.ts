@@ -393,7 +393,7 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: Proce
       writer.reset();
       await deps.store.ensureDatabase();
       await prepareTopics(kafka, config.kafka);
-      producer = kafka.producer({ createPartitioner: defaultPartitioner, allowAutoTopicCreation: false });
+      producer = kafka.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
       await producer.connect();
       admin = kafka.admin();
       await admin.connect();

@@ -128,7 +128,7 @@ test('the window sink writes a backlog far above the broker\'s 1 MB batch limit:
   await prepareTopics(kafka, config.kafka);
   const store = createInfluxStore(config.influx);
   await store.ensureDatabase();
-  const producer = kafka.producer();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const consumer = kafka.consumer({ groupId: uniqueId('reader') });
   try {

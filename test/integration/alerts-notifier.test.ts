@@ -48,7 +48,7 @@ test('notifier: webhook and mail, a receiver back from down, dedup, ack stops re
   };
   const kafka = createKafka(silentLogger, config.kafka, 'notifier-test');
   await prepareTopics(kafka, config.kafka);
-  const producer = kafka.producer({ createPartitioner: defaultPartitioner });
+  const producer = kafka.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   // Another process's view (the dashboard's) that writes the acknowledgement.
   const ui = createActionsView(silentLogger, config, { groupPrefix: `${id}-ui` });

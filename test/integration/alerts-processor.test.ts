@@ -38,7 +38,7 @@ test('alerts: evaluated on the processor\'s windows, stored, and continued exact
 
   const kafka = createKafka(silentLogger, config.kafka, 'alert-test');
   await prepareTopics(kafka, config.kafka);
-  const producer = kafka.producer({ createPartitioner: defaultPartitioner });
+  const producer = kafka.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const consumer = kafka.consumer({ groupId: uniqueId('alert-reader') });
   const events = await collectAlertEvents(consumer, config.kafka.topics.alerts);

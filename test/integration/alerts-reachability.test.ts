@@ -34,7 +34,7 @@ test('device_unreachable: status records -> event-time windows -> fire and resol
   };
   const kafka = createKafka(silentLogger, config.kafka, 'reach-test');
   await prepareTopics(kafka, config.kafka);
-  const producer = kafka.producer({ createPartitioner: defaultPartitioner });
+  const producer = kafka.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const consumer = kafka.consumer({ groupId: uniqueId('reach-reader') });
   const events: AlertEvent[] = [];

@@ -38,7 +38,7 @@ test('alerts: a rebalance hands the alert state over to the other processor of t
 
   const kafka = createKafka(silentLogger, config.kafka, 'alert-reb-test');
   await prepareTopics(kafka, config.kafka);
-  const producer = kafka.producer({ createPartitioner: defaultPartitioner });
+  const producer = kafka.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const consumer = kafka.consumer({ groupId: uniqueId('alert-reader') });
   const events = await collectAlertEvents(consumer, config.kafka.topics.alerts);

@@ -56,7 +56,7 @@ test('alert rules: created through the API, stored in the file and on netmon.con
   const configRecords: { key: string; threshold: number | null }[] = [];
   const alertsReader = kafka.consumer({ groupId: uniqueId('alert-rules-reader') });
   const configReader = kafka.consumer({ groupId: uniqueId('alert-rules-config-reader') });
-  const producer = kafka.producer({ createPartitioner: defaultPartitioner });
+  const producer = kafka.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   try {
     events = await collectAlertEvents(alertsReader, config.kafka.topics.alerts);
     await configReader.connect();

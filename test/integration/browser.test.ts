@@ -89,7 +89,7 @@ void test('overview and device page against real Kafka and InfluxDB: status, a v
   const device = deviceSchema.parse({ id: 'edge-1', host: '192.0.2.1', tags: ['lab'], snmp: { version: '2c', community } });
   const dash = createDashboard(log, config, { registry, feed, store, devices: () => [device] });
   const kafka = createKafka(log, config.kafka, 'browser-test');
-  const producer = kafka.producer({ createPartitioner: defaultPartitioner });
+  const producer = kafka.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   let browser: Browser | undefined;
   let rec: PageRecorder | undefined;
   await store.ensureDatabase();

@@ -42,7 +42,7 @@ test('device-list changes on the config topic apply without restart: add, disabl
   const [A, B] = [lab.devices[0].id, lab.devices[1].id];
   const kafka = createKafka(silentLogger, config.kafka, 'test');
   await prepareTopics(kafka, config.kafka);
-  const producer = kafka.producer();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const send = (id: string, device: DeviceConfig | null) =>
     producer.send({ topic: config.kafka.topics.config, messages: [{ key: configKey('device', id), value: device ? encodeConfigChange({ ts: Date.now(), device }) : null }] });

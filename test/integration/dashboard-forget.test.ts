@@ -18,7 +18,7 @@ test('a status tombstone drops the device from the dashboard feed; other devices
   await prepareTopics(kafka, config.kafka);
   const registry = createRegistry({ defaultMetrics: false });
   const feed = createKafkaWindowFeed(silentLogger, config, { registry });
-  const producer = kafka.producer();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const forgotten: string[] = [];
   await feed.start();
   try {

@@ -155,7 +155,7 @@ void test('two dashboard instances without a shared disk serve the same users, d
   });
   t.after(() => clients.forEach((c) => c.ws.close()));
   await waitFor('both sockets open', () => clients.every((c) => c.ws.readyState === WebSocket.OPEN), WAIT_MS, 50);
-  const producer = kafka.producer();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   t.after(() => producer.disconnect());
   const liveId = `live-${randomBytes(3).toString('hex')}`;

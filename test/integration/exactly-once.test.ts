@@ -207,7 +207,7 @@ test('exactly-once: uninterrupted, killed and restarted, and two processors with
   assert.ok(want.size > DEVICES * (IFACES + 1) * 20, `the stream makes windows (${want.size})`);
 
   const kafka = createKafka(silentLogger, ref.kafka, 'eo-test');
-  const producer = kafka.producer();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const admin = kafka.admin();
   await admin.connect();

@@ -222,7 +222,7 @@ test('fencing: a processor stalled past the session timeout writes nothing after
 
   const kafka = createKafka(silentLogger, cfg.kafka, 'fe-test');
   await prepareTopics(kafka, cfg.kafka);
-  const producer = kafka.producer();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const admin = kafka.admin();
   await producer.connect();
   await admin.connect();

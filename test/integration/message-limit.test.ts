@@ -102,7 +102,7 @@ test('processor: windows, dead letters, alert events and states land in sends un
   const { components } = createProcessorService(silentLogger, { ...config, rules, rulesFile: null, devices: [] }, { registry, clock: systemClock });
   const supervisor = createSupervisor(silentLogger);
   const running = supervisor.run(components, { handleSignals: false });
-  const producer = kafka.producer({ createPartitioner: defaultPartitioner });
+  const producer = kafka.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const windows = await collect(kafka, t.windows);
   const dead = await collect(kafka, t.deadletter);

@@ -74,7 +74,7 @@ test('a record that makes the engine throw is retried, counted across a restart,
     // first run that meets the record is not counted; each retry after a restore is, before it starts).
     if (++throwsA === 3) stopped.a = a.stop();
   });
-  const producer = kafka.producer({ createPartitioner: defaultPartitioner });
+  const producer = kafka.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const sent: Array<{ deviceId: string; k: number }> = [];
   const send = async (from: number, to: number) => {

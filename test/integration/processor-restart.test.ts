@@ -23,7 +23,7 @@ test('a processor restarted by the supervisor mid-stream writes exact windows be
   const running = supervisor.run(components, { handleSignals: false });
   const kafka = createKafka(silentLogger, config.kafka, 'prestart-test');
   await prepareTopics(kafka, config.kafka);
-  const producer = kafka.producer({ createPartitioner: defaultPartitioner });
+  const producer = kafka.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const store = createInfluxStore(config.influx);
   try {

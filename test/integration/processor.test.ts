@@ -21,7 +21,7 @@ test('bad records are dead-lettered with the field named; good ones around them 
   const running = supervisor.run(components, { handleSignals: false });
   const kafka = createKafka(silentLogger, config.kafka, 'proc-test');
   await prepareTopics(kafka, config.kafka);
-  const producer = kafka.producer({ createPartitioner: defaultPartitioner });
+  const producer = kafka.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const consumer = kafka.consumer({ groupId: uniqueId('dl-reader') });
   try {

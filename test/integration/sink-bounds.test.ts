@@ -29,7 +29,7 @@ test('a 200 KB key and a 1 MB kind on the samples topic are dead-lettered, cut; 
   const running = supervisor.run(components, { handleSignals: false });
   const kafka = createKafka(silentLogger, config.kafka, 'big-test');
   await prepareTopics(kafka, config.kafka);
-  const producer = kafka.producer({ createPartitioner: defaultPartitioner });
+  const producer = kafka.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const consumer = kafka.consumer({ groupId: uniqueId('dl-reader') });
   try {
