@@ -72,8 +72,9 @@ try {
     startedStack = !wasRunning && process.env.NETMON_KEEP_STACK !== '1';
   }
   console.log(`== tests: ${unit.length} unit files${wantIntegration ? `, ${integration.length} integration files` : ''}`);
-  const main = await runTee(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=spec', ...files.map((f) => relative(root, f))], {
+  const main = await runCaptured(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=spec', ...files.map((f) => relative(root, f))], {
     env: { ...process.env, NETMON_TEST_ARTIFACTS: join(root, 'test-artifacts') },
+    echo: true,
   });
   code = main.status;
   failures = failureSection(main.output);
@@ -111,45 +112,43 @@ if (wantUnit) {
   }
 }
 
-/** Runs a command with its output shown as it comes and also collected (stdout and stderr in arrival order). */
-function runTee(cmd, argv, opts) {
-  return new Promise((resolvePromise) => {
-    const child = spawn(cmd, argv, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks = [];
-    child.stdout.on('data', (c) => {
-      chunks.push(c);
-      process.stdout.write(c);
-    });
-    child.stderr.on('data', (c) => {
-      chunks.push(c);
-      process.stderr.write(c);
-    });
-    child.on('error', (err) => resolvePromise({ status: 1, output: `${cmd}: ${err.message}\n` }));
-    child.on('close', (status) => resolvePromise({ status: status ?? 1, output: Buffer.concat(chunks).toString('utf8') }));
-  });
-}
-
-/** The spec reporter's closing list of failures (each with its error), at most `maxLines` lines; '' when none. */
-function failureSection(output, maxLines = 300) {
-  const at = output.lastIndexOf('\u2716 failing tests:');
-  if (at < 0) return '';
-  const lines = output.slice(at).split('\n');
-  return lines.length > maxLines ? `${lines.slice(0, maxLines).join('\n')}\n[... ${lines.length - maxLines} more lines above, in the main run's output]` : lines.join('\n');
-}
-
-/** Runs a command with its stdout and stderr collected into one text (in arrival order). */
-function runCaptured(cmd, argv) {
-  return new Promise((resolvePromise) => {
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks = [];
-    child.stdout.on('data', (c) => chunks.push(c));
-    child.stderr.on('data', (c) => chunks.push(c));
-    child.on('error', (err) => resolvePromise({ status: 1, output: `${cmd}: ${err.message}\n` }));
-    child.on('close', (status) => resolvePromise({ status: status ?? 1, output: Buffer.concat(chunks).toString('utf8') }));
-  });
-}
 if (failures) {
-  console.log('\n== the main run\'s failures, repeated');
+  console.log("\n== the main run's failures, repeated (the whole report is above)");
   console.log(failures);
 }
 process.exit(code);
+
+/**
+ * The spec reporter's closing list of failures, repeated where a log's tail shows it: each failure
+ * cut to its first `perFailure` lines (its name and the assertion message); '' when none failed.
+ */
+function failureSection(output, perFailure = 24) {
+  const at = output.lastIndexOf('\u2716 failing tests:');
+  if (at < 0) return '';
+  const blocks = [];
+  for (const line of output.slice(at).split('\n').slice(1)) {
+    if (/^test at /.test(line) || blocks.length === 0) blocks.push([]);
+    blocks[blocks.length - 1].push(line);
+  }
+  return blocks
+    .filter((b) => b.some((l) => l.trim() !== ''))
+    .map((b) => (b.length > perFailure ? [...b.slice(0, perFailure), `  [${b.length - perFailure} more lines in the full report above]`] : b).join('\n'))
+    .join('\n');
+}
+
+/** Runs a command with its stdout and stderr collected into one text (in arrival order); `echo`: also shown as it comes. */
+function runCaptured(cmd, argv, { echo = false, ...opts } = {}) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(cmd, argv, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks = [];
+    const take = (out) => (c) => {
+      chunks.push(c);
+      if (echo) out.write(c);
+    };
+    child.stdout.on('data', take(process.stdout));
+    child.stderr.on('data', take(process.stderr));
+    child.on('error', (err) => resolvePromise({ status: 1, output: `${cmd}: ${err.message}\n` }));
+    child.on('close', (status) => resolvePromise({ status: status ?? 1, output: Buffer.concat(chunks).toString('utf8') }));
+  });
+}
+

@@ -55,16 +55,16 @@ test('alerts page: active alert, failure and history shown; acknowledge and sile
     assert.equal((await page.goto(new URL('/login.html?next=/alerts', url).href))?.status(), 200);
     await page.locator('#login-password').fill('alerts-admin-pw');
     await page.locator('#login-submit').click();
-    await page.waitForURL(/\/alerts$/, { timeout: 10_000 });
+    await page.waitForURL(/\/alerts$/, { timeout: 30_000 });
     const row = page.locator('[data-testid="active"] tbody tr[data-alert="uplink-hot|core-1|7"]');
-    await row.waitFor({ timeout: 15_000 });
+    await row.waitFor({ timeout: 30_000 });
     assert.match(await row.innerText(), /critical\s+uplink-hot\s+core-1 xe-0\/1\/0\s+2000000\s+firing/);
     assert.match(await page.locator('[data-testid="failures"] tbody').innerText(), /pager\s+uplink-hot\s+core-1\s+6\s+connect ECONNREFUSED/);
     assert.match(await page.locator('[data-testid="history"] tbody').innerText(), /firing\s+critical\s+uplink-hot/);
 
     await row.locator('input[name="note"]').fill('optic being replaced');
     await row.locator('button[type="submit"]').click();
-    await page.locator('[data-testid="active"] tbody tr .acked').waitFor({ timeout: 15_000 });
+    await page.locator('[data-testid="active"] tbody tr .acked').waitFor({ timeout: 30_000 });
     assert.equal(await row.locator('.acked').innerText(), 'acknowledged: optic being replaced');
     const ack = await waitFor('the ack in the other view', () => other.actions.ackOf({ ruleId: 'uplink-hot', deviceId: 'core-1', ifIndex: 7 }), 30_000);
     assert.equal(ack.firingSince, t0 + W);
@@ -75,7 +75,7 @@ test('alerts page: active alert, failure and history shown; acknowledge and sile
     await form.locator('input[name="minutes"]').fill('45');
     await form.locator('input[name="note"]').fill('maintenance window');
     await form.locator('button[type="submit"]').click();
-    await page.locator('[data-testid="silences"] tbody tr').waitFor({ timeout: 15_000 });
+    await page.locator('[data-testid="silences"] tbody tr').waitFor({ timeout: 30_000 });
     assert.match(await page.locator('[data-testid="silences"] tbody').innerText(), /uplink-hot\s+any\s+maintenance window/);
     const silence = await waitFor('the silence in the other view', () => other.actions.silences()[0], 30_000);
     assert.equal(silence.ruleId, 'uplink-hot');
