@@ -295,6 +295,22 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: Proce
     consumer!.seek({ topic, partition, offset: String(committed) });
   }
 
+  /**
+   * Tells kafkajs the batch is done up to `offset`, unless the group was joined again while the
+   * batch waited (its output queued behind a lapsed lease is dropped with its epoch). kafkajs
+   * resolves into the offsets of its current generation: an old batch resolving there would move
+   * the new generation's fetch past records the restored partition never took, and their windows
+   * would never be written. Unresolved, the partition is fetched again from its commit.
+   */
+  function resolveIfCurrent(payload: EachBatchPayload, offset: string): boolean {
+    if (!fence.current(engineEpoch)) {
+      limited('stale-batch', 'info', { partition: payload.batch.partition, offset }, 'a batch of an ended assignment is not resolved; the partition is read again from its commit');
+      return false;
+    }
+    payload.resolveOffset(offset);
+    return true;
+  }
+
   /** One batch of one partition: decoded and ingested (a replayed record only rebuilds state), its output and checkpoint queued. */
   async function processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
@@ -359,7 +375,7 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: Proce
         out = [];
         dead = [];
         committedThrough = offset + 1;
-        payload.resolveOffset(m.offset);
+        if (!resolveIfCurrent(payload, m.offset)) return;
         await payload.heartbeat();
       }
     }
@@ -373,7 +389,7 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: Proce
     }
     // Written (and committed) behind: the next batch is decoded meanwhile.
     await writer.push({ windows: out, dead, commits });
-    if (last) payload.resolveOffset(last.offset);
+    if (last && !resolveIfCurrent(payload, last.offset)) return;
     await payload.heartbeat();
   }
 
