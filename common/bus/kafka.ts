@@ -2,8 +2,10 @@
 // netmon's topics with the right shape (samples partitioned by device, config compacted).
 // Only this file and the few consumers/producers that need kafkajs types import kafkajs.
 import kafkajs from 'kafkajs';
-import type { Kafka, logCreator, Admin, ITopicConfig, PartitionMetadata, Producer } from 'kafkajs';
-import type { Logger } from '../log.js';
+import type { Kafka, logCreator, Admin, Consumer, ITopicConfig, PartitionMetadata, Producer } from 'kafkajs';
+import { errorMessage } from '../errors.js';
+import type { FailureSink } from '../lifecycle.js';
+import type { createRateLimitedLog, Logger } from '../log.js';
 import type { NetmonConfig } from '../config/schema.js';
 
 const { Kafka: KafkaClient, logLevel, Partitioners } = kafkajs;
@@ -55,6 +57,23 @@ function pinoLogCreator(log: Logger, brokers: readonly string[], now: () => numb
     }
     log[to](obj, message);
   };
+}
+
+/**
+ * A consumer crash. kafkajs restarts the consumer itself only after a retriable error; after one it
+ * calls final ("Failed to find group coordinator" while a restarted broker elects one) the consumer
+ * stays stopped and the component would sit idle for good, so that one fails the component and the
+ * supervisor restarts it (it rejoins and reads again from its last commit).
+ */
+export function restartOnFinalCrash(consumer: Consumer, component: string, deps: { log: Logger; limited: ReturnType<typeof createRateLimitedLog>; failures?: FailureSink }): void {
+  consumer.on(consumer.events.CRASH, (e) => {
+    if (e.payload.restart) {
+      deps.limited('crash', 'error', { err: errorMessage(e.payload.error) }, `${component} consumer crashed; kafkajs restarts it`);
+      return;
+    }
+    deps.log.error({ err: errorMessage(e.payload.error) }, `${component} consumer crashed and kafkajs does not restart it; restarting the ${component}`);
+    deps.failures?.fail(component, e.payload.error);
+  });
 }
 
 /** How long a connection attempt to a broker may take. */

@@ -9,7 +9,7 @@
 // for good (a 4xx, common/retry.ts isPermanent) cannot block the topic: it is logged with the outcome,
 // counted (netmon_alerts_delivery_records_refused_total) and the event's offset committed.
 // A delivery error is logged and recorded only after every channel secret is redacted from it.
-import { createKafka, prepareTopics, type Consumer } from '../../common/bus/kafka.js';
+import { createKafka, prepareTopics, restartOnFinalCrash, type Consumer } from '../../common/bus/kafka.js';
 import type { Clock } from '../../common/clock.js';
 import type { NetmonConfig } from '../../common/config/schema.js';
 import { decodeAlertEvent, type AlertEvent } from '../../common/contracts/alert-event.js';
@@ -171,15 +171,7 @@ export function createNotifier(log: Logger, config: Pick<NetmonConfig, 'kafka' |
       running = true;
       consumer = kafka.consumer({ groupId: a.notifierGroupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 1000 });
       consumer.on(consumer.events.GROUP_JOIN, () => joined());
-      consumer.on(consumer.events.CRASH, (ev) => {
-        if (ev.payload.restart) {
-          limited('crash', 'error', { err: errorMessage(ev.payload.error) }, 'notifier consumer crashed; kafkajs restarts it');
-          return;
-        }
-        // Not restarted by kafkajs (a non-retriable error): the supervisor restarts the notifier.
-        nlog.error({ err: errorMessage(ev.payload.error) }, 'notifier consumer crashed and kafkajs does not restart it; restarting the notifier');
-        deps.failures?.fail('notifier', ev.payload.error);
-      });
+      restartOnFinalCrash(consumer, 'notifier', { log: nlog, limited, failures: deps.failures });
       await consumer.connect();
       await consumer.subscribe({ topic: config.kafka.topics.alerts, fromBeginning: true });
       const c = consumer;

@@ -19,7 +19,7 @@
 // is the component and its batch loop.
 import type { Clock } from '../../common/clock.js';
 import { createSerial } from '../../common/serial.js';
-import { CONNECTION_TIMEOUT_MS, createKafka, defaultPartitioner, MAX_RETRY_WAIT_MS, prepareTopics, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from '../../common/bus/kafka.js';
+import { CONNECTION_TIMEOUT_MS, createKafka, defaultPartitioner, MAX_RETRY_WAIT_MS, prepareTopics, restartOnFinalCrash, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from '../../common/bus/kafka.js';
 import { decodeSampleRecord } from '../../common/contracts/index.js';
 import type { WindowResultInput } from '../../common/contracts/window-result.js';
 import { DecodeError, errorMessage } from '../../common/errors.js';
@@ -447,18 +447,7 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: Proce
         joined();
       });
       consumer.on(consumer.events.FETCH, () => fetchClock.fetched(deps.clock.now(), lastBatchDoneAt));
-      consumer.on(consumer.events.CRASH, (e) => {
-        if (e.payload.restart) {
-          limited('crash', 'error', { err: errorMessage(e.payload.error) }, 'consumer crashed; kafkajs restarts it');
-          return;
-        }
-        // kafkajs restarts a crashed consumer only after a retriable error. After one it calls
-        // final ("Failed to find group coordinator" while a restarted broker elects one) the
-        // consumer stays stopped and the processor would sit idle for good: the supervisor
-        // restarts the component instead, which rejoins and replays from the last commit.
-        plog.error({ err: errorMessage(e.payload.error) }, 'consumer crashed and kafkajs does not restart it; restarting the processor');
-        deps.failures?.fail('processor', e.payload.error);
-      });
+      restartOnFinalCrash(consumer, 'processor', { log: plog, limited, failures: deps.failures });
       await consumer.connect();
       await consumer.subscribe({ topic: topics.samples, fromBeginning: true });
       running = true;
