@@ -304,6 +304,7 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: Proce
    */
   function resolveIfCurrent(payload: EachBatchPayload, offset: string): boolean {
     if (!fence.current(engineEpoch)) {
+      metrics.staleBatches.inc();
       limited('stale-batch', 'info', { partition: payload.batch.partition, offset }, 'a batch of an ended assignment is not resolved; the partition is read again from its commit');
       return false;
     }
