@@ -21,7 +21,7 @@ import { addHole, fillHole, findHole, holeReachMs, pendingDue, pruneHoles, settl
 export type CountInterval = (dev: DeviceState, iface: InterfaceState, a: Baseline, b: Baseline, wm: number) => LateReason | null | 'none';
 
 export interface HoleFilling {
-  /** A new record: its fills report 'late' at most once (the processor dead-letters the record per event). */
+  /** A new record: its fills report 'late' at most once (the processor dead-letters the record once, naming its late interfaces). */
   begin(): void;
   /** Before `base` adopts `cur` (with counters) without counting the interval: keeps it as a hole. */
   open(dev: DeviceState, iface: InterfaceState, base: Baseline, cur: Observation, wm: number): void;

@@ -1,7 +1,7 @@
 // Dead letters always fit: key, value and reason cut on whole characters, saying what was cut.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cutUtf8, deadLetterMessage, DEAD_LETTER_KEY_BYTES, DEAD_LETTER_MAX_BYTES, DEAD_LETTER_REASON_BYTES, publishDeadLetters, type DeadLetter, type DeadLetterRecord } from './dead-letters.js';
+import { cutUtf8, deadLetterMessage, lateReason, DEAD_LETTER_KEY_BYTES, DEAD_LETTER_MAX_BYTES, DEAD_LETTER_REASON_BYTES, publishDeadLetters, type DeadLetter, type DeadLetterRecord } from './dead-letters.js';
 import { Counter, createRegistry } from '../../common/metrics.js';
 import type { Producer } from '../../common/bus/kafka.js';
 
@@ -77,4 +77,13 @@ test('publishDeadLetters: counted by reason, batched; a letter the broker still 
   const text = await registry.metrics();
   assert.match(text, /dl_total\{reason="invalid"\} 2/);
   assert.match(text, /dl_total\{reason="late"\} 1/);
+});
+
+test('lateReason: one reason per record, naming its late interfaces (16 at most, the rest counted) and the event time', () => {
+  const ts = Date.UTC(2026, 0, 2, 3, 4, 5);
+  assert.equal(lateReason([{ ifIndex: 7, reason: 'past-allowed-lateness', ts }]), 'late: past-allowed-lateness (interface 7, event time 2026-01-02T03:04:05.000Z)');
+  const many = Array.from({ length: 20 }, (_, i) => ({ ifIndex: i + 1, ts }));
+  const r = lateReason(many);
+  assert.match(r, /^late: window already closed \(interfaces 1, 2, 3, .*, 16 and 4 more, event time 2026-01-02T03:04:05\.000Z\)$/);
+  assert.doesNotMatch(r, /\b17\b/);
 });

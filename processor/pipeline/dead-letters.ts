@@ -12,6 +12,18 @@ import type { Producer } from '../../common/bus/kafka.js';
 import type { Health } from '../../common/health.js';
 import type { Counter } from '../../common/metrics.js';
 import { isPermanent, retryWhileRunning, type RateLimitedLog } from '../../common/retry.js';
+import type { EngineEvent } from '../core/index.js';
+
+/** Interfaces a late record's reason names; the rest are counted. */
+const LATE_LISTED = 16;
+
+/** The reason of a record some of whose interfaces came after their windows closed: one dead letter per record, naming them. */
+export function lateReason(late: ReadonlyArray<Pick<EngineEvent, 'ifIndex' | 'reason' | 'ts'>>): string {
+  const shown = late.slice(0, LATE_LISTED).map((e) => e.ifIndex).join(', ');
+  const more = late.length > LATE_LISTED ? ` and ${late.length - LATE_LISTED} more` : '';
+  const first = late[0];
+  return `late: ${first.reason ?? 'window already closed'} (interface${late.length > 1 ? 's' : ''} ${shown}${more}, event time ${new Date(first.ts).toISOString()})`;
+}
 
 export interface DeadLetter {
   reason: string;

@@ -37,7 +37,7 @@ import { createWindowSink, type WindowSink } from './window-sink.js';
 import { whileHeartbeating } from './heartbeating.js';
 import { createWriteBehind } from './write-behind.js';
 import { createFetchClock } from './fetch-clock.js';
-import { publishDeadLetters, type DeadLetter, type DeadLetterDeps } from './dead-letters.js';
+import { lateReason, publishDeadLetters, type DeadLetter, type DeadLetterDeps } from './dead-letters.js';
 import { readMessageLimits, sendBoundOf } from '../../common/bus/message-limit.js';
 import { healthOf } from '../../common/health.js';
 import type { AlertStage } from '../alerts/alert-stage.js';
@@ -165,16 +165,17 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: Proce
       if (out.windows.length > devicesN) metrics.windowsEmitted.inc({ kind: 'interface' }, out.windows.length - devicesN);
       if (revised > 0) metrics.revisions.inc(revised);
     }
+    const late: EngineEvent[] = [];
     for (const e of out.events) {
       metrics.events.inc({ kind: e.kind });
       if (e.kind === 'reset' || e.kind === 'implausible' || e.kind === 'gap') {
         limited(`${e.kind}:${e.deviceId}`, 'info', { device: e.deviceId, ifIndex: e.ifIndex, reason: e.reason }, `counter ${e.kind}`);
       }
-      if (e.kind === 'late' && dead && source) {
-        dead.push({ ...source(), reason: `late: ${e.reason ?? 'window already closed'} (interface ${e.ifIndex}, event time ${new Date(e.ts).toISOString()})`, field: null });
-      }
+      if (e.kind === 'late') late.push(e);
       if (REJECT_KINDS.has(e.kind) && dead && source) dead.push({ ...source(), reason: rejectReason(e, config), field: null });
     }
+    // One dead letter per record, however many of its interfaces came too late.
+    if (late.length > 0 && dead && source) dead.push({ ...source(), reason: lateReason(late), field: null });
   }
 
   const health = healthOf(deps.registry, deps.clock);
