@@ -46,12 +46,12 @@ function portTaken(proto, port) {
  * Whether any part of the stack is already there: a pid file naming a live process, or a port the
  * stack uses already taken. Only a stack this run started from nothing is stopped at the end; a
  * half-running one (a server that lost its pid file, one that died) is somebody's, and is left alone.
+ * `e`: the environment the stack's ports come from (NETMON_*_PORT).
  */
-export async function stackPresent(stackDir) {
+export async function stackPresent(stackDir, e = process.env) {
   const stackEnv = join(stackDir, 'env');
   const env = existsSync(stackEnv) ? parseEnv(stackEnv) : {};
   if (['NETMON_KAFKA_PID_FILE', 'NETMON_INFLUX_PID_FILE', 'NETMON_SNMPD_PID_FILE'].some((k) => env[k] && pidAlive(env[k]))) return true;
-  const e = process.env;
   const portOf = (text) => Number(/:(\d+)(?:\/|$)/.exec(text ?? '')?.[1]) || null;
   const ports = [
     ['tcp', Number(e.NETMON_KAFKA_PORT) || 19092], ['tcp', Number(e.NETMON_KAFKA_CONTROLLER_PORT) || 19093],

