@@ -164,3 +164,37 @@ test('a fault while stopping is logged, not acted on twice', async () => {
   fault();
   await assert.rejects(running, (e: unknown) => e instanceof SupervisorExit && e.reason === 'unhandled-rejection' && /first/.test(e.message));
 });
+
+test('stopping is bounded as a whole: once the shutdown time is spent, each component left gets the minimum; all are asked, in reverse order', async () => {
+  const asked: string[] = [];
+  const given: number[] = [];
+  let t = 0;
+  // Components that never stop; the supervisor's clock moves on by the time each one was given.
+  const hung = (name: string): Component => ({ name, start: () => Promise.resolve(), stop: () => (asked.push(name), new Promise<void>(() => {})) });
+  const logged: Array<Record<string, unknown>> = [];
+  const log = { ...silentLogger, error: (o: Record<string, unknown>) => void logged.push(o) } as unknown as typeof silentLogger;
+  const s = createSupervisor(log, { stopTimeoutMs: 4_000, shutdownTimeoutMs: 10_000, now: () => t });
+  const cs = ['a', 'b', 'c', 'd', 'e'].map(hung);
+  const running = s.run(cs, { handleSignals: false });
+  await tick();
+  const started = Date.now();
+  const origSetTimeout = globalThis.setTimeout;
+  // Record each stop limit (the supervisor's only timer while stopping) and advance the fake clock by it.
+  globalThis.setTimeout = ((fn: () => void, ms: number) => {
+    given.push(ms);
+    t += ms;
+    return origSetTimeout(fn, 1);
+  }) as typeof setTimeout;
+  try {
+    s.shutdown('test finished');
+    assert.equal(await running, 1, 'a component that did not stop makes the exit code 1');
+  } finally {
+    globalThis.setTimeout = origSetTimeout;
+  }
+  assert.deepEqual(asked, ['e', 'd', 'c', 'b', 'a']);
+  // 4 + 4 s of the 10 s: the third gets the 2 s left, the rest the minimum, 1 s.
+  assert.deepEqual(given, [4_000, 4_000, 2_000, 1_000, 1_000]);
+  assert.equal(logged.length, 5);
+  assert.match(String(logged[2].err), /did not stop within 2000 ms/);
+  assert.ok(Date.now() - started < 1_000);
+});
