@@ -19,7 +19,7 @@ import { testConfig, uniqueId, waitFor } from './stack.js';
 
 test('an alert event InfluxDB refuses for good is dead-lettered; the others are stored and nothing is retried forever', { timeout: 120_000 }, async () => {
   const id = uniqueId('alertperm');
-  const config = testConfig(id, { kafka: { topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, alertState: `${id}.alert-state`, alertActions: `${id}.alert-actions`, collectorState: `${id}.collector-state` } } });
+  const config = testConfig(id);
   const kafka = createKafka(silentLogger, config.kafka, 'alertperm-test');
   await prepareTopics(kafka, config.kafka);
   const registry = createRegistry({ defaultMetrics: false });

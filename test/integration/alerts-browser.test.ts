@@ -24,7 +24,7 @@ const testLog = () => createLogger({ level: process.env.NETMON_TEST_LOG_LEVEL ??
 test('alerts page: active alert, failure and history shown; acknowledge and silence from the page are stored', { timeout: 120_000 }, async () => {
   const id = uniqueId('alertpage');
   const config = testConfig(id, {
-    kafka: { samplesPartitions: 1, topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, alertState: `${id}.alert-state`, alertActions: `${id}.alert-actions` } },
+    kafka: { samplesPartitions: 1 },
     dashboard: { host: '127.0.0.1', port: 0, groupIdPrefix: `${id}-dash`, auth: { adminPassword: 'alerts-admin-pw' } },
   });
   const rules = [alertRuleSchema.parse({ id: 'uplink-hot', metric: 'in_bps', threshold: 1e6, clearThreshold: 5e5, severity: 'critical' })];

@@ -76,7 +76,7 @@ test('alerts end to end: threshold crossed on a lab switch, webhook (receiver ba
   const config = testConfig(id, {
     processor: { windowSeconds: 10 },
     collector: { pollIntervalSeconds: 1 },
-    kafka: { samplesPartitions: 3, topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, alertState: `${id}.alert-state`, alertActions: `${id}.alert-actions` } },
+    kafka: { samplesPartitions: 3 },
     dashboard: { groupIdPrefix: `${id}-dash`, auth: { adminToken: TOKEN } },
     alerts: {
       notifierGroupId: `${id}-notifier`,

@@ -25,7 +25,7 @@ test('notifier: webhook and mail, a receiver back from down, dedup, ack stops re
   const smtp = await smtpReceiver();
   const deadPort = await freePort();
   const config = testConfig(id, {
-    kafka: { samplesPartitions: 1, topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, alertState: `${id}.alert-state`, alertActions: `${id}.alert-actions` } },
+    kafka: { samplesPartitions: 1 },
     alerts: {
       notifierGroupId: `${id}-notifier`,
       maxAttempts: 6,

@@ -22,7 +22,7 @@ test('alerts: evaluated on the processor\'s windows, stored, and continued exact
   const config = testConfig(id, {
     processor: { windowSeconds: 60 },
     collector: { pollIntervalSeconds: 10 },
-    kafka: { samplesPartitions: 3, topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, alertState: `${id}.alert-state`, alertActions: `${id}.alert-actions` } },
+    kafka: { samplesPartitions: 3 },
   });
   const rules = [
     alertRuleSchema.parse({ id: 'hot', metric: 'in_bps', threshold: 80_000, clearThreshold: 40_000, forWindows: 2, scope: { devices: ['synth'] } }),

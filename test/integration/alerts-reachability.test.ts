@@ -21,7 +21,7 @@ test('device_unreachable: status records -> event-time windows -> fire and resol
   const id = uniqueId('alertreach');
   const config = testConfig(id, {
     processor: { windowSeconds: 60 },
-    kafka: { samplesPartitions: 1, topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, alertState: `${id}.alert-state`, alertActions: `${id}.alert-actions` } },
+    kafka: { samplesPartitions: 1 },
   });
   const rules = [alertRuleSchema.parse({ id: 'gone', metric: 'device_unreachable', comparator: '>=', threshold: 0.5, forWindows: 2, severity: 'critical', scope: { target: 'device' } })];
   const history = createAlertHistoryStore(config.influx);

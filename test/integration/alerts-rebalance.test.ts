@@ -21,7 +21,7 @@ test('alerts: a rebalance hands the alert state over to the other processor of t
   const config = testConfig(id, {
     processor: { windowSeconds: 60 },
     collector: { pollIntervalSeconds: 10 },
-    kafka: { samplesPartitions: 4, topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, alertState: `${id}.alert-state`, alertActions: `${id}.alert-actions` } },
+    kafka: { samplesPartitions: 4 },
   });
   const rules = [alertRuleSchema.parse({ id: 'hot', metric: 'in_bps', threshold: 80_000, clearThreshold: 40_000, forWindows: 3, scope: { devices: ['synth'] } })];
   const startProcessor = () => {

@@ -28,7 +28,7 @@ const testLog = () => createLogger({ level: process.env.NETMON_TEST_LOG_LEVEL ??
 test('alerts page: add (with a field error first), edit and delete a rule from the form', { timeout: 120_000 }, async () => {
   const id = uniqueId('rulepage');
   const config = testConfig(id, {
-    kafka: { samplesPartitions: 1, topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, alertState: `${id}.alert-state`, alertActions: `${id}.alert-actions` } },
+    kafka: { samplesPartitions: 1 },
     dashboard: { host: '127.0.0.1', port: 0, groupIdPrefix: `${id}-dash`, auth: { adminPassword: 'alerts-admin-pw' } },
   });
   const file = join(mkdtempSync(join(tmpdir(), 'netmon-rule-page-')), 'alerts.yaml');

@@ -31,7 +31,7 @@ test('alert rules: created through the API, stored in the file and on netmon.con
   const id = uniqueId('alertrules');
   const config = testConfig(id, {
     processor: { windowSeconds: 60 },
-    kafka: { samplesPartitions: 1, topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, alertState: `${id}.alert-state`, alertActions: `${id}.alert-actions` } },
+    kafka: { samplesPartitions: 1 },
   });
   const file = join(mkdtempSync(join(tmpdir(), 'netmon-alert-rules-')), 'alerts.yaml');
   const kafka = createKafka(silentLogger, config.kafka, 'alert-rules-test');

@@ -77,7 +77,7 @@ async function logIn(page: Page, origin: string, next: string, who: { name: stri
 void test('roles in the browser: a viewer sees no write controls and is refused; an admin adds a device, manages users and tokens; logout ends the session', { timeout: 180_000 }, async (t) => {
   const id = uniqueId('roles');
   const config = testConfig(id, {
-    kafka: { samplesPartitions: 1, topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, alertState: `${id}.alert-state`, alertActions: `${id}.alert-actions` } },
+    kafka: { samplesPartitions: 1 },
     dashboard: { groupIdPrefix: `${id}-dash` },
   });
   const log = testLog();

@@ -76,7 +76,7 @@ test("collector: batches under the samples topic's own limit (64 KiB); a record 
 
 test('processor: windows, dead letters, alert events and states land in sends under small topic limits; a window record above its limit is dead-lettered as too large', { timeout: 240_000 }, async () => {
   const id = uniqueId('limproc');
-  const config = testConfig(id, { processor: { windowSeconds: 60 }, collector: { pollIntervalSeconds: 10 }, kafka: { topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, alertState: `${id}.alert-state`, alertActions: `${id}.alert-actions`, collectorState: `${id}.collector-state` } } });
+  const config = testConfig(id, { processor: { windowSeconds: 60 }, collector: { pollIntervalSeconds: 10 } });
   const t = config.kafka.topics;
   const w0 = Math.floor(Date.now() / 60_000) * 60_000 - 240_000;
   const sample = (deviceId: string, k: number): CounterSampleInput => ({

@@ -100,7 +100,7 @@ test('a bulk import of 3,000 devices (several MB) publishes to the config topic 
 
 test("2,000 windows' alert states (over 1 MB) publish to the state topic", { timeout: 120_000 }, async () => {
   const id = uniqueId('states');
-  const config = testConfig(id, { kafka: { topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, alertState: `${id}.alert-state` } } });
+  const config = testConfig(id);
   const kafka = createKafka(silentLogger, config.kafka, 'states-test');
   await prepareTopics(kafka, config.kafka);
   const registry = createRegistry({ defaultMetrics: false });

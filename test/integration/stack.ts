@@ -57,7 +57,7 @@ export function testConfig(id: string, overrides: Record<string, unknown> = {}):
     kafka: {
       brokers: env.kafkaBrokers,
       samplesPartitions: 3,
-      topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, collectorState: `${id}.collector-state` },
+      topics: { samples: `${id}.samples`, windows: `${id}.windows`, alerts: `${id}.alerts`, config: `${id}.config`, deadletter: `${id}.deadletter`, status: `${id}.status`, alertState: `${id}.alert-state`, alertActions: `${id}.alert-actions`, collectorState: `${id}.collector-state` },
       ...o.kafka,
     },
     influx: { url: env.influxUrl, database: id.replace(/[^A-Za-z0-9_]/g, '_'), ...o.influx },
