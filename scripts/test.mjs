@@ -64,6 +64,8 @@ const artifacts = join(root, 'test-artifacts');
 const testArgs = (list) => ['--test', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=spec', ...list.map((f) => relative(root, f))];
 
 let startedStack = false;
+/** The main lane's environment: its tests read the stack's settings from NETMON_STACK_ENV (test/integration/stack.ts). */
+const mainEnv = { ...process.env, NETMON_TEST_ARTIFACTS: artifacts };
 let code = 1;
 /** The "failing tests" sections of the runs, repeated at the very end (where a log's tail shows them). */
 const failures = [];
@@ -89,11 +91,13 @@ try {
       process.exit(1);
     }
     startedStack = !wasRunning && process.env.NETMON_KEEP_STACK !== '1';
+    // A stack elsewhere than .stack (NETMON_STACK_DIR): the tests find its settings there.
+    if (process.env.NETMON_STACK_DIR) mainEnv.NETMON_STACK_ENV ??= join(realpathSync(stackDir), 'env');
     if (faultFiles.length > 0) faultRun = runFaultLane();
   }
   console.log(`== tests: ${unit.length} unit files${wantIntegration ? `, ${integration.length} integration files` : ''}${faultFiles.length ? ` (${faultFiles.map((f) => basename(f)).join(', ')} beside the others, on the fault stack; their report follows the main one)` : ''}`);
   if (wantUnit) unitRuns = (faultRun ?? mainDoneP).then(runUnitsUnderOtherMajors);
-  const main = await runCaptured(process.execPath, testArgs(mainFiles), { env: { ...process.env, NETMON_TEST_ARTIFACTS: artifacts }, echo: true });
+  const main = await runCaptured(process.execPath, testArgs(mainFiles), { env: mainEnv, echo: true });
   mainDone();
   code = main.status;
   failures.push(failureSection(main.output));
