@@ -17,7 +17,7 @@
 // (`npm run bench:dashboard` raises the soft limit to the hard limit first).
 import type { WindowResult } from '../common/contracts/window-result.js';
 import { sampleWindow } from '../dashboard/dashboard.fixture.js';
-import { fdLimit, forkClients, scenario, type Scenario } from './dashboard-broadcast.js';
+import { fdLimit, forkClients, scenario, WARMUP_ROUNDS, type Scenario } from './dashboard-broadcast.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1000);
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 100);
@@ -69,8 +69,8 @@ async function main(): Promise<void> {
 
   const child = forkClients();
   try {
-    // One more batch than rounds: the first one warms up and is not counted (measure()).
-    const batches = Array.from({ length: ROUNDS + 1 }, (_, r) => batch(r));
+    // The first WARMUP_ROUNDS batches warm up and are not counted (measure()).
+    const batches = Array.from({ length: ROUNDS + WARMUP_ROUNDS }, (_, r) => batch(r));
     const few = CLIENTS_FEW > 0 && CLIENTS_FEW < CLIENTS ? await scenario(child, 'all', batches, CLIENTS_FEW) : null;
     const all = await scenario(child, 'all', batches, CLIENTS);
     const overview = await scenario(child, 'overview', batches, CLIENTS);
