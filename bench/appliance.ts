@@ -36,7 +36,7 @@ import { measurePeer, startExporter, type PeerFigures } from './appliance-export
 import { curlFloor, readWindows, type FloorFigures } from './appliance-floor.js';
 import { freePort, scrapeMetric, startNetmon, waitUntil, type Proc } from './appliance-procs.js';
 import { capacity, fmt, table, type PartCpu } from './appliance-report.js';
-import { fdLimit, forkClients, scenario, type Scenario } from './dashboard-broadcast.js';
+import { fdLimit, forkClients, scenario, WARMUP_ROUNDS, type Scenario } from './dashboard-broadcast.js';
 import { bareDecode, pidCpuSecs, pidFromFile, processorDrain, type Drain } from './processor-drain.js';
 
 function envNumber(name: string, dflt: number, min: number, max: number): number {
@@ -282,16 +282,16 @@ async function main(): Promise<void> {
 
     // --- the dashboard's "all" view against a bare ws server --------------------------------------------
     // The run's full minutes, sent over again as later revisions (the dashboard's feed takes a window
-    // again only with a higher revision) for BROADCAST_ROUNDS rounds plus one that warms each side
-    // up (dashboard-broadcast's measure()); the reference sends the very bytes of each round.
+    // again only with a higher revision) for BROADCAST_ROUNDS rounds plus WARMUP_ROUNDS that warm each
+    // side up (dashboard-broadcast's measure()); the reference sends the very bytes of each round.
     const minutes = minuteBatches(windows, 4);
     if (minutes.length === 0) throw new Error('the run left no full minute of windows for the broadcast comparison (raise BENCH_MEASURE_SECONDS)');
     const rounds = BROADCAST_ROUNDS;
-    const batches = Array.from({ length: rounds + 1 }, (_, r) => (r < minutes.length ? minutes[r] : minutes[r % minutes.length].map((w) => ({ ...w, revision: w.revision + r }))));
+    const batches = Array.from({ length: rounds + WARMUP_ROUNDS }, (_, r) => (r < minutes.length ? minutes[r] : minutes[r % minutes.length].map((w) => ({ ...w, revision: w.revision + r }))));
     const allClients = Math.ceil(CLIENTS / 2);
     const need = Math.max(allClients, BROADCAST_CLIENTS) + 200;
     if (fdLimit() < need) throw new Error(`ulimit -n is ${fdLimit()}; ${BROADCAST_CLIENTS} broadcast clients need about ${need}: raise it or lower BENCH_BROADCAST_CLIENTS`);
-    log(`dashboard "all" view against a bare ws server: the run's last ${minutes.length} full minutes (${minutes[0].length} windows each) in ${rounds} rounds after one that warms up, ${allClients} and ${BROADCAST_CLIENTS} clients ...`);
+    log(`dashboard "all" view against a bare ws server: the run's last ${minutes.length} full minutes (${minutes[0].length} windows each) in ${rounds} rounds after ${WARMUP_ROUNDS} that warm up, ${allClients} and ${BROADCAST_CLIENTS} clients ...`);
     const child = forkClients();
     const broadcast: Scenario[] = [];
     try {

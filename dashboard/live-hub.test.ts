@@ -7,7 +7,7 @@ import type { WebSocket } from 'ws';
 import { silentLogger } from '../common/log.js';
 import { createRegistry } from '../common/metrics.js';
 import { createMemoryFeed } from './feed/window-feed.js';
-import { CLOSE_POLICY, CLOSE_RESYNC, admitDecision, createLiveHub, LIVE_WINDOW_FIELDS, originAllowed, parseViewMessage, parseViewQuery, sendDecision, topInterfaces, type LiveRow, type LiveView } from './live-hub.js';
+import { CLOSE_POLICY, CLOSE_RESYNC, admitDecision, createLiveHub, LIVE_WINDOW_FIELDS, originAllowed, parseViewMessage, parseViewQuery, sendDecision, topInterfaces, windowRow, type LiveRow, type LiveView } from './live-hub.js';
 import { rowObject, sampleWindow } from './dashboard.fixture.js';
 import type { DeviceStatus } from '../common/contracts/device-status.js';
 import type { WindowResult } from '../common/contracts/window-result.js';
@@ -261,6 +261,39 @@ void test('live hub views: all, overview (device totals + top lists), device; st
 
   feed.pushStatus({ v: 1, kind: 'device-status', deviceId: 'r1', state: 'up', lastError: null, lastPollAt: 1, lastSuccessAt: 1, lastPollDurationMs: 1, interfaces: 1 });
   for (const s of [all, overview, device]) assert.equal(types(s).at(-1), 'status');
+  hub.stop();
+});
+
+void test('windowRow: the LIVE_WINDOW_FIELDS values in that order (spelled out in the hub, checked here against the list)', () => {
+  const w = sampleWindow({ deviceId: 'r"1\u00e9', ifIndex: 3, ifName: 'ge-0/0/3 \u2603', inBps: 1 / 3, inUtilization: null, speed: null, revision: 4 });
+  assert.deepEqual(windowRow(w), LIVE_WINDOW_FIELDS.map((f) => w[f]));
+  assert.equal(JSON.stringify(windowRow(w)), JSON.stringify(LIVE_WINDOW_FIELDS.map((f) => w[f])));
+});
+
+void test('live hub: the frame and counters per flush; a forgotten device leaves the top lists', async () => {
+  const feed = createMemoryFeed();
+  const registry = createRegistry({ defaultMetrics: false });
+  const hub = createLiveHub(silentLogger, { feed, registry }, { ...CAPS, maxBufferedBytes: 1 << 20, heartbeatMs: 60_000 });
+  hub.start();
+  const a = new FakeSocket();
+  const b = new FakeSocket();
+  const overview = new FakeSocket();
+  hub.accept(a.asWs(), {});
+  hub.accept(b.asWs(), {});
+  hub.accept(overview.asWs(), { view: { kind: 'overview' } });
+  feed.push(sampleWindow({ deviceId: 'r1', ifIndex: 1, inBps: 100, inUtilization: 50 }));
+  feed.push(sampleWindow({ deviceId: 'r2', ifIndex: 7, inBps: 900, inUtilization: 10 }));
+  hub.flush();
+  // Every "all" client gets the same bytes; the counters add up every client's frame and rows.
+  assert.equal(a.sent[1], b.sent[1]);
+  const metric = async (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(await registry.getSingleMetricAsString(name))?.[1]);
+  assert.equal(await metric('netmon_dashboard_ws_frames_total'), 3);
+  assert.equal(await metric('netmon_dashboard_ws_windows_sent_total'), 2 + 2 + 4, 'two rows to each "all" client, two in each top list to the overview');
+  feed.forgetDevice('r2');
+  feed.push(sampleWindow({ deviceId: 'r1', ifIndex: 2, inBps: 5, inUtilization: 1 }));
+  hub.flush();
+  const top = (JSON.parse(overview.sent.at(-1) ?? '{}') as { top: { bps: LiveRow[] } }).top.bps.map((r) => `${r[0]}/${r[1]}`);
+  assert.deepEqual(top, ['r1/1', 'r1/2'], 'r2 left the top lists with the device');
   hub.stop();
 });
 

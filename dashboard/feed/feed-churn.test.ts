@@ -49,6 +49,21 @@ test('a removed device leaves nothing behind, and subscribers hear of it', () =>
   assert.deepEqual(forgotten, [['gone, with a comma', 'removed']]);
 });
 
+test('a device pushed again right after itself stays the most recent; one forgotten and pushed again is kept anew', () => {
+  const forgotten: string[] = [];
+  const feed = createMemoryFeed({ perSeries: 2, maxDevices: 2, onForget: (id) => forgotten.push(id) });
+  feed.push(sampleWindow({ deviceId: 'a', ifIndex: 1 }));
+  feed.push(sampleWindow({ deviceId: 'a', ifIndex: 2 }));
+  feed.forgetDevice('a');
+  feed.push(sampleWindow({ deviceId: 'a', ifIndex: 1 }));
+  assert.equal(feed.stateSize().devices, 1, 'the forgotten device counts again when it comes back');
+  feed.push(sampleWindow({ deviceId: 'b', ifIndex: 1 }));
+  feed.push(sampleWindow({ deviceId: 'b', ifIndex: 2 }));
+  feed.push(sampleWindow({ deviceId: 'c', ifIndex: 1 }));
+  assert.deepEqual(forgotten, ['a', 'a'], 'removed, then evicted as the least recently updated');
+  assert.deepEqual(feed.stateSize().devices, 2);
+});
+
 test('the least recently updated device is the one evicted past maxDevices', () => {
   const forgotten: Array<[string, ForgetReason]> = [];
   const feed = createMemoryFeed({ perSeries: 2, maxDevices: 2, onForget: (id, reason) => forgotten.push([id, reason]) });

@@ -183,7 +183,11 @@ export function createMemoryFeed(opts: { perSeries?: number; alertsKept?: number
   /** Devices with state, least recently updated first (a Set keeps insertion order; a touch re-inserts). */
   const devices = new Set<string>();
 
+  /** The device touched last (the newest in `devices`): windows come grouped by device, and touching it again changes nothing. */
+  let lastTouched: string | null = null;
+
   function forget(deviceId: string, reason: ForgetReason): boolean {
+    if (deviceId === lastTouched) lastTouched = null;
     const had = devices.delete(deviceId);
     buffer.forget(deviceId);
     statusTable.delete(deviceId);
@@ -194,6 +198,8 @@ export function createMemoryFeed(opts: { perSeries?: number; alertsKept?: number
   }
 
   function touch(deviceId: string): void {
+    if (deviceId === lastTouched) return;
+    lastTouched = deviceId;
     devices.delete(deviceId);
     devices.add(deviceId);
     while (devices.size > maxDevices) forget(devices.values().next().value!, 'evicted');
