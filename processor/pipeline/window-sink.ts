@@ -33,7 +33,8 @@ type Message = { key: string; value: Buffer };
 
 /**
  * Records per windows-topic send, at most. Smaller costs a round trip per send; larger, kafkajs's
- * per-partition grouping (see the header). Measured with bench:processor at 60 s polls.
+ * per-partition grouping (see the header): on 12 partitions it took 1.6 s per 539,000 records in
+ * sends of 1,700 (what 1 MB holds) and 0.7 s in sends of 1,000; 250 drained no cheaper than 1,000.
  */
 export const MAX_RECORDS_PER_SEND = 1000;
 
