@@ -107,7 +107,7 @@ export async function bareDecode(stack: StackPids, config: NetmonConfig, total: 
 }
 
 /** A drain by the processor; `discard`: its window store drops what it is given (no InfluxDB). */
-export async function processorDrain(stack: StackPids, config: NetmonConfig, total: number, run: string, discard: boolean): Promise<Drain & { windows: number }> {
+export async function processorDrain(stack: StackPids, config: NetmonConfig, total: number, run: string, discard: boolean): Promise<Drain & { windows: number; deadLetters: number }> {
   const registry = createRegistry({ defaultMetrics: false });
   const cfg = { ...config, processor: { ...config.processor, groupId: `${config.processor.groupId}-${run}` } };
   const influx = createInfluxStore(cfg.influx, { windowSeconds: cfg.processor.windowSeconds });
@@ -127,7 +127,8 @@ export async function processorDrain(stack: StackPids, config: NetmonConfig, tot
   }, 10);
   try {
     const d = await drainTime(stack, () => seen > 0, () => seen >= total && written >= emitted);
-    return { ...d, windows: emitted };
+    // A load the processor dead-letters (future event times, say) measures the dead-letter path, not the windows.
+    return { ...d, windows: emitted, deadLetters: await metric('netmon_processor_dead_letters_total') };
   } finally {
     clearInterval(poll);
     await processor.stop();

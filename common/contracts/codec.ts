@@ -35,7 +35,8 @@ export function toDecodeError(error: z.ZodError, prefix = ''): DecodeError {
 /** Parses JSON text (or bytes) and validates it against `schema`; throws DecodeError. */
 export function decodeWith<S extends z.ZodType>(schema: S, input: string | Uint8Array | null | undefined, what: string): z.output<S> {
   if (input === null || input === undefined) throw new DecodeError('(message)', `${what}: empty message`);
-  const text = typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
+  // A Buffer (what kafkajs hands over) is read in place: Buffer.from would copy it first.
+  const text = typeof input === 'string' ? input : Buffer.isBuffer(input) ? input.toString('utf8') : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
   let raw: unknown;
   try {
     raw = JSON.parse(text);

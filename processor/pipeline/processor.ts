@@ -19,7 +19,7 @@
 // is the component and its batch loop.
 import type { Clock } from '../../common/clock.js';
 import { createSerial } from '../../common/serial.js';
-import { CONNECTION_TIMEOUT_MS, createKafka, defaultPartitioner, MAX_RETRY_WAIT_MS, prepareTopics, restartOnFinalCrash, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from '../../common/bus/kafka.js';
+import { CONNECTION_TIMEOUT_MS, createKafka, MAX_RETRY_WAIT_MS, prepareTopics, restartOnFinalCrash, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from '../../common/bus/kafka.js';
 import { decodeSampleRecord } from '../../common/contracts/index.js';
 import type { WindowResultInput } from '../../common/contracts/window-result.js';
 import { DecodeError, errorMessage } from '../../common/errors.js';
@@ -34,6 +34,7 @@ import { createPartitions, readCommitMetas, type OffsetCommit } from './partitio
 import { createFence, fenceTimes } from './fence.js';
 import { poisonReason } from './poison.js';
 import { createWindowSink, type WindowSink } from './window-sink.js';
+import { cachedKeyPartitioner } from './key-partitioner.js';
 import { whileHeartbeating } from './heartbeating.js';
 import { createWriteBehind } from './write-behind.js';
 import { createFetchClock } from './fetch-clock.js';
@@ -411,7 +412,7 @@ export function createProcessor(log: Logger, config: PipelineConfig, deps: Proce
       writer.reset();
       await deps.store.ensureDatabase();
       await prepareTopics(kafka, config.kafka);
-      producer = kafka.producer({ createPartitioner: defaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      producer = kafka.producer({ createPartitioner: cachedKeyPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
       await producer.connect();
       admin = kafka.admin();
       await admin.connect();
