@@ -7,9 +7,13 @@
 // held (no poll starts) until the new assignment is applied; a member that dies stops heartbeating
 // and, after collector.sessionTimeoutMs, the others are given its partitions. Leaving (stop) holds
 // the input first, then leaves the group, so the others take over at once. Losing Kafka itself does
-// not stop polling: the samples of an outage wait in the publisher's queue. But once the broker
-// answers again while this member has had no heartbeat for a session timeout, its share is held until
-// the group assigns it one again (membership.ts), so no device is polled by two members in one slot.
+// not stop polling: the samples of an outage wait in the publisher's queue. But as soon as the broker
+// answers anything again (its own consumer's requests or a probe's) while this member has had no
+// heartbeat for a session timeout, or after its consumer crashed, its share is held until the group
+// assigns it one again (membership.ts): a coordinator back from an outage gives the share away only a
+// session timeout after it loaded the group, so the old owner has stopped long before the new one
+// starts, and no device is polled by two members in one slot. A held share whose member turns out to
+// be alive (a heartbeat of the same member succeeds) resumes without re-reading its partitions.
 import type { Consumer, Kafka } from '../../common/bus/kafka.js';
 import { partitionOfKey, prepareTopics } from '../../common/bus/kafka.js';
 import type { DeviceConfig, NetmonConfig } from '../../common/config/schema.js';
@@ -18,7 +22,7 @@ import type { Component, FailureSink } from '../../common/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import { Counter, Gauge, type Registry } from '../../common/metrics.js';
 import type { SnmpInput } from '../inputs/snmp/snmp-input.js';
-import { createMembershipWatch, type GroupView } from './membership.js';
+import { createMembershipWatch, crashedUnreachable } from './membership.js';
 import { createOwnership } from './ownership.js';
 import { stateKey, type KafkaIdentityStore } from './kafka-identity-store.js';
 
@@ -57,7 +61,10 @@ export function createCollectorGroup(
   let revoked = true;
   let membership = createMembershipWatch(c, Date.now());
   let watchTimer: NodeJS.Timeout | null = null;
-  let probing = false;
+  /** Start times of the probes in flight (a probe of a broker that accepts connections but does not answer hangs until its timeout). */
+  const probing = new Set<number>();
+  /** The last assignment applied, for a held share that resumes. */
+  let lastAssignment: Record<string, number[] | undefined> | null = null;
   const orphans = new Counter({ name: 'netmon_collector_group_orphaned_total', help: 'Times this collector held its share because the broker answered while its group membership had lapsed', registers: reg });
 
   function apply(): void {
@@ -80,49 +87,57 @@ export function createCollectorGroup(
     glog.debug({ why, keep }, 'collector group: polls held until the next assignment');
   }
 
-  /** How the group looks to the broker now; unreachable when it does not answer within a session timeout. */
-  async function describe(): Promise<GroupView> {
-    const admin = deps.kafka.admin({ retry: { retries: 1, initialRetryTime: 100 } });
-    let timer: NodeJS.Timeout | null = null;
-    const timeout = new Promise<null>((r) => (timer = setTimeout(() => r(null), c.sessionTimeoutMs)));
-    const ask = (async (): Promise<GroupView> => {
-      await admin.connect();
-      const { groups } = await admin.describeGroups([c.groupId]);
-      const g = groups.find((x) => x.groupId === c.groupId);
-      return { reachable: true, state: g?.state ?? 'Dead', members: g?.members.map((m) => m.memberId) ?? [] };
-    })().catch((): GroupView => ({ reachable: false }));
-    try {
-      return (await Promise.race([ask, timeout])) ?? { reachable: false };
-    } finally {
-      if (timer) clearTimeout(timer);
-      await admin.disconnect().catch(() => undefined);
-    }
+  /** Holds the share because the broker answers while it is in doubt (membership.ts decided). */
+  function orphaned(why: string): void {
+    orphans.inc();
+    glog.warn({ devices: owned, why }, 'collector group: the broker answers but this collector has no confirmed membership; polls held until the group assigns it a share again');
+    revoke('orphaned', false);
+    ownedGauge.set(0);
   }
 
-  /** While the share is in doubt, asks the broker about the group (one probe at a time). */
+  /** Any response of the broker (an error response too) while the share is in doubt holds it. */
+  function answered(): void {
+    if (running && !revoked && membership.answered(Date.now())) orphaned('answer');
+  }
+
+  /**
+   * While the share is in doubt, asks the broker about the group: any answer counts (answered), none
+   * within a session timeout means it is unreachable. A new probe starts every heartbeat interval
+   * while fewer than three are in flight, so one that hangs does not delay seeing the broker back.
+   */
   function probe(): void {
-    if (probing || !running || !membership.inDoubt(Date.now())) return;
-    probing = true;
-    const gen = generation;
-    void describe()
-      .then((view) => {
-        if (!running || gen !== generation || revoked) return;
-        if (!membership.probed(Date.now(), view)) {
-          if (!view.reachable) limited('doubt', 'warn', {}, 'collector group: no heartbeat for a session timeout and the broker does not answer; polling the devices it had until it answers');
-          return;
-        }
-        orphans.inc();
-        glog.warn({ devices: owned }, 'collector group: the broker answers but no longer counts this collector as a member; polls held until the group assigns it a share again');
-        revoke('orphaned', false);
-        ownedGauge.set(0);
-      })
-      .finally(() => {
-        probing = false;
-      });
+    const now = Date.now();
+    if (!running || revoked || !membership.inDoubt(now)) return;
+    if (probing.size >= 3 || [...probing].some((t) => now - t < c.heartbeatIntervalMs)) return;
+    probing.add(now);
+    const admin = deps.kafka.admin({ retry: { retries: 1, initialRetryTime: 100 } });
+    admin.on(admin.events.REQUEST, answered);
+    let timer: NodeJS.Timeout | null = null;
+    const timeout = new Promise<void>((r) => (timer = setTimeout(r, c.sessionTimeoutMs)));
+    const ask = (async () => {
+      await admin.connect();
+      await admin.describeGroups([c.groupId]);
+    })().catch(() => {
+      if (running && !revoked && membership.inDoubt(Date.now())) limited('doubt', 'warn', {}, 'collector group: no heartbeat for a session timeout and the broker does not answer; polling the devices it had until it answers');
+    });
+    void Promise.race([ask, timeout]).finally(() => {
+      if (timer) clearTimeout(timer);
+      probing.delete(now);
+      void admin.disconnect().catch(() => undefined);
+    });
   }
 
-  async function onAssigned(assignment: Record<string, number[] | undefined>): Promise<void> {
+  /** A held share whose member is alive after all: the same assignment again, its partitions read all along by this member's consumer. */
+  function resume(): void {
+    if (!running || !lastAssignment) return;
+    glog.info('collector group: a heartbeat of this member succeeded again; its share resumes');
+    assigned(lastAssignment, 0, true);
+  }
+
+  /** `trusted`: this member's consumer has read every assigned partition all along (a resumed share). */
+  async function onAssigned(assignment: Record<string, number[] | undefined>, trusted: boolean): Promise<void> {
     const gen = ++generation;
+    lastAssignment = assignment;
     const assigned = assignment[topic] ?? [];
     rebalances.inc();
     partitionsGauge.set(assigned.length);
@@ -139,6 +154,7 @@ export function createCollectorGroup(
     revoked = false;
     ownership.assign(offsets.length, assigned);
     ownership.setEnds(new Map(offsets.filter((o) => assigned.includes(o.partition)).map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }])));
+    if (trusted) ownership.forceReady();
     apply();
     deps.snmp.hold(false);
     if (ownership.pending().length > 0) {
@@ -155,13 +171,13 @@ export function createCollectorGroup(
   }
 
   /** Applies an assignment; the offsets it needs are retried (bounded) while it is still the current one. */
-  function assigned(assignment: Record<string, number[] | undefined>, attempt: number): void {
-    onAssigned(assignment).catch((err: unknown) => {
+  function assigned(assignment: Record<string, number[] | undefined>, attempt: number, trusted = false): void {
+    onAssigned(assignment, trusted).catch((err: unknown) => {
       const gen = generation;
       limited('assign', 'warn', { err: errorMessage(err), attempt }, 'collector group: cannot read the collector-state offsets; retrying');
       if (attempt >= 20 || !running) return;
       setTimeout(() => {
-        if (gen === generation && running) assigned(assignment, attempt + 1);
+        if (gen === generation && running) assigned(assignment, attempt + 1, trusted);
       }, c.heartbeatIntervalMs);
     });
   }
@@ -197,13 +213,20 @@ export function createCollectorGroup(
         ownership.joined();
         assigned(payload.memberAssignment, 0);
       });
-      cons.on(cons.events.HEARTBEAT, () => membership.heartbeat(Date.now()));
-      // Anything the broker answers may end an outage: look at the group at once if the share is in doubt.
-      cons.on(cons.events.REQUEST, () => probe());
+      cons.on(cons.events.HEARTBEAT, ({ payload }) => {
+        if (membership.heartbeat(Date.now(), payload.memberId) && revoked) resume();
+      });
+      // Anything the broker answers ends an outage: a share in doubt is held at once.
+      cons.on(cons.events.REQUEST, answered);
       cons.on(cons.events.CRASH, ({ payload }) => {
-        // Kafka unreachable: the devices stay polled (their samples queue in the publisher) until the
-        // broker answers again (probe). Holding them would lose every poll of the outage.
-        limited('crash', 'warn', { err: errorMessage(payload.error), restart: payload.restart }, 'collector group: lost contact with the group; polling the devices it had until it rejoins');
+        // kafkajs left the group (if the broker answered) and joins again later as a new member. Kafka
+        // unreachable: the devices stay polled (their samples queue in the publisher) until the broker
+        // answers again; holding them would lose every poll of the outage. Otherwise the others may be
+        // given the share any moment: hold now.
+        const unreachable = crashedUnreachable(payload.error);
+        limited('crash', 'warn', { err: errorMessage(payload.error), restart: payload.restart, unreachable }, unreachable ? 'collector group: lost contact with the group; polling the devices it had until the broker answers' : 'collector group: the group consumer crashed');
+        if (running && !revoked && membership.crashed(Date.now(), unreachable)) orphaned('crash');
+        else probe();
         if (!payload.restart) deps.failures?.fail('collector-group', payload.error);
       });
       await cons.connect();
