@@ -216,8 +216,14 @@ export function createCollectorGroup(
       cons.on(cons.events.HEARTBEAT, ({ payload }) => {
         if (membership.heartbeat(Date.now(), payload.memberId) && revoked) resume();
       });
-      // Anything the broker answers ends an outage: a share in doubt is held at once.
-      cons.on(cons.events.REQUEST, answered);
+      cons.on(cons.events.REQUEST, ({ payload }) => {
+        // The consumer joins the group again without a rebalance announced (the coordinator no longer
+        // knows this member): the group is forming a generation that may give the share away, so it
+        // is held from the first JoinGroup answer (a new member's first one is answered at once).
+        if (payload.apiName === 'JoinGroup' && running && !revoked) revoke('rejoining', false);
+        // Anything the broker answers ends an outage: a share in doubt is held at once.
+        else answered();
+      });
       cons.on(cons.events.CRASH, ({ payload }) => {
         // kafkajs left the group (if the broker answered) and joins again later as a new member. Kafka
         // unreachable: the devices stay polled (their samples queue in the publisher) until the broker
