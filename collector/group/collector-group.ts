@@ -22,7 +22,7 @@ import type { Component, FailureSink } from '../../common/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import { Counter, Gauge, type Registry } from '../../common/metrics.js';
 import type { SnmpInput } from '../inputs/snmp/snmp-input.js';
-import { createMembershipWatch, crashedUnreachable } from './membership.js';
+import { createMembershipWatch, crashedUnreachable, heldTooLong } from './membership.js';
 import { createOwnership } from './ownership.js';
 import { stateKey, type KafkaIdentityStore } from './kafka-identity-store.js';
 
@@ -61,6 +61,10 @@ export function createCollectorGroup(
   let revoked = true;
   let membership = createMembershipWatch(c, Date.now());
   let watchTimer: NodeJS.Timeout | null = null;
+  /** Since when polls are held without an assignment (0: a share is applied). */
+  let heldSince = 0;
+  let restarting = false;
+  const consumerRestarts = new Counter({ name: 'netmon_collector_group_consumer_restarts_total', help: 'Times the group consumer was started again because it had no share for longer than a rebalance may take', registers: reg });
   /** Start times of the probes in flight (a probe of a broker that accepts connections but does not answer hangs until its timeout). */
   const probing = new Set<number>();
   /** The last assignment applied, for a held share that resumes. */
@@ -80,6 +84,7 @@ export function createCollectorGroup(
   function revoke(why: string, keep = true): void {
     generation++;
     revoked = true;
+    if (heldSince === 0) heldSince = Date.now();
     if (readTimer) clearTimeout(readTimer);
     readTimer = null;
     deps.snmp.hold(true);
@@ -155,6 +160,7 @@ export function createCollectorGroup(
     ownership.assign(offsets.length, assigned);
     ownership.setEnds(new Map(offsets.filter((o) => assigned.includes(o.partition)).map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }])));
     if (trusted) ownership.forceReady();
+    heldSince = 0;
     apply();
     deps.snmp.hold(false);
     if (ownership.pending().length > 0) {
@@ -182,6 +188,98 @@ export function createCollectorGroup(
     });
   }
 
+  /** A new group consumer (at start, and when the last one has not been given a share for too long); events of an older one are ignored. */
+  async function startConsumer(): Promise<void> {
+    const cons = deps.kafka.consumer({
+      groupId: c.groupId,
+      sessionTimeout: c.sessionTimeoutMs,
+      heartbeatInterval: c.heartbeatIntervalMs,
+      // The topic is mostly idle: a short fetch wait is what makes the heartbeat (and so a rebalance) seen promptly.
+      maxWaitTimeInMs: c.heartbeatIntervalMs,
+      rebalanceTimeout: c.sessionTimeoutMs * 3,
+      allowAutoTopicCreation: false,
+    });
+    consumer = cons;
+    const current = () => consumer === cons;
+    cons.on(cons.events.REBALANCING, () => current() && revoke('rebalance'));
+    cons.on(cons.events.GROUP_JOIN, ({ payload }) => {
+      if (!current()) return;
+      membership.joined(Date.now(), payload.memberId);
+      // Joined without a rebalance announced first (the coordinator had dropped this member): the old
+      // share stops now, before the new one is worked out, and everything is read again.
+      if (!revoked) revoke('rejoined', false);
+      // Before any fetch of the new generation: records read while the offsets are looked up count.
+      ownership.joined();
+      assigned(payload.memberAssignment, 0);
+    });
+    cons.on(cons.events.HEARTBEAT, ({ payload }) => {
+      if (current() && membership.heartbeat(Date.now(), payload.memberId) && revoked) resume();
+    });
+    cons.on(cons.events.REQUEST, ({ payload }) => {
+      if (!current()) return;
+      // The consumer joins the group again without a rebalance announced (the coordinator no longer
+      // knows this member): the group is forming a generation that may give the share away, so it
+      // is held from the first JoinGroup answer (a new member's first one is answered at once).
+      if (payload.apiName === 'JoinGroup' && running && !revoked) revoke('rejoining', false);
+      // Anything the broker answers ends an outage: a share in doubt is held at once.
+      else answered();
+    });
+    cons.on(cons.events.CRASH, ({ payload }) => {
+      if (!current()) return;
+      // kafkajs left the group (if the broker answered) and joins again later as a new member. Kafka
+      // unreachable: the devices stay polled (their samples queue in the publisher) until the broker
+      // answers again; holding them would lose every poll of the outage. Otherwise the others may be
+      // given the share any moment: hold now.
+      const unreachable = crashedUnreachable(payload.error);
+      limited('crash', 'warn', { err: errorMessage(payload.error), restart: payload.restart, unreachable }, unreachable ? 'collector group: lost contact with the group; polling the devices it had until the broker answers' : 'collector group: the group consumer crashed');
+      if (running && !revoked && membership.crashed(Date.now(), unreachable)) orphaned('crash');
+      else probe();
+      if (!payload.restart) deps.failures?.fail('collector-group', payload.error);
+    });
+    await cons.connect();
+    await cons.subscribe({ topic, fromBeginning: true });
+    await cons.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) deps.identity.applyRecord(m.key?.toString('utf8') ?? '', m.value, { partition: batch.partition, offset: m.offset });
+        if (!current()) return;
+        const before = ownership.pending().length;
+        if (batch.messages.length > 0) ownership.read(batch.partition, Number(batch.lastOffset()) + 1);
+        if (ownership.pending().length < before) apply();
+        return Promise.resolve();
+      },
+    });
+  }
+
+  /**
+   * A consumer that has not been given a share for longer than any rebalance may take starts again:
+   * after a broker SIGSTOP past every timeout, kafkajs was seen to stay in a join that never ended
+   * (no log, no error, no assignment) while the others shared the devices without it. The old one
+   * is left to disconnect on its own (that may hang too) and its events are ignored.
+   */
+  async function restartConsumer(): Promise<void> {
+    restarting = true;
+    const old = consumer;
+    consumerRestarts.inc();
+    glog.warn({ heldMs: Date.now() - heldSince }, 'collector group: no share assigned for longer than a rebalance may take; the group consumer starts again');
+    consumer = null;
+    void old?.disconnect().catch(() => undefined);
+    try {
+      await startConsumer();
+    } catch (err) {
+      limited('restart', 'warn', { err: errorMessage(err) }, 'collector group: cannot start the group consumer again; trying again later');
+    } finally {
+      // The next try (if this one is not given a share either) waits as long again.
+      if (heldSince !== 0) heldSince = Date.now();
+      restarting = false;
+    }
+  }
+
+  function tick(): void {
+    probe();
+    if (running && !restarting && heldTooLong(heldSince, Date.now(), c)) void restartConsumer();
+  }
+
   return {
     name: 'collector-group',
     setDesired(desired) {
@@ -192,63 +290,10 @@ export function createCollectorGroup(
     ownedCount: () => owned,
     async start() {
       await prepareTopics(deps.kafka, config.kafka);
-      const cons = deps.kafka.consumer({
-        groupId: c.groupId,
-        sessionTimeout: c.sessionTimeoutMs,
-        heartbeatInterval: c.heartbeatIntervalMs,
-        // The topic is mostly idle: a short fetch wait is what makes the heartbeat (and so a rebalance) seen promptly.
-        maxWaitTimeInMs: c.heartbeatIntervalMs,
-        rebalanceTimeout: c.sessionTimeoutMs * 3,
-        allowAutoTopicCreation: false,
-      });
-      consumer = cons;
       membership = createMembershipWatch(c, Date.now());
-      cons.on(cons.events.REBALANCING, () => revoke('rebalance'));
-      cons.on(cons.events.GROUP_JOIN, ({ payload }) => {
-        membership.joined(Date.now(), payload.memberId);
-        // Joined without a rebalance announced first (the coordinator had dropped this member): the old
-        // share stops now, before the new one is worked out, and everything is read again.
-        if (!revoked) revoke('rejoined', false);
-        // Before any fetch of the new generation: records read while the offsets are looked up count.
-        ownership.joined();
-        assigned(payload.memberAssignment, 0);
-      });
-      cons.on(cons.events.HEARTBEAT, ({ payload }) => {
-        if (membership.heartbeat(Date.now(), payload.memberId) && revoked) resume();
-      });
-      cons.on(cons.events.REQUEST, ({ payload }) => {
-        // The consumer joins the group again without a rebalance announced (the coordinator no longer
-        // knows this member): the group is forming a generation that may give the share away, so it
-        // is held from the first JoinGroup answer (a new member's first one is answered at once).
-        if (payload.apiName === 'JoinGroup' && running && !revoked) revoke('rejoining', false);
-        // Anything the broker answers ends an outage: a share in doubt is held at once.
-        else answered();
-      });
-      cons.on(cons.events.CRASH, ({ payload }) => {
-        // kafkajs left the group (if the broker answered) and joins again later as a new member. Kafka
-        // unreachable: the devices stay polled (their samples queue in the publisher) until the broker
-        // answers again; holding them would lose every poll of the outage. Otherwise the others may be
-        // given the share any moment: hold now.
-        const unreachable = crashedUnreachable(payload.error);
-        limited('crash', 'warn', { err: errorMessage(payload.error), restart: payload.restart, unreachable }, unreachable ? 'collector group: lost contact with the group; polling the devices it had until the broker answers' : 'collector group: the group consumer crashed');
-        if (running && !revoked && membership.crashed(Date.now(), unreachable)) orphaned('crash');
-        else probe();
-        if (!payload.restart) deps.failures?.fail('collector-group', payload.error);
-      });
-      await cons.connect();
-      await cons.subscribe({ topic, fromBeginning: true });
       running = true;
-      watchTimer = setInterval(probe, c.heartbeatIntervalMs);
-      await cons.run({
-        autoCommit: false,
-        eachBatch: async ({ batch }) => {
-          for (const m of batch.messages) deps.identity.applyRecord(m.key?.toString('utf8') ?? '', m.value, { partition: batch.partition, offset: m.offset });
-          const before = ownership.pending().length;
-          if (batch.messages.length > 0) ownership.read(batch.partition, Number(batch.lastOffset()) + 1);
-          if (ownership.pending().length < before) apply();
-          return Promise.resolve();
-        },
-      });
+      await startConsumer();
+      watchTimer = setInterval(tick, c.heartbeatIntervalMs);
       glog.info({ topic, groupId: c.groupId }, 'joining the collector group');
     },
     async stop() {

@@ -4,7 +4,7 @@
 // assignment or a heartbeat of the same member.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMembershipWatch, crashedUnreachable, type GroupView } from './membership.js';
+import { createMembershipWatch, crashedUnreachable, heldTooLong, type GroupView } from './membership.js';
 
 const opts = { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 };
 const down: GroupView = { reachable: false };
@@ -106,4 +106,10 @@ test('crashes from a broker that does not answer are told apart from error answe
   assert.equal(crashedUnreachable(named('KafkaJSProtocolError', 'Failed to find group coordinator')), false);
   assert.equal(crashedUnreachable(named('KafkaJSNonRetriableError', 'x', named('KafkaJSProtocolError', 'The coordinator is not aware of this member'))), false);
   assert.equal(crashedUnreachable('not an error'), false);
+});
+
+test('a share held for longer than any rebalance may take means a stuck group consumer', () => {
+  assert.equal(heldTooLong(0, 1_000_000, opts), false, 'not held');
+  assert.equal(heldTooLong(10_000, 10_000 + 4 * 6000, opts), false, 'the rebalance timeout (three session timeouts) and one more');
+  assert.equal(heldTooLong(10_000, 10_001 + 4 * 6000, opts), true);
 });

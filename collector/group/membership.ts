@@ -87,3 +87,8 @@ export function crashedUnreachable(err: unknown): boolean {
   }
   return false;
 }
+
+/** Polls held without an assignment since `heldSince` (0: not held) for longer than a rebalance may take (the rebalance timeout, three session timeouts, and one more): the group consumer is stuck. */
+export function heldTooLong(heldSince: number, now: number, opts: { sessionTimeoutMs: number }): boolean {
+  return heldSince > 0 && now - heldSince > 4 * opts.sessionTimeoutMs;
+}
