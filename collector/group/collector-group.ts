@@ -7,9 +7,13 @@
 // held (no poll starts) until the new assignment is applied; a member that dies stops heartbeating
 // and, after collector.sessionTimeoutMs, the others are given its partitions. Leaving (stop) holds
 // the input first, then leaves the group, so the others take over at once. Losing Kafka itself does
-// not stop polling: the samples of an outage wait in the publisher's queue. But once the broker
-// answers again while this member has had no heartbeat for a session timeout, its share is held until
-// the group assigns it one again (membership.ts), so no device is polled by two members in one slot.
+// not stop polling: the samples of an outage wait in the publisher's queue. But as soon as the broker
+// answers anything again (its own consumer's requests or a probe's) while this member has had no
+// heartbeat for a session timeout, or after its consumer crashed, its share is held until the group
+// assigns it one again (membership.ts): a coordinator back from an outage gives the share away only a
+// session timeout after it loaded the group, so the old owner has stopped long before the new one
+// starts, and no device is polled by two members in one slot. A held share whose member turns out to
+// be alive (a heartbeat of the same member succeeds) resumes without re-reading its partitions.
 import type { Consumer, Kafka } from '../../common/bus/kafka.js';
 import { partitionOfKey, prepareTopics } from '../../common/bus/kafka.js';
 import type { DeviceConfig, NetmonConfig } from '../../common/config/schema.js';
@@ -18,7 +22,7 @@ import type { Component, FailureSink } from '../../common/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import { Counter, Gauge, type Registry } from '../../common/metrics.js';
 import type { SnmpInput } from '../inputs/snmp/snmp-input.js';
-import { createMembershipWatch, type GroupView } from './membership.js';
+import { createMembershipWatch, crashedUnreachable, heldTooLong } from './membership.js';
 import { createOwnership } from './ownership.js';
 import { stateKey, type KafkaIdentityStore } from './kafka-identity-store.js';
 
@@ -57,7 +61,14 @@ export function createCollectorGroup(
   let revoked = true;
   let membership = createMembershipWatch(c, Date.now());
   let watchTimer: NodeJS.Timeout | null = null;
-  let probing = false;
+  /** Since when polls are held without an assignment (0: a share is applied). */
+  let heldSince = 0;
+  let restarting = false;
+  const consumerRestarts = new Counter({ name: 'netmon_collector_group_consumer_restarts_total', help: 'Times the group consumer was started again because it had no share for longer than a rebalance may take', registers: reg });
+  /** Start times of the probes in flight (a probe of a broker that accepts connections but does not answer hangs until its timeout). */
+  const probing = new Set<number>();
+  /** The last assignment applied, for a held share that resumes. */
+  let lastAssignment: Record<string, number[] | undefined> | null = null;
   const orphans = new Counter({ name: 'netmon_collector_group_orphaned_total', help: 'Times this collector held its share because the broker answered while its group membership had lapsed', registers: reg });
 
   function apply(): void {
@@ -73,6 +84,7 @@ export function createCollectorGroup(
   function revoke(why: string, keep = true): void {
     generation++;
     revoked = true;
+    if (heldSince === 0) heldSince = Date.now();
     if (readTimer) clearTimeout(readTimer);
     readTimer = null;
     deps.snmp.hold(true);
@@ -80,49 +92,57 @@ export function createCollectorGroup(
     glog.debug({ why, keep }, 'collector group: polls held until the next assignment');
   }
 
-  /** How the group looks to the broker now; unreachable when it does not answer within a session timeout. */
-  async function describe(): Promise<GroupView> {
-    const admin = deps.kafka.admin({ retry: { retries: 1, initialRetryTime: 100 } });
-    let timer: NodeJS.Timeout | null = null;
-    const timeout = new Promise<null>((r) => (timer = setTimeout(() => r(null), c.sessionTimeoutMs)));
-    const ask = (async (): Promise<GroupView> => {
-      await admin.connect();
-      const { groups } = await admin.describeGroups([c.groupId]);
-      const g = groups.find((x) => x.groupId === c.groupId);
-      return { reachable: true, state: g?.state ?? 'Dead', members: g?.members.map((m) => m.memberId) ?? [] };
-    })().catch((): GroupView => ({ reachable: false }));
-    try {
-      return (await Promise.race([ask, timeout])) ?? { reachable: false };
-    } finally {
-      if (timer) clearTimeout(timer);
-      await admin.disconnect().catch(() => undefined);
-    }
+  /** Holds the share because the broker answers while it is in doubt (membership.ts decided). */
+  function orphaned(why: string): void {
+    orphans.inc();
+    glog.warn({ devices: owned, why }, 'collector group: the broker answers but this collector has no confirmed membership; polls held until the group assigns it a share again');
+    revoke('orphaned', false);
+    ownedGauge.set(0);
   }
 
-  /** While the share is in doubt, asks the broker about the group (one probe at a time). */
+  /** Any response of the broker (an error response too) while the share is in doubt holds it. */
+  function answered(): void {
+    if (running && !revoked && membership.answered(Date.now())) orphaned('answer');
+  }
+
+  /**
+   * While the share is in doubt, asks the broker about the group: any answer counts (answered), none
+   * within a session timeout means it is unreachable. A new probe starts every heartbeat interval
+   * while fewer than three are in flight, so one that hangs does not delay seeing the broker back.
+   */
   function probe(): void {
-    if (probing || !running || !membership.inDoubt(Date.now())) return;
-    probing = true;
-    const gen = generation;
-    void describe()
-      .then((view) => {
-        if (!running || gen !== generation || revoked) return;
-        if (!membership.probed(Date.now(), view)) {
-          if (!view.reachable) limited('doubt', 'warn', {}, 'collector group: no heartbeat for a session timeout and the broker does not answer; polling the devices it had until it answers');
-          return;
-        }
-        orphans.inc();
-        glog.warn({ devices: owned }, 'collector group: the broker answers but no longer counts this collector as a member; polls held until the group assigns it a share again');
-        revoke('orphaned', false);
-        ownedGauge.set(0);
-      })
-      .finally(() => {
-        probing = false;
-      });
+    const now = Date.now();
+    if (!running || revoked || !membership.inDoubt(now)) return;
+    if (probing.size >= 3 || [...probing].some((t) => now - t < c.heartbeatIntervalMs)) return;
+    probing.add(now);
+    const admin = deps.kafka.admin({ retry: { retries: 1, initialRetryTime: 100 } });
+    admin.on(admin.events.REQUEST, answered);
+    let timer: NodeJS.Timeout | null = null;
+    const timeout = new Promise<void>((r) => (timer = setTimeout(r, c.sessionTimeoutMs)));
+    const ask = (async () => {
+      await admin.connect();
+      await admin.describeGroups([c.groupId]);
+    })().catch(() => {
+      if (running && !revoked && membership.inDoubt(Date.now())) limited('doubt', 'warn', {}, 'collector group: no heartbeat for a session timeout and the broker does not answer; polling the devices it had until it answers');
+    });
+    void Promise.race([ask, timeout]).finally(() => {
+      if (timer) clearTimeout(timer);
+      probing.delete(now);
+      void admin.disconnect().catch(() => undefined);
+    });
   }
 
-  async function onAssigned(assignment: Record<string, number[] | undefined>): Promise<void> {
+  /** A held share whose member is alive after all: the same assignment again, its partitions read all along by this member's consumer. */
+  function resume(): void {
+    if (!running || !lastAssignment) return;
+    glog.info('collector group: a heartbeat of this member succeeded again; its share resumes');
+    assigned(lastAssignment, 0, true);
+  }
+
+  /** `trusted`: this member's consumer has read every assigned partition all along (a resumed share). */
+  async function onAssigned(assignment: Record<string, number[] | undefined>, trusted: boolean): Promise<void> {
     const gen = ++generation;
+    lastAssignment = assignment;
     const assigned = assignment[topic] ?? [];
     rebalances.inc();
     partitionsGauge.set(assigned.length);
@@ -139,6 +159,8 @@ export function createCollectorGroup(
     revoked = false;
     ownership.assign(offsets.length, assigned);
     ownership.setEnds(new Map(offsets.filter((o) => assigned.includes(o.partition)).map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }])));
+    if (trusted) ownership.forceReady();
+    heldSince = 0;
     apply();
     deps.snmp.hold(false);
     if (ownership.pending().length > 0) {
@@ -155,15 +177,107 @@ export function createCollectorGroup(
   }
 
   /** Applies an assignment; the offsets it needs are retried (bounded) while it is still the current one. */
-  function assigned(assignment: Record<string, number[] | undefined>, attempt: number): void {
-    onAssigned(assignment).catch((err: unknown) => {
+  function assigned(assignment: Record<string, number[] | undefined>, attempt: number, trusted = false): void {
+    onAssigned(assignment, trusted).catch((err: unknown) => {
       const gen = generation;
       limited('assign', 'warn', { err: errorMessage(err), attempt }, 'collector group: cannot read the collector-state offsets; retrying');
       if (attempt >= 20 || !running) return;
       setTimeout(() => {
-        if (gen === generation && running) assigned(assignment, attempt + 1);
+        if (gen === generation && running) assigned(assignment, attempt + 1, trusted);
       }, c.heartbeatIntervalMs);
     });
+  }
+
+  /** A new group consumer (at start, and when the last one has not been given a share for too long); events of an older one are ignored. */
+  async function startConsumer(): Promise<void> {
+    const cons = deps.kafka.consumer({
+      groupId: c.groupId,
+      sessionTimeout: c.sessionTimeoutMs,
+      heartbeatInterval: c.heartbeatIntervalMs,
+      // The topic is mostly idle: a short fetch wait is what makes the heartbeat (and so a rebalance) seen promptly.
+      maxWaitTimeInMs: c.heartbeatIntervalMs,
+      rebalanceTimeout: c.sessionTimeoutMs * 3,
+      allowAutoTopicCreation: false,
+    });
+    consumer = cons;
+    const current = () => consumer === cons;
+    cons.on(cons.events.REBALANCING, () => current() && revoke('rebalance'));
+    cons.on(cons.events.GROUP_JOIN, ({ payload }) => {
+      if (!current()) return;
+      membership.joined(Date.now(), payload.memberId);
+      // Joined without a rebalance announced first (the coordinator had dropped this member): the old
+      // share stops now, before the new one is worked out, and everything is read again.
+      if (!revoked) revoke('rejoined', false);
+      // Before any fetch of the new generation: records read while the offsets are looked up count.
+      ownership.joined();
+      assigned(payload.memberAssignment, 0);
+    });
+    cons.on(cons.events.HEARTBEAT, ({ payload }) => {
+      if (current() && membership.heartbeat(Date.now(), payload.memberId) && revoked) resume();
+    });
+    cons.on(cons.events.REQUEST, ({ payload }) => {
+      if (!current()) return;
+      // The consumer joins the group again without a rebalance announced (the coordinator no longer
+      // knows this member): the group is forming a generation that may give the share away, so it
+      // is held from the first JoinGroup answer (a new member's first one is answered at once).
+      if (payload.apiName === 'JoinGroup' && running && !revoked) revoke('rejoining', false);
+      // Anything the broker answers ends an outage: a share in doubt is held at once.
+      else answered();
+    });
+    cons.on(cons.events.CRASH, ({ payload }) => {
+      if (!current()) return;
+      // kafkajs left the group (if the broker answered) and joins again later as a new member. Kafka
+      // unreachable: the devices stay polled (their samples queue in the publisher) until the broker
+      // answers again; holding them would lose every poll of the outage. Otherwise the others may be
+      // given the share any moment: hold now.
+      const unreachable = crashedUnreachable(payload.error);
+      limited('crash', 'warn', { err: errorMessage(payload.error), restart: payload.restart, unreachable }, unreachable ? 'collector group: lost contact with the group; polling the devices it had until the broker answers' : 'collector group: the group consumer crashed');
+      if (running && !revoked && membership.crashed(Date.now(), unreachable)) orphaned('crash');
+      else probe();
+      if (!payload.restart) deps.failures?.fail('collector-group', payload.error);
+    });
+    await cons.connect();
+    await cons.subscribe({ topic, fromBeginning: true });
+    await cons.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) deps.identity.applyRecord(m.key?.toString('utf8') ?? '', m.value, { partition: batch.partition, offset: m.offset });
+        if (!current()) return;
+        const before = ownership.pending().length;
+        if (batch.messages.length > 0) ownership.read(batch.partition, Number(batch.lastOffset()) + 1);
+        if (ownership.pending().length < before) apply();
+        return Promise.resolve();
+      },
+    });
+  }
+
+  /**
+   * A consumer that has not been given a share for longer than any rebalance may take starts again:
+   * after a broker SIGSTOP past every timeout, kafkajs was seen to stay in a join that never ended
+   * (no log, no error, no assignment) while the others shared the devices without it. The old one
+   * is left to disconnect on its own (that may hang too) and its events are ignored.
+   */
+  async function restartConsumer(): Promise<void> {
+    restarting = true;
+    const old = consumer;
+    consumerRestarts.inc();
+    glog.warn({ heldMs: Date.now() - heldSince }, 'collector group: no share assigned for longer than a rebalance may take; the group consumer starts again');
+    consumer = null;
+    void old?.disconnect().catch(() => undefined);
+    try {
+      await startConsumer();
+    } catch (err) {
+      limited('restart', 'warn', { err: errorMessage(err) }, 'collector group: cannot start the group consumer again; trying again later');
+    } finally {
+      // The next try (if this one is not given a share either) waits as long again.
+      if (heldSince !== 0) heldSince = Date.now();
+      restarting = false;
+    }
+  }
+
+  function tick(): void {
+    probe();
+    if (running && !restarting && heldTooLong(heldSince, Date.now(), c)) void restartConsumer();
   }
 
   return {
@@ -176,50 +290,10 @@ export function createCollectorGroup(
     ownedCount: () => owned,
     async start() {
       await prepareTopics(deps.kafka, config.kafka);
-      const cons = deps.kafka.consumer({
-        groupId: c.groupId,
-        sessionTimeout: c.sessionTimeoutMs,
-        heartbeatInterval: c.heartbeatIntervalMs,
-        // The topic is mostly idle: a short fetch wait is what makes the heartbeat (and so a rebalance) seen promptly.
-        maxWaitTimeInMs: c.heartbeatIntervalMs,
-        rebalanceTimeout: c.sessionTimeoutMs * 3,
-        allowAutoTopicCreation: false,
-      });
-      consumer = cons;
       membership = createMembershipWatch(c, Date.now());
-      cons.on(cons.events.REBALANCING, () => revoke('rebalance'));
-      cons.on(cons.events.GROUP_JOIN, ({ payload }) => {
-        membership.joined(Date.now(), payload.memberId);
-        // Joined without a rebalance announced first (the coordinator had dropped this member): the old
-        // share stops now, before the new one is worked out, and everything is read again.
-        if (!revoked) revoke('rejoined', false);
-        // Before any fetch of the new generation: records read while the offsets are looked up count.
-        ownership.joined();
-        assigned(payload.memberAssignment, 0);
-      });
-      cons.on(cons.events.HEARTBEAT, () => membership.heartbeat(Date.now()));
-      // Anything the broker answers may end an outage: look at the group at once if the share is in doubt.
-      cons.on(cons.events.REQUEST, () => probe());
-      cons.on(cons.events.CRASH, ({ payload }) => {
-        // Kafka unreachable: the devices stay polled (their samples queue in the publisher) until the
-        // broker answers again (probe). Holding them would lose every poll of the outage.
-        limited('crash', 'warn', { err: errorMessage(payload.error), restart: payload.restart }, 'collector group: lost contact with the group; polling the devices it had until it rejoins');
-        if (!payload.restart) deps.failures?.fail('collector-group', payload.error);
-      });
-      await cons.connect();
-      await cons.subscribe({ topic, fromBeginning: true });
       running = true;
-      watchTimer = setInterval(probe, c.heartbeatIntervalMs);
-      await cons.run({
-        autoCommit: false,
-        eachBatch: async ({ batch }) => {
-          for (const m of batch.messages) deps.identity.applyRecord(m.key?.toString('utf8') ?? '', m.value, { partition: batch.partition, offset: m.offset });
-          const before = ownership.pending().length;
-          if (batch.messages.length > 0) ownership.read(batch.partition, Number(batch.lastOffset()) + 1);
-          if (ownership.pending().length < before) apply();
-          return Promise.resolve();
-        },
-      });
+      await startConsumer();
+      watchTimer = setInterval(tick, c.heartbeatIntervalMs);
       glog.info({ topic, groupId: c.groupId }, 'joining the collector group');
     },
     async stop() {
