@@ -15,7 +15,7 @@
 // starts, and no device is polled by two members in one slot. A held share whose member turns out to
 // be alive (a heartbeat of the same member succeeds) resumes without re-reading its partitions.
 import type { Consumer, Kafka } from '../../common/bus/kafka.js';
-import { partitionOfKey, prepareTopics } from '../../common/bus/kafka.js';
+import { partitionOfKey, prepareTopics, topicOffsets } from '../../common/bus/kafka.js';
 import type { DeviceConfig, NetmonConfig } from '../../common/config/schema.js';
 import { errorMessage } from '../../common/errors.js';
 import type { Component, FailureSink } from '../../common/lifecycle.js';
@@ -151,7 +151,7 @@ export function createCollectorGroup(
     let offsets: Array<{ partition: number; low: string; high: string }>;
     try {
       await admin.connect();
-      offsets = await admin.fetchTopicOffsets(topic);
+      offsets = await topicOffsets(admin, topic);
     } finally {
       await admin.disconnect().catch(() => undefined);
     }

@@ -4,7 +4,7 @@
 // same and then keeps following: what a dashboard instance that shares the topic with others needs.
 import { randomBytes } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
-import type { Consumer, Kafka } from './kafka.js';
+import { topicOffsets, type Consumer, type Kafka } from './kafka.js';
 import { NetmonError, ErrorCodes } from '../errors.js';
 
 /** The latest value per key (a null or empty value = deleted). */
@@ -25,7 +25,7 @@ export async function partitionEnds(kafka: Kafka, topic: string): Promise<Map<nu
   await admin.connect();
   try {
     const todo = new Map<number, bigint>();
-    for (const o of await admin.fetchTopicOffsets(topic)) if (BigInt(o.high) > BigInt(o.low)) todo.set(o.partition, BigInt(o.high));
+    for (const o of await topicOffsets(admin, topic)) if (BigInt(o.high) > BigInt(o.low)) todo.set(o.partition, BigInt(o.high));
     return todo;
   } finally {
     await admin.disconnect();
@@ -37,7 +37,7 @@ export async function readTopicToEnd(kafka: Kafka, topic: string, groupPrefix: s
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await topicOffsets(admin, topic);
     const todo = new Map<number, bigint>();
     for (const o of offsets) if (BigInt(o.high) > BigInt(o.low)) todo.set(o.partition, BigInt(o.high));
     if (todo.size === 0) return;

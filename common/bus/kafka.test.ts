@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { netmonConfigSchema } from '../config/schema.js';
-import { ensureTopics, netmonTopics } from './kafka.js';
+import { ensureTopics, netmonTopics, topicOffsets } from './kafka.js';
 
 const kafka = netmonConfigSchema.parse({}).kafka;
 const all = netmonTopics(kafka).map((t) => t.topic);
@@ -69,4 +69,21 @@ test("kafkajs' chatter about what it retries is debug while a broker warms up, w
   assert.equal(kafkaLogLevel(WARN, 'Limiting retries for the idempotent producer may invalidate EoS guarantees', KAFKA_WARMUP_MS * 2), 'debug', 'netmon bounds those retries on purpose');
   assert.equal(kafkaLogLevel(INFO, 'Consumer has joined the group', 1_000), 'debug');
   assert.equal(kafkaLogLevel(DEBUG, 'Request Metadata', 1_000), 'trace');
+});
+
+test('topicOffsets asks again while Kafka answers with a retriable error (a leader not ready yet), then passes the answer on; other errors at once', async () => {
+  const notLeader = Object.assign(new Error('This server is not the leader for that topic-partition'), { retriable: true, type: 'NOT_LEADER_FOR_PARTITION' });
+  const answer = [{ partition: 0, low: '0', high: '5' }];
+  let calls = 0;
+  const waits: number[] = [];
+  const flaky = { fetchTopicOffsets: () => (++calls <= 3 ? Promise.reject(notLeader) : Promise.resolve(answer)) };
+  assert.deepEqual(await topicOffsets(flaky, 't', { sleep: (ms) => (waits.push(ms), Promise.resolve()) }), answer);
+  assert.equal(calls, 4);
+  assert.deepEqual(waits, [100, 200, 400]);
+  const denied = Object.assign(new Error('Not authorized'), { retriable: false });
+  await assert.rejects(topicOffsets({ fetchTopicOffsets: () => Promise.reject(denied) }, 't', { sleep: () => Promise.resolve() }), /Not authorized/);
+  // Past settleMs the last retriable error is the caller's.
+  let n = 0;
+  await assert.rejects(topicOffsets({ fetchTopicOffsets: () => (n++, Promise.reject(notLeader)) }, 't', { settleMs: 1_000, sleep: () => Promise.resolve() }), /not the leader/);
+  assert.equal(n, 5, '100 + 200 + 400 + 800 ms waited, then given up');
 });

@@ -169,6 +169,28 @@ export async function ensureTopics(admin: TopicAdmin, kafka: NetmonConfig['kafka
   }
 }
 
+/**
+ * Each partition's low and high offsets of `topic`, asked again while Kafka answers with a retriable
+ * error, up to `settleMs`: a broker can list a fresh topic's leader in its metadata a moment before
+ * that leader answers ListOffsets ("not the leader for that topic-partition"), and a leader moves
+ * after a broker restart. Other errors, and the last one after `settleMs`, go to the caller.
+ */
+export async function topicOffsets(admin: { fetchTopicOffsets(topic: string): Promise<Array<{ partition: number; low: string; high: string }>> }, topic: string, opts: { settleMs?: number; sleep?: (ms: number) => Promise<void> } = {}): Promise<Array<{ partition: number; low: string; high: string }>> {
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const settleMs = opts.settleMs ?? 30_000;
+  let waited = 0;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (err) {
+      if ((err as { retriable?: boolean }).retriable !== true || waited >= settleMs) throw err;
+      const wait = Math.min(2_000, 100 * 2 ** attempt);
+      waited += wait;
+      await sleep(wait);
+    }
+  }
+}
+
 /** Connects an admin client, creates missing topics, disconnects. */
 export async function prepareTopics(client: Kafka, kafka: NetmonConfig['kafka']): Promise<string[]> {
   const admin = client.admin();
