@@ -15,21 +15,19 @@
 // crash and join again one by one while the coordinator expires every session at once).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assemble } from '../../cli/services.js';
-import { createLab, type Lab } from '../../collector/lab/lab.js';
+import type { Lab } from '../../collector/lab/lab.js';
 import { phaseMs } from '../../collector/inputs/snmp/schedule.js';
 import { createKafka, prepareTopics } from '../../common/bus/kafka.js';
 import { decodeCounterSample } from '../../common/contracts/index.js';
-import { ConfigError } from '../../common/errors.js';
 import { createSupervisor } from '../../common/lifecycle.js';
 import { silentLogger } from '../../common/log.js';
-import { repoRoot } from '../../common/package-root.js';
 import { createInfluxStore } from '../../common/store/influx.js';
 import { signalServer, stackUp } from './fault-procs.js';
+import { startCollector, startLabOnFreePorts, type CollectorProc } from './collector-procs.js';
 import { loaded, testConfig, uniqueId, waitFor } from './stack.js';
 
 const DEVICES = 30;
@@ -51,65 +49,11 @@ const QUIET_MS = SESSION_MS + 2000;
 
 let lab: Lab;
 before(async () => {
-  for (let base = 35161; ; base += 200) {
-    const l = createLab(silentLogger, { devices: DEVICES, ports: PORTS, basePort: base });
-    try {
-      await l.start();
-      lab = l;
-      return;
-    } catch (err) {
-      if (!(err instanceof ConfigError && /cannot bind/.test(err.message)) || base > 45000) throw err;
-    }
-  }
+  lab = await startLabOnFreePorts({ devices: DEVICES, ports: PORTS }, 35161, 45000);
 });
 after(async () => {
   await lab?.stop();
 });
-
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  /** The device count of its latest share (-1 before the first). */
-  devices: () => number;
-  /** When it logged its latest share. */
-  assignedAt: () => number;
-  stderr: () => string;
-}
-
-function startCollector(configFile: string, name: string): Proc {
-  const child = spawn(process.execPath, [join(repoRoot(), 'bin', 'netmon.js'), 'collector', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let tail = '';
-  let partial = '';
-  let devices = -1;
-  let assignedAt = 0;
-  child.stderr.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-4000)));
-  // The log (JSON lines) goes to stdout.
-  child.stdout.on('data', (d: Buffer) => {
-    if (process.env.NETMON_CGROUP_LOG_DIR) appendFileSync(join(process.env.NETMON_CGROUP_LOG_DIR, `outage-${name}.log`), d);
-    const lines = (partial + d.toString()).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      try {
-        const o = JSON.parse(line) as { msg?: string; devices?: number };
-        if (o.msg === 'collector group share' && typeof o.devices === 'number') {
-          devices = o.devices;
-          assignedAt = Date.now();
-        }
-      } catch {
-        // not a log line of ours
-      }
-    }
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 400_000);
-  const exited = new Promise<number | null>((r) =>
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      r(code);
-    }),
-  );
-  return { name, child, exited, devices: () => devices, assignedAt: () => assignedAt, stderr: () => tail };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
@@ -162,7 +106,7 @@ test('three collectors in a group through a broker kill and a broker stop: nothi
     processorExit = err;
     return 1;
   });
-  const procs: Proc[] = [];
+  const procs: CollectorProc[] = [];
   // Intervals in which polls may be held: the group re-forming after each outage.
   const reforming: Array<{ from: number; to: number; what: string }> = [];
   const alive = () => procs.every((p) => p.child.exitCode === null && p.child.signalCode === null);
@@ -183,7 +127,7 @@ test('three collectors in a group through a broker kill and a broker stop: nothi
   }
 
   try {
-    for (const n of ['a', 'b', 'c']) procs.push(startCollector(file, n));
+    for (const n of ['a', 'b', 'c']) procs.push(startCollector(file, n, `outage-${n}`));
     const t0 = Date.now();
     await waitFor('every device polled', () => samples.size === DEVICES, 60_000);
     await waitFor('three shares', () => procs.every((p) => p.devices() > 0) && procs.reduce((s, p) => s + p.devices(), 0) === DEVICES, 30_000);

@@ -11,24 +11,22 @@
 // does not see it, splits the interfaces' history (the control).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assemble } from '../../cli/services.js';
 import { createCollectorService } from '../../collector/main.js';
-import { createLab, type Lab } from '../../collector/lab/lab.js';
+import type { Lab } from '../../collector/lab/lab.js';
 import { phaseMs } from '../../collector/inputs/snmp/schedule.js';
 import { createKafka, prepareTopics } from '../../common/bus/kafka.js';
 import { deviceSchema, type NetmonConfig } from '../../common/config/schema.js';
 import { systemClock } from '../../common/clock.js';
 import { decodeCounterSample, type CounterSample } from '../../common/contracts/index.js';
 import { createRegistry } from '../../common/metrics.js';
-import { ConfigError } from '../../common/errors.js';
 import { createSupervisor } from '../../common/lifecycle.js';
 import { silentLogger } from '../../common/log.js';
-import { repoRoot } from '../../common/package-root.js';
 import { createInfluxStore } from '../../common/store/influx.js';
+import { startCollector, startLabOnFreePorts, type CollectorProc } from './collector-procs.js';
 import { loaded, testConfig, uniqueId, waitFor } from './stack.js';
 
 const DEVICES = 60;
@@ -43,64 +41,11 @@ const REJOIN_SLACK_MS = 3000;
 
 let lab: Lab;
 before(async () => {
-  for (let base = 33161; ; base += 200) {
-    const l = createLab(silentLogger, { devices: DEVICES, ports: PORTS, basePort: base });
-    try {
-      await l.start();
-      lab = l;
-      return;
-    } catch (err) {
-      if (!(err instanceof ConfigError && /cannot bind/.test(err.message)) || base > 40000) throw err;
-    }
-  }
+  lab = await startLabOnFreePorts({ devices: DEVICES, ports: PORTS }, 33161, 40000);
 });
 after(async () => {
   await lab?.stop();
 });
-
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  /** The device count of its latest share (-1 before the first). */
-  devices: () => number;
-  assignedAt: () => number;
-  stderr: () => string;
-}
-
-function startCollector(configFile: string, name: string): Proc {
-  const child = spawn(process.execPath, [join(repoRoot(), 'bin', 'netmon.js'), 'collector', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let tail = '';
-  let partial = '';
-  let devices = -1;
-  let assignedAt = 0;
-  child.stderr.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-4000)));
-  // The log (JSON lines) goes to stdout.
-  child.stdout.on('data', (d: Buffer) => {
-    if (process.env.NETMON_CGROUP_LOG_DIR) appendFileSync(join(process.env.NETMON_CGROUP_LOG_DIR, `${name}.log`), d);
-    const lines = (partial + d.toString()).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      try {
-        const o = JSON.parse(line) as { msg?: string; devices?: number };
-        if (o.msg === 'collector group share' && typeof o.devices === 'number') {
-          devices = o.devices;
-          assignedAt = Date.now();
-        }
-      } catch {
-        // not a log line of ours
-      }
-    }
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 400_000);
-  const exited = new Promise<number | null>((r) =>
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      r(code);
-    }),
-  );
-  return { name, child, exited, devices: () => devices, assignedAt: () => assignedAt, stderr: () => tail };
-}
 
 test('three collectors share 60 devices; one is killed, one added: every device polled once per slot, windows equal the ground truth', { timeout: 400_000 }, async (t) => {
   const id = uniqueId('cgroup');
@@ -143,7 +88,7 @@ test('three collectors share 60 devices; one is killed, one added: every device 
   const processor = assemble(silentLogger, loaded(config, []), ['processor']);
   const supervisor = createSupervisor(silentLogger);
   const running = supervisor.run(processor.components, { handleSignals: false });
-  const procs: Proc[] = [];
+  const procs: CollectorProc[] = [];
   try {
     for (const n of ['a', 'b', 'c']) procs.push(startCollector(file, n));
     const [a, b, c] = procs;
