@@ -64,6 +64,10 @@ test("kafkajs' chatter about what it retries is debug while a broker warms up, w
   assert.equal(kafkaLogLevel(ERROR, 'Failed to connect to seed broker, trying another broker from the list', 5_000), 'debug');
   assert.equal(kafkaLogLevel(WARN, 'There is no leader for this topic-partition as we are in the middle of a leadership election', 2_000), 'debug');
   assert.equal(kafkaLogLevel(ERROR, refused, KAFKA_WARMUP_MS + 1), 'warn', 'an outage after warm-up is still visible');
+  // What a broker restart says to a group member after warm-up: each is retried (a new coordinator, a rejoin), so warn, not error.
+  for (const said of ['This is not the correct coordinator for this group', 'The coordinator is not aware of this member', 'Specified group generation id is not valid', 'This server is not the leader for that topic-partition', 'The broker is not available']) {
+    assert.equal(kafkaLogLevel(ERROR, `Response Heartbeat(key: 12, version: 3) ${said}`, KAFKA_WARMUP_MS * 2), 'warn', said);
+  }
   assert.equal(kafkaLogLevel(ERROR, 'Crash: KafkaJSNonRetriableError: The message exceeds the maximum size', 1_000), 'error', 'a real error is never hidden');
   assert.equal(kafkaLogLevel(WARN, 'something odd', 1_000), 'warn');
   assert.equal(kafkaLogLevel(WARN, 'Limiting retries for the idempotent producer may invalidate EoS guarantees', KAFKA_WARMUP_MS * 2), 'debug', 'netmon bounds those retries on purpose');

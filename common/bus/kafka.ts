@@ -18,8 +18,8 @@ export type { Kafka, Producer, Consumer, Admin, EachBatchPayload, KafkaMessage }
 /** How long after a client is made its connection chatter counts as warm-up (a broker still starting). */
 export const KAFKA_WARMUP_MS = 60_000;
 
-/** kafkajs entries about conditions it retries by itself: refused connections, elections, coordinators loading. */
-const RETRIED = /ECONNREFUSED|ECONNRESET|Connection (error|timeout)|Failed to connect|connect to seed broker|LEADER_NOT_AVAILABLE|NOT_LEADER|leadership election|NOT_COORDINATOR|COORDINATOR_NOT_AVAILABLE|COORDINATOR_LOAD_IN_PROGRESS|coordinator is (loading|not available)|UNKNOWN_TOPIC_OR_PARTITION|does not host this topic-partition|REBALANCE_IN_PROGRESS|rebalanc/i;
+/** kafkajs entries about conditions it retries by itself: refused connections, elections, coordinators loading or moved, a member rejoining after its session lapsed (kafkajs puts the broker's words in `error`, not the code). */
+const RETRIED = /ECONNREFUSED|ECONNRESET|Connection (error|timeout)|Failed to connect|connect to seed broker|LEADER_NOT_AVAILABLE|NOT_LEADER|leadership election|NOT_COORDINATOR|COORDINATOR_NOT_AVAILABLE|COORDINATOR_LOAD_IN_PROGRESS|coordinator is (loading|not available)|not the correct coordinator|not aware of this member|generation id is not valid|not the leader for that topic-partition|broker is not available|UNKNOWN_TOPIC_OR_PARTITION|does not host this topic-partition|REBALANCE_IN_PROGRESS|rebalanc/i;
 
 /** Warnings about settings netmon chose on purpose (it bounds the producer's retries itself). */
 const CHOSEN = /Limiting retries for the idempotent producer/;
