@@ -24,7 +24,7 @@ import { Counter, Gauge, type Registry } from '../../common/metrics.js';
 import type { SnmpInput } from '../inputs/snmp/snmp-input.js';
 import { createMembershipWatch, crashedUnreachable, heldTooLong } from './membership.js';
 import { createOwnership } from './ownership.js';
-import { createTakeoverGuard, takeoverWaitMs } from './takeover.js';
+import { createTakeoverGuard, groupRetryWaitMs, takeoverWaitMs } from './takeover.js';
 import { stateKey, type KafkaIdentityStore } from './kafka-identity-store.js';
 
 export interface CollectorGroup extends Component {
@@ -70,7 +70,8 @@ export function createCollectorGroup(
   /** The last assignment applied, for a held share that resumes. */
   let lastAssignment: Record<string, number[] | undefined> | null = null;
   const orphans = new Counter({ name: 'netmon_collector_group_orphaned_total', help: 'Times this collector held its share because the broker answered while its group membership had lapsed', registers: reg });
-  const waitMs = takeoverWaitMs(c, { maxRetryWaitMs: MAX_RETRY_WAIT_MS, connectionTimeoutMs: CONNECTION_TIMEOUT_MS });
+  const retryWaitMs = groupRetryWaitMs(c, MAX_RETRY_WAIT_MS);
+  const waitMs = takeoverWaitMs(c, { maxRetryWaitMs: retryWaitMs, connectionTimeoutMs: CONNECTION_TIMEOUT_MS });
   const takeover = createTakeoverGuard(waitMs);
   ownership.setGate((p) => takeover.mayPoll(Date.now(), p));
   let takeoverTimer: NodeJS.Timeout | null = null;
@@ -217,6 +218,7 @@ export function createCollectorGroup(
       maxWaitTimeInMs: c.heartbeatIntervalMs,
       rebalanceTimeout: c.sessionTimeoutMs * 3,
       allowAutoTopicCreation: false,
+      retry: { retries: 5, maxRetryTime: retryWaitMs },
     });
     consumer = cons;
     const current = () => consumer === cons;

@@ -3,7 +3,7 @@
 // partition in a clean handover, are polled at once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTakeoverGuard, takeoverWaitMs } from './takeover.js';
+import { createTakeoverGuard, groupRetryWaitMs, takeoverWaitMs } from './takeover.js';
 
 const WAIT = 19_500;
 
@@ -66,4 +66,10 @@ test('later trouble moves the wait on; it never moves back', () => {
   g.unclean(12_000);
   g.unclean(11_000);
   assert.equal(g.assign(13_000, [7]), 12_000 + WAIT);
+});
+
+test('the group consumer retries within a third of the session timeout, never above the client-wide wait', () => {
+  assert.equal(groupRetryWaitMs({ sessionTimeoutMs: 6000 }, 10_000), 2000);
+  assert.equal(groupRetryWaitMs({ sessionTimeoutMs: 10_000 }, 10_000), 3333);
+  assert.equal(groupRetryWaitMs({ sessionTimeoutMs: 60_000 }, 10_000), 10_000);
 });

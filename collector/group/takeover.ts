@@ -2,8 +2,8 @@
 // A partition taken over in a clean handover (its old owner revoked it in a rebalance it took part
 // in, or left the group) may be polled at once. But after a broker outage, or once the coordinator
 // dropped members without telling them, the old owner may not know yet that it lost its share: it
-// learns on the broker's first answer (membership.ts), and its kafkajs client asks again only after
-// its retry wait (up to MAX_RETRY_WAIT_MS) plus a connection timeout, and treats an answer as news only
+// learns on the broker's first answer (membership.ts), and its group consumer asks again only after
+// its retry wait (groupRetryWaitMs) plus a connection timeout, and treats an answer as news only
 // once its own session is in doubt (up to a session timeout after its last heartbeat). So a member
 // that has seen such trouble itself (its share in doubt, held, or the group rejoined without an
 // announced rebalance) polls partitions new to it only from `waitMs` after that moment, derived from
@@ -30,6 +30,16 @@ export interface TakeoverGuard {
  */
 export function takeoverWaitMs(group: { sessionTimeoutMs: number; heartbeatIntervalMs: number }, client: { maxRetryWaitMs: number; connectionTimeoutMs: number }): number {
   return group.sessionTimeoutMs + client.maxRetryWaitMs + client.connectionTimeoutMs + group.heartbeatIntervalMs;
+}
+
+/**
+ * The longest wait between two attempts of a collector's group consumer (below the client-wide
+ * MAX_RETRY_WAIT_MS): kafkajs heartbeats only between fetches, so a fetch retried after a longer
+ * wait lets the session expire after a broker restart, and the member learns late that it lost its
+ * share. A third of the session timeout keeps a heartbeat within each session after the broker is back.
+ */
+export function groupRetryWaitMs(group: { sessionTimeoutMs: number }, maxRetryWaitMs: number): number {
+  return Math.min(maxRetryWaitMs, Math.floor(group.sessionTimeoutMs / 3));
 }
 
 export function createTakeoverGuard(waitMs: number): TakeoverGuard {
