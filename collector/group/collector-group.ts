@@ -14,6 +14,8 @@
 // session timeout after it loaded the group, so the old owner has stopped long before the new one
 // starts, and no device is polled by two members in one slot. A held share whose member turns out to
 // be alive (a heartbeat of the same member succeeds) resumes without re-reading its partitions.
+// Because an old owner may hear the broker late, a member that saw such trouble itself polls the
+// partitions new to it only once their old owner must have stopped (takeover.ts).
 import type { Consumer, Kafka } from '../../common/bus/kafka.js';
 import { CONNECTION_TIMEOUT_MS, MAX_RETRY_WAIT_MS, partitionOfKey, prepareTopics, topicOffsets } from '../../common/bus/kafka.js';
 import type { DeviceConfig, NetmonConfig } from '../../common/config/schema.js';
