@@ -258,8 +258,9 @@ export function createCollectorGroup(
       limited('crash', 'warn', { err: errorMessage(payload.error), restart: payload.restart, unreachable }, unreachable ? 'collector group: lost contact with the group; polling the devices it had until the broker answers' : 'collector group: the group consumer crashed');
       if (running && !revoked && membership.crashed(Date.now(), unreachable)) orphaned('crash');
       else probe();
-      // kafkajs joins again as a new member; the old one is dropped a session timeout later.
-      takeover.unclean(Date.now());
+      // kafkajs joins again as a new member; the old one (if it had a share) is dropped a session
+      // timeout later. A crash before any share (a broker still starting) says nothing of the others.
+      if (lastAssignment) takeover.unclean(Date.now());
       if (!payload.restart) deps.failures?.fail('collector-group', payload.error);
     });
     await cons.connect();
