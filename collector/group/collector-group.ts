@@ -14,8 +14,10 @@
 // session timeout after it loaded the group, so the old owner has stopped long before the new one
 // starts, and no device is polled by two members in one slot. A held share whose member turns out to
 // be alive (a heartbeat of the same member succeeds) resumes without re-reading its partitions.
+// Because an old owner may hear the broker late, a member that saw such trouble itself polls the
+// partitions new to it only once their old owner must have stopped (takeover.ts).
 import type { Consumer, Kafka } from '../../common/bus/kafka.js';
-import { partitionOfKey, prepareTopics, topicOffsets } from '../../common/bus/kafka.js';
+import { CONNECTION_TIMEOUT_MS, MAX_RETRY_WAIT_MS, partitionOfKey, prepareTopics, topicOffsets } from '../../common/bus/kafka.js';
 import type { DeviceConfig, NetmonConfig } from '../../common/config/schema.js';
 import { errorMessage } from '../../common/errors.js';
 import type { Component, FailureSink } from '../../common/lifecycle.js';
@@ -24,6 +26,7 @@ import { Counter, Gauge, type Registry } from '../../common/metrics.js';
 import type { SnmpInput } from '../inputs/snmp/snmp-input.js';
 import { createMembershipWatch, crashedUnreachable, heldTooLong } from './membership.js';
 import { createOwnership } from './ownership.js';
+import { createTakeoverGuard, groupRetryWaitMs, takeoverWaitMs } from './takeover.js';
 import { stateKey, type KafkaIdentityStore } from './kafka-identity-store.js';
 
 export interface CollectorGroup extends Component {
@@ -63,13 +66,18 @@ export function createCollectorGroup(
   let watchTimer: NodeJS.Timeout | null = null;
   /** Since when polls are held without an assignment (0: a share is applied). */
   let heldSince = 0;
-  let restarting = false;
   const consumerRestarts = new Counter({ name: 'netmon_collector_group_consumer_restarts_total', help: 'Times the group consumer was started again because it had no share for longer than a rebalance may take', registers: reg });
   /** Start times of the probes in flight (a probe of a broker that accepts connections but does not answer hangs until its timeout). */
   const probing = new Set<number>();
   /** The last assignment applied, for a held share that resumes. */
   let lastAssignment: Record<string, number[] | undefined> | null = null;
   const orphans = new Counter({ name: 'netmon_collector_group_orphaned_total', help: 'Times this collector held its share because the broker answered while its group membership had lapsed', registers: reg });
+  const retryWaitMs = groupRetryWaitMs(c, MAX_RETRY_WAIT_MS);
+  const waitMs = takeoverWaitMs(c, { maxRetryWaitMs: retryWaitMs, connectionTimeoutMs: CONNECTION_TIMEOUT_MS });
+  const takeover = createTakeoverGuard(waitMs);
+  ownership.setGate((p) => takeover.mayPoll(Date.now(), p));
+  let takeoverTimer: NodeJS.Timeout | null = null;
+  const takeoverWaits = new Counter({ name: 'netmon_collector_group_takeover_waits_total', help: 'Assignments whose partitions new to this collector waited before their first poll, because their old owner may not have learned yet that it lost them (after a broker outage or members dropped by the coordinator)', registers: reg });
 
   function apply(): void {
     const mine = ownership.owned();
@@ -87,6 +95,10 @@ export function createCollectorGroup(
     if (heldSince === 0) heldSince = Date.now();
     if (readTimer) clearTimeout(readTimer);
     readTimer = null;
+    if (takeoverTimer) clearTimeout(takeoverTimer);
+    takeoverTimer = null;
+    // The coordinator dropped this member without a rebalance announced: it may have dropped others too.
+    if (!keep) takeover.unclean(Date.now());
     deps.snmp.hold(true);
     ownership.revoke(keep);
     glog.debug({ why, keep }, 'collector group: polls held until the next assignment');
@@ -95,6 +107,7 @@ export function createCollectorGroup(
   /** Holds the share because the broker answers while it is in doubt (membership.ts decided). */
   function orphaned(why: string): void {
     orphans.inc();
+    takeover.unclean(Date.now());
     glog.warn({ devices: owned, why }, 'collector group: the broker answers but this collector has no confirmed membership; polls held until the group assigns it a share again');
     revoke('orphaned', false);
     ownedGauge.set(0);
@@ -157,12 +170,21 @@ export function createCollectorGroup(
     }
     if (gen !== generation) return;
     revoked = false;
+    const waitUntil = takeover.assign(Date.now(), assigned);
     ownership.assign(offsets.length, assigned);
     ownership.setEnds(new Map(offsets.filter((o) => assigned.includes(o.partition)).map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }])));
     if (trusted) ownership.forceReady();
     heldSince = 0;
     apply();
     deps.snmp.hold(false);
+    if (waitUntil > 0) {
+      takeoverWaits.inc();
+      glog.warn({ waitMs: waitUntil - Date.now(), partitions: assigned.filter((p) => !takeover.mayPoll(Date.now(), p)) }, 'collector group: partitions taken over after a broker outage or dropped members wait before their first poll, until their old owner must have stopped');
+      takeoverTimer = setTimeout(() => {
+        takeoverTimer = null;
+        if (gen === generation) apply();
+      }, Math.max(0, waitUntil - Date.now()));
+    }
     if (ownership.pending().length > 0) {
       // A partition that cannot be read to its end must not keep its devices unpolled for long.
       readTimer = setTimeout(() => {
@@ -198,12 +220,14 @@ export function createCollectorGroup(
       maxWaitTimeInMs: c.heartbeatIntervalMs,
       rebalanceTimeout: c.sessionTimeoutMs * 3,
       allowAutoTopicCreation: false,
+      retry: { retries: 5, maxRetryTime: retryWaitMs },
     });
     consumer = cons;
     const current = () => consumer === cons;
     cons.on(cons.events.REBALANCING, () => current() && revoke('rebalance'));
     cons.on(cons.events.GROUP_JOIN, ({ payload }) => {
-      if (!current()) return;
+      // A replaced consumer whose join went through after all: it leaves, or its partitions would sit with nobody polling them.
+      if (!current()) return void cons.disconnect().catch(() => undefined);
       membership.joined(Date.now(), payload.memberId);
       // Joined without a rebalance announced first (the coordinator had dropped this member): the old
       // share stops now, before the new one is worked out, and everything is read again.
@@ -234,6 +258,9 @@ export function createCollectorGroup(
       limited('crash', 'warn', { err: errorMessage(payload.error), restart: payload.restart, unreachable }, unreachable ? 'collector group: lost contact with the group; polling the devices it had until the broker answers' : 'collector group: the group consumer crashed');
       if (running && !revoked && membership.crashed(Date.now(), unreachable)) orphaned('crash');
       else probe();
+      // kafkajs joins again as a new member; the old one (if it had a share) is dropped a session
+      // timeout later. A crash before any share (a broker still starting) says nothing of the others.
+      if (lastAssignment) takeover.unclean(Date.now());
       if (!payload.restart) deps.failures?.fail('collector-group', payload.error);
     });
     await cons.connect();
@@ -249,6 +276,8 @@ export function createCollectorGroup(
         return Promise.resolve();
       },
     });
+    // Replaced while its first join hung (restartConsumer): it must not stay a member of the group.
+    if (!current()) await cons.disconnect().catch(() => undefined);
   }
 
   /**
@@ -258,26 +287,28 @@ export function createCollectorGroup(
    * is left to disconnect on its own (that may hang too) and its events are ignored.
    */
   async function restartConsumer(): Promise<void> {
-    restarting = true;
     const old = consumer;
     consumerRestarts.inc();
     glog.warn({ heldMs: Date.now() - heldSince }, 'collector group: no share assigned for longer than a rebalance may take; the group consumer starts again');
+    // The next try (if this one is not given a share either) comes as long again after this one
+    // starts, not after it returns: the start itself waits for the first join, which may hang as well
+    // (an earlier version waited for it, and a restarted consumer stuck in its join stopped the watchdog for good).
+    heldSince = Date.now();
     consumer = null;
     void old?.disconnect().catch(() => undefined);
     try {
       await startConsumer();
     } catch (err) {
       limited('restart', 'warn', { err: errorMessage(err) }, 'collector group: cannot start the group consumer again; trying again later');
-    } finally {
-      // The next try (if this one is not given a share either) waits as long again.
-      if (heldSince !== 0) heldSince = Date.now();
-      restarting = false;
     }
   }
 
   function tick(): void {
+    const now = Date.now();
+    // A share in doubt: the group may be dropping members that do not know it yet (this one too).
+    if (running && membership.inDoubt(now)) takeover.unclean(now);
     probe();
-    if (running && !restarting && heldTooLong(heldSince, Date.now(), c)) void restartConsumer();
+    if (running && heldTooLong(heldSince, now, c)) void restartConsumer();
   }
 
   return {
@@ -300,6 +331,8 @@ export function createCollectorGroup(
       running = false;
       if (watchTimer) clearInterval(watchTimer);
       watchTimer = null;
+      if (takeoverTimer) clearTimeout(takeoverTimer);
+      takeoverTimer = null;
       revoke('stopping');
       const cons = consumer;
       consumer = null;

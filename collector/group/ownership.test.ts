@@ -96,3 +96,17 @@ test('with murmur2 partitions, members with disjoint assignments split the devic
   assert.ok([...counts.values()].every((c) => c === 1));
   for (const m of members) assert.ok(m.owned().size > 30, `a fair share: ${m.owned().size}`);
 });
+
+test('a gate holds a read partition back (a takeover that waits); it counts as polled elsewhere meanwhile, and is not re-read when let through', () => {
+  const o = createOwnership(part);
+  o.setDesired(byId([dev('d0'), dev('d1')]));
+  let open = false;
+  o.setGate((p) => open || p !== part('d1', 2));
+  o.assign(2, [0, 1]);
+  o.setEnds(new Map([[0, { low: 0, high: 0 }], [1, { low: 0, high: 0 }]]));
+  assert.deepEqual([...o.owned().keys()], ['d0']);
+  assert.equal(o.elsewhere('d1'), true, 'its old owner may still poll it: not tombstoned here');
+  assert.deepEqual(o.pending(), [], 'read: only the gate holds it');
+  open = true;
+  assert.deepEqual([...o.owned().keys()].sort(), ['d0', 'd1']);
+});

@@ -5,7 +5,8 @@
 // it was assigned (the state that follows the device, e.g. its interface identity map, is then
 // known). A rebalance revokes everything until the next assignment arrives; a partition that was
 // ours and read before the rebalance and is ours again after it needs no re-reading (in the group
-// protocol nobody else held it in between: every member takes part in each rebalance).
+// protocol nobody else held it in between: every member takes part in each rebalance). A gate may
+// hold a read partition back further (takeover.ts).
 import type { DeviceConfig } from '../../common/config/schema.js';
 
 export interface Ownership {
@@ -34,6 +35,8 @@ export interface Ownership {
   elsewhere(deviceId: string): boolean;
   /** Our partitions, read or not. */
   assigned(): number[];
+  /** A further condition for polling a read partition (takeover.ts: a partition taken over after trouble waits). */
+  setGate(allow: (partition: number) => boolean): void;
 }
 
 export function createOwnership(partitionOf: (key: string, partitions: number) => number): Ownership {
@@ -47,6 +50,7 @@ export function createOwnership(partitionOf: (key: string, partitions: number) =
   let keptOver = new Set<number>();
   const memo = new Map<string, number>();
   let memoFor = 0;
+  let gate: (partition: number) => boolean = () => true;
 
   const partOf = (id: string): number => {
     if (memoFor !== partitions) {
@@ -61,20 +65,21 @@ export function createOwnership(partitionOf: (key: string, partitions: number) =
     return p;
   };
 
-  const isReady = (p: number): boolean => {
+  const isRead = (p: number): boolean => {
     if (!mine.has(p)) return false;
     if (forced.has(p)) return true;
     const e = ends.get(p);
     if (!e) return false;
     return e.high <= e.low || (progress.get(p) ?? -1) >= e.high;
   };
+  const isReady = (p: number): boolean => isRead(p) && gate(p);
 
   return {
     setDesired(d) {
       desired = d;
     },
     revoke(keep = true) {
-      keptOver = keep ? new Set([...mine].filter(isReady)) : new Set();
+      keptOver = keep ? new Set([...mine].filter(isRead)) : new Set();
       mine = new Set();
       ends = new Map();
       progress = new Map();
@@ -97,9 +102,9 @@ export function createOwnership(partitionOf: (key: string, partitions: number) =
     read(partition, nextOffset) {
       progress.set(partition, Math.max(progress.get(partition) ?? -1, nextOffset));
     },
-    pending: () => [...mine].filter((p) => !isReady(p)).sort((a, b) => a - b),
+    pending: () => [...mine].filter((p) => !isRead(p)).sort((a, b) => a - b),
     forceReady() {
-      const late = [...mine].filter((p) => !isReady(p)).sort((a, b) => a - b);
+      const late = [...mine].filter((p) => !isRead(p)).sort((a, b) => a - b);
       for (const p of late) forced.add(p);
       return late;
     },
@@ -115,5 +120,8 @@ export function createOwnership(partitionOf: (key: string, partitions: number) =
       return partitions === 0 || !isReady(partOf(id));
     },
     assigned: () => [...mine].sort((a, b) => a - b),
+    setGate(allow) {
+      gate = allow;
+    },
   };
 }

@@ -7,12 +7,13 @@
 // Expected, from the samples topic (read with duplicates of a re-read removed by offset): no collector
 // exits; no device is ever polled twice in one poll slot; every device is polled in every slot,
 // during the outages too (the samples wait in the publishers' queues), except while the group
-// re-forms after an outage (polls are held during a rebalance); the group re-forms by itself, with
+// re-forms after an outage (polls are held during a rebalance, and a device that changes owner waits
+// until its old owner must have stopped: collector/group/takeover.ts); the group re-forms by itself, with
 // the three members sharing all the devices again. From InfluxDB: every complete window's octets
 // equal the lab's ground truth and windows with less than full coverage lie only around a re-forming;
 // a window may be absent only there and only where the polls around it are further apart than the
-// processor's maximum gap (a re-forming after SIGCONT can hold polls that long: kafkajs members
-// crash and join again one by one while the coordinator expires every session at once).
+// processor's maximum gap (a re-forming holds the polls of a device that changes owner that long:
+// the takeover wait, and kafkajs members that crash and join again one by one).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
