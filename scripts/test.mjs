@@ -63,7 +63,10 @@ const FAULT_STACK_PORTS = { NETMON_KAFKA_PORT: '29092', NETMON_KAFKA_CONTROLLER_
 const faultFiles = wantIntegration && process.env.NETMON_TEST_FAULT_LANE !== '0' ? integration.filter((f) => FAULT_TESTS.has(basename(f))) : [];
 const mainFiles = files.filter((f) => !faultFiles.includes(f));
 const artifacts = join(root, 'test-artifacts');
-const testArgs = (list) => ['--test', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=spec', ...list.map((f) => relative(root, f))];
+// --test-force-exit: after a broker restart kafkajs can leave connections of a disconnected client
+// open (upstream; collector-group-outage's process stayed alive after passing), which would hold a run
+// up to --test-timeout; the fault tests run in the main run too when NETMON_TEST_FAULT_LANE=0.
+const testArgs = (list) => ['--test', '--test-force-exit', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=spec', ...list.map((f) => relative(root, f))];
 
 let startedStack = false;
 /** The main lane's environment: its tests read the stack's settings from NETMON_STACK_ENV (test/integration/stack.ts). */
@@ -186,10 +189,7 @@ async function runFaultLane() {
   const up = await runCaptured('bash', ['scripts/stack/up.sh'], { env });
   if (up.status !== 0) return { status: 1, output: `the fault stack (${dir}) did not come up:\n${up.output}` };
   try {
-    // --test-force-exit: after a broker restart kafkajs can leave connections of an in-process client
-    // open once it is disconnected (collector-group-outage's process stayed alive after passing), which
-    // would hold the lane up to --test-timeout.
-    const r = await runCaptured(process.execPath, ['--test-force-exit', ...testArgs(faultFiles)], { env });
+    const r = await runCaptured(process.execPath, testArgs(faultFiles), { env });
     return { status: r.status, output: `${up.output}${r.output}` };
   } finally {
     if (!wasRunning && process.env.NETMON_KEEP_STACK !== '1') await runCaptured('bash', ['scripts/stack/down.sh'], { env });
