@@ -19,6 +19,7 @@ import { errorMessage } from '../../common/errors.js';
 import type { Component, FailureSink } from '../../common/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import { Counter, Gauge, type Registry } from '../../common/metrics.js';
+import type { TopLists } from './series-store.js';
 import { createMemoryFeed, type WindowFeed } from './window-feed.js';
 
 export interface KafkaWindowFeed extends Component, WindowFeed {
@@ -28,6 +29,7 @@ export interface KafkaWindowFeed extends Component, WindowFeed {
   readonly groupId: string;
   /** The latest status of a device, from netmon.status. */
   statusOf(deviceId: string): DeviceStatus | undefined;
+  top(n: number): TopLists;
 }
 
 export function createKafkaWindowFeed(
@@ -90,6 +92,7 @@ export function createKafkaWindowFeed(
     groupId,
     subscribe: (listener) => feed.subscribe(listener),
     recent: () => feed.recent(),
+    top: (n) => feed.top(n),
     subscribeEvents: (listener) => feed.subscribeEvents(listener),
     subscribeForget: (listener) => feed.subscribeForget(listener),
     statuses: () => feed.statuses(),
