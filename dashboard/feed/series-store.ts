@@ -5,6 +5,10 @@
 // outgrew Node's default heap, and every window the feed kept was copied out of the young
 // generation by the GC; here a window costs ~200 bytes outside the GC's heap and the decoded object
 // dies young. Objects are made again only when asked for (all(), the winners of top()).
+// Layout: a series is a slot; slots live in chunks of CHUNK_SLOTS rings (a few MB each, allocated
+// as series appear: one typed array per series cost an allocation and an external-memory GC check
+// each); the newest window's utilization score and bit/s of every interface are also kept by slot
+// number in two flat arrays, so top() is one pass over numbers, not over 57,600 rings.
 // Rules (the feed's, window-feed.ts): a window replaces the kept one with the same windowStart only
 // when its revision is higher; each series keeps the newest `perSeries` windows by windowStart; a
 // window older than everything kept in a full series is refused. all() lists the series in the order
@@ -37,13 +41,24 @@ const NC = 8;
 const orNaN = (x: number | null) => (x === null ? NaN : x);
 const orNull = (x: number) => (Number.isNaN(x) ? null : x);
 
+/** Rings per chunk. */
+const CHUNK_SLOTS = 256;
+
+interface Chunk {
+  readonly f: Float64Array;
+  readonly c: BigUint64Array;
+  readonly names: Array<string | null>;
+}
+
 interface Slot {
+  readonly id: number;
   readonly deviceId: string;
   /** 0 for the device total (ifIndex null: a real ifIndex is at least 1). */
   readonly ifIndex: number;
-  /** Physical index of the oldest entry; entries are logical 0..count-1 from there, around the ring. */
+  /** Logical entry k of the ring is chunk entry base + ((head + k) mod perSeries). */
   head: number;
   count: number;
+  readonly base: number;
   readonly f: Float64Array;
   readonly c: BigUint64Array;
   readonly names: Array<string | null>;
@@ -77,11 +92,50 @@ export function createSeriesStore(perSeries: number): SeriesStore {
   /** Every slot in the order first seen (all()'s order). */
   const order = new Set<Slot>();
   let windows = 0;
+  const chunks: Chunk[] = [];
+  /** Slot ids of forgotten series, for reuse (their ring space with them). */
+  const freeIds: number[] = [];
+  let nextId = 0;
+  /** By slot id: the slot, and its newest window's utilization score and in + out bit/s (NaN: none, or not an interface). */
+  const slots: Array<Slot | undefined> = [];
+  let utilScore = new Float64Array(CHUNK_SLOTS).fill(NaN);
+  let bpsScore = new Float64Array(CHUNK_SLOTS).fill(NaN);
 
+  /** The chunk entry of logical entry k. */
   const phys = (s: Slot, k: number) => {
     const p = s.head + k;
-    return p >= P ? p - P : p;
+    return s.base + (p >= P ? p - P : p);
   };
+
+  function newSlot(deviceId: string, ifIndex: number): Slot {
+    const id = freeIds.pop() ?? nextId++;
+    const ci = Math.floor(id / CHUNK_SLOTS);
+    if (ci === chunks.length) chunks.push({ f: new Float64Array(CHUNK_SLOTS * P * NF), c: new BigUint64Array(CHUNK_SLOTS * P * NC), names: new Array<string | null>(CHUNK_SLOTS * P).fill(null) });
+    if (id >= utilScore.length) {
+      const grow = (a: Float64Array) => {
+        const b = new Float64Array(a.length * 2).fill(NaN);
+        b.set(a);
+        return b;
+      };
+      utilScore = grow(utilScore);
+      bpsScore = grow(bpsScore);
+    }
+    const { f, c, names } = chunks[ci];
+    const s: Slot = { id, deviceId, ifIndex, head: 0, count: 0, base: (id % CHUNK_SLOTS) * P, f, c, names };
+    slots[id] = s;
+    return s;
+  }
+
+  /** Notes the newest entry's scores for top() (interfaces only). */
+  function noteNewest(s: Slot): void {
+    if (s.ifIndex === 0) return;
+    const o = phys(s, s.count - 1) * NF;
+    const f = s.f;
+    const inU = f[o + F_IN_UTIL];
+    const outU = f[o + F_OUT_UTIL];
+    utilScore[s.id] = Number.isNaN(inU) && Number.isNaN(outU) ? NaN : Math.max(Number.isNaN(inU) ? 0 : inU, Number.isNaN(outU) ? 0 : outU);
+    bpsScore[s.id] = f[o + F_OUT_BPS] + f[o + F_IN_BPS];
+  }
 
   function write(s: Slot, p: number, w: WindowResult): void {
     const f = s.f;
@@ -145,7 +199,7 @@ export function createSeriesStore(perSeries: number): SeriesStore {
     const ifIndex = w.ifIndex ?? 0;
     let s = ifaces.get(ifIndex);
     if (!s) {
-      s = { deviceId: w.deviceId, ifIndex, head: 0, count: 0, f: new Float64Array(P * NF), c: new BigUint64Array(P * NC), names: new Array<string | null>(P).fill(null) };
+      s = newSlot(w.deviceId, ifIndex);
       ifaces.set(ifIndex, s);
       order.add(s);
     }
@@ -163,6 +217,7 @@ export function createSeriesStore(perSeries: number): SeriesStore {
       if (s.f[p * NF + F_START] === start) {
         if (w.revision <= s.f[p * NF + F_REVISION]) return false;
         write(s, p, w);
+        if (i === s.count) noteNewest(s);
         return true;
       }
     }
@@ -172,56 +227,58 @@ export function createSeriesStore(perSeries: number): SeriesStore {
       s.count++;
       windows++;
       write(s, phys(s, i), w);
+      if (i === s.count - 1) noteNewest(s);
       return true;
     }
     if (i === 0) return false; // older than everything kept
     // Full: the oldest goes (the ring turns by one, its entry becomes the last), then the entries
     // from i on move one later and w takes logical i - 1; in order (i = P) nothing moves.
-    s.head = phys(s, 1);
+    s.head = s.head + 1 === P ? 0 : s.head + 1;
     for (let k = P - 1; k >= i; k--) move(s, phys(s, k - 1), phys(s, k));
     write(s, phys(s, i - 1), w);
+    if (i === P) noteNewest(s);
     return true;
   }
 
   /**
-   * Keeps in `best` (slots, best first) the n first by `score` descending, then deviceId, then
+   * Keeps in `best` (slot ids, best first) the n first by `score` descending, then deviceId, then
    * ifIndex: an insertion from the end, as keepTop in live-hub.ts does over windows.
    */
-  function keepTop(best: Slot[], scores: number[], s: Slot, score: number, n: number): void {
-    const before = (k: number) => score > scores[k] || (score === scores[k] && (s.deviceId < best[k].deviceId || (s.deviceId === best[k].deviceId && s.ifIndex < best[k].ifIndex)));
+  function keepTop(best: number[], score: Float64Array, id: number, n: number): void {
+    const x = slots[id]!;
+    const v = score[id];
+    const before = (k: number) => {
+      const v2 = score[best[k]];
+      if (v !== v2) return v > v2;
+      const y = slots[best[k]]!;
+      return x.deviceId < y.deviceId || (x.deviceId === y.deviceId && x.ifIndex < y.ifIndex);
+    };
     if (best.length === n && !before(n - 1)) return;
     let i = best.length < n ? best.length : n - 1;
     while (i > 0 && before(i - 1)) {
       best[i] = best[i - 1];
-      scores[i] = scores[i - 1];
       i--;
     }
-    best[i] = s;
-    scores[i] = score;
+    best[i] = id;
   }
 
   function top(n: number): TopLists {
-    const util: Slot[] = [];
-    const utilScores: number[] = [];
-    const bps: Slot[] = [];
-    const bpsScores: number[] = [];
+    const util: number[] = [];
+    const bps: number[] = [];
     if (n > 0) {
-      for (const s of order) {
-        if (s.ifIndex === 0 || s.count === 0) continue;
-        const o = phys(s, s.count - 1) * NF;
-        const f = s.f;
-        const inU = f[o + F_IN_UTIL];
-        const outU = f[o + F_OUT_UTIL];
-        // Only a candidate that can enter is inserted: the plain comparison first.
-        if (!(Number.isNaN(inU) && Number.isNaN(outU))) {
-          const u = Math.max(Number.isNaN(inU) ? 0 : inU, Number.isNaN(outU) ? 0 : outU);
-          if (util.length < n || u >= utilScores[n - 1]) keepTop(util, utilScores, s, u, n);
-        }
-        const b = f[o + F_OUT_BPS] + f[o + F_IN_BPS];
-        if (bps.length < n || b >= bpsScores[n - 1]) keepTop(bps, bpsScores, s, b, n);
+      // NaN (no interface there, or no utilization) fails every comparison: only a candidate that can
+      // enter is inserted, the plain comparison first.
+      for (let id = 0; id < nextId; id++) {
+        const u = utilScore[id];
+        if (util.length < n ? !Number.isNaN(u) : u >= utilScore[util[n - 1]]) keepTop(util, utilScore, id, n);
+        const b = bpsScore[id];
+        if (bps.length < n ? !Number.isNaN(b) : b >= bpsScore[bps[n - 1]]) keepTop(bps, bpsScore, id, n);
       }
     }
-    const newest = (s: Slot) => read(s, phys(s, s.count - 1));
+    const newest = (id: number) => {
+      const s = slots[id]!;
+      return read(s, phys(s, s.count - 1));
+    };
     return { utilization: util.map(newest), bps: bps.map(newest) };
   }
 
@@ -239,6 +296,10 @@ export function createSeriesStore(perSeries: number): SeriesStore {
       for (const s of ifaces.values()) {
         windows -= s.count;
         order.delete(s);
+        slots[s.id] = undefined;
+        utilScore[s.id] = NaN;
+        bpsScore[s.id] = NaN;
+        freeIds.push(s.id);
       }
       return ifaces.size;
     },
