@@ -1,10 +1,13 @@
 // The feed's recent windows in a compact store: per series, a ring of `perSeries` entries whose
 // numbers live in typed arrays (16 float64 fields, 8 uint64 counters) and whose interface name is
-// one reference, instead of one WindowResult object (with eight bigints) per window. At appliance
-// scale (57,600 series x 60 windows) the objects were ~1.3 KB each on the heap, so a full feed
-// outgrew Node's default heap, and every window the feed kept was copied out of the young
-// generation by the GC; here a window costs ~200 bytes outside the GC's heap and the decoded object
-// dies young. Objects are made again only when asked for (all(), the winners of top()).
+// one reference, instead of one WindowResult object (with eight bigints) per window. The objects
+// took ~560 bytes a window on the heap (5,760 series x 60 windows: +184 MB), so a full feed at
+// appliance scale (58,800 series x 60) held ~2 GB that every major GC walks (96,000 series: ~3.3 GB,
+// near Node's default heap limit), and every window kept was copied out of the young generation by
+// the GC. Here a window costs ~210 bytes in typed arrays outside the GC's heap, and the decoded
+// object dies young. Objects are made again only when asked for (all(), the winners of top()).
+// The price: a series' ring is allocated whole (perSeries entries) when the series appears, so the
+// memory of a full feed is taken from the first minute, not over the first hour.
 // Layout: a series is a slot; slots live in chunks of CHUNK_SLOTS rings (a few MB each, allocated
 // as series appear: one typed array per series cost an allocation and an external-memory GC check
 // each); the newest window's utilization score and bit/s of every interface are also kept by slot
