@@ -252,7 +252,8 @@ export function createLiveHub(
   /** Open connections per client address. */
   const perClient = new Map<string, number>();
   /**
-   * The latest window of every interface, by device then ifIndex, for the overview's top lists. Two
+   * The latest window of every interface, by device then ifIndex, for the overview's top lists when
+   * the feed has no top() of its own (a feed that keeps no windows). Two
    * levels, not a "device/ifIndex" string key: no key string to build and hash for every window, and
    * a forgotten device is one delete.
    */
@@ -260,7 +261,11 @@ export function createLiveHub(
   function* latestByDevice(): Generator<Iterable<WindowResult>> {
     for (const ifaces of latestIface.values()) yield ifaces.values();
   }
-  const currentTop = () => topInterfacesOf(latestByDevice(), OVERVIEW_TOP_N);
+  // A feed that keeps the windows itself (the memory and Kafka feeds) knows every interface's newest
+  // window: it answers the top lists from its compact store, and the hub keeps no window alive for
+  // them (each one kept a minute was copied out of the young generation by the GC).
+  const feedTop = deps.feed.top?.bind(deps.feed);
+  const currentTop = feedTop ? () => feedTop(OVERVIEW_TOP_N) : () => topInterfacesOf(latestByDevice(), OVERVIEW_TOP_N);
   const connections = new Counter({ name: 'netmon_dashboard_ws_connections_total', help: 'WebSocket clients accepted', registers: [deps.registry] });
   const rejected = new Counter({ name: 'netmon_dashboard_ws_rejected_total', help: 'WebSocket clients refused, by reason: origin, per_client (cap per address), total (cap of all)', labelNames: ['reason'], registers: [deps.registry] });
   const dropped = new Counter({ name: 'netmon_dashboard_ws_slow_dropped_total', help: 'WebSocket clients closed for resync because their send buffer was full', registers: [deps.registry] });
@@ -374,7 +379,7 @@ export function createLiveHub(
   }
 
   function noteLatest(w: WindowResult): void {
-    if (w.ifIndex === null) return;
+    if (feedTop || w.ifIndex === null) return;
     let ifaces = latestIface.get(w.deviceId);
     if (!ifaces) latestIface.set(w.deviceId, (ifaces = new Map<number, WindowResult>()));
     const prev = ifaces.get(w.ifIndex);
@@ -437,7 +442,7 @@ export function createLiveHub(
     start() {
       if (unsubscribe.length === 0) {
         // Windows the feed took before the hub started count for the overview's top lists too.
-        for (const w of deps.feed.recent()) noteLatest(w);
+        if (!feedTop) for (const w of deps.feed.recent()) noteLatest(w);
         unsubscribe.push(deps.feed.subscribe(onWindow));
         if (deps.feed.subscribeEvents) unsubscribe.push(deps.feed.subscribeEvents(onEvent));
         // A device the feed dropped (removed from the configuration) leaves the top lists too.

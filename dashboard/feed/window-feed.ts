@@ -16,7 +16,8 @@
 // come and go (or never were configured) cannot grow the dashboard without bound.
 import type { AlertEvent } from '../../common/contracts/alert-event.js';
 import type { DeviceStatus } from '../../common/contracts/device-status.js';
-import { windowSeriesKey, type WindowResult } from '../../common/contracts/window-result.js';
+import type { WindowResult } from '../../common/contracts/window-result.js';
+import { createSeriesStore, type SeriesStore, type TopLists } from './series-store.js';
 
 /** A device status or an alert, as the feed relays it. */
 export type FeedEvent = { type: 'status'; status: DeviceStatus } | { type: 'alert'; alert: AlertEvent };
@@ -36,6 +37,11 @@ export interface WindowFeed {
   alerts?(): AlertEvent[];
   /** Calls `listener` with the id of each device whose state the feed dropped; returns the unsubscribe function. */
   subscribeForget?(listener: (deviceId: string) => void): () => void;
+  /**
+   * The top n interfaces by utilization and by in + out bit/s over the newest window of every
+   * interface the feed keeps: topInterfaces (live-hub.ts) of those windows, without making them.
+   */
+  top?(n: number): TopLists;
 }
 
 /** Why a device's state was dropped. */
@@ -58,69 +64,11 @@ export function createStatusTable(): { add(s: DeviceStatus): boolean; get(device
   };
 }
 
-export interface RecentBuffer {
-  /** Returns true when `w` is now retained (new, or a higher revision of a retained window). */
-  add(w: WindowResult): boolean;
-  all(): WindowResult[];
-  /** Drops every series of the device; returns how many. */
-  forget(deviceId: string): number;
-  /** Series and windows kept. */
-  size(): { series: number; windows: number };
-}
+/** The recent windows of every series, bounded per series (series-store.ts keeps them compact). */
+export type RecentBuffer = SeriesStore;
 
 export function createRecentBuffer(perSeries: number): RecentBuffer {
-  if (!Number.isInteger(perSeries) || perSeries < 1) throw new RangeError(`perSeries must be a positive integer (got ${perSeries})`);
-  const series = new Map<string, WindowResult[]>();
-  /** The series keys of each device (by the window's own deviceId, whatever characters it holds). */
-  const byDevice = new Map<string, Set<string>>();
-  let windows = 0;
-
-  return {
-    add(w) {
-      const key = windowSeriesKey(w);
-      let list = series.get(key);
-      if (!list) {
-        list = [];
-        series.set(key, list);
-        let keys = byDevice.get(w.deviceId);
-        if (!keys) byDevice.set(w.deviceId, (keys = new Set()));
-        keys.add(key);
-      }
-      // Windows nearly always arrive in order, so the insertion point is found from the end.
-      let i = list.length;
-      while (i > 0 && list[i - 1].windowStart > w.windowStart) i--;
-      const prev = list[i - 1];
-      if (prev && prev.windowStart === w.windowStart) {
-        if (w.revision <= prev.revision) return false;
-        list[i - 1] = w;
-        return true;
-      }
-      if (list.length >= perSeries && i === 0) return false; // older than everything kept
-      list.splice(i, 0, w);
-      windows++;
-      if (list.length > perSeries) {
-        list.shift();
-        windows--;
-      }
-      return true;
-    },
-    all() {
-      const out: WindowResult[] = [];
-      for (const list of series.values()) out.push(...list);
-      return out;
-    },
-    forget(deviceId) {
-      const keys = byDevice.get(deviceId);
-      if (!keys) return 0;
-      byDevice.delete(deviceId);
-      for (const k of keys) {
-        windows -= series.get(k)?.length ?? 0;
-        series.delete(k);
-      }
-      return keys.size;
-    },
-    size: () => ({ series: series.size, windows }),
-  };
+  return createSeriesStore(perSeries);
 }
 
 export interface MemoryFeed extends WindowFeed {
@@ -142,6 +90,7 @@ export interface MemoryFeed extends WindowFeed {
   statuses(): DeviceStatus[];
   statusOf(deviceId: string): DeviceStatus | undefined;
   alerts(): AlertEvent[];
+  top(n: number): TopLists;
 }
 
 /** Calls every listener even if one throws; the first error is then rethrown. */
@@ -210,6 +159,7 @@ export function createMemoryFeed(opts: { perSeries?: number; alertsKept?: number
     subscribeEvents: (listener) => subscriber(eventListeners, listener),
     subscribeForget: (listener) => subscriber(forgetListeners, listener),
     recent: () => buffer.all(),
+    top: (n) => buffer.top(n),
     statuses: () => statusTable.all(),
     statusOf: (deviceId) => statusTable.get(deviceId),
     alerts: () => [...alertList],
