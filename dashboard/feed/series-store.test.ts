@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { WindowResult } from '../../common/contracts/window-result.js';
 import { sampleWindow } from '../dashboard.fixture.js';
 import { topInterfaces } from '../live-hub.js';
-import { createSeriesStore } from './series-store.js';
+import { chunkSlots, createSeriesStore } from './series-store.js';
 
 const MIN = 60_000;
 
@@ -135,4 +135,25 @@ void test('series store: top() is topInterfaces over the newest window of every 
 
 void test('series store: rejects a non-positive bound', () => {
   assert.throws(() => createSeriesStore(0), RangeError);
+});
+
+void test('series store: long rings take small chunks, and series spread over many chunks keep their windows apart', () => {
+  assert.equal(chunkSlots(60), 256, '256 rings of 60 windows fit the chunk budget');
+  assert.equal(chunkSlots(10_000), 2, 'dashboard.recentWindows at its maximum: 2 rings a chunk, not 490 MB at the first window');
+  assert.equal(chunkSlots(1_000_000), 1, 'never fewer than one ring a chunk');
+  // 3,000 windows a ring: 7 rings a chunk, so 20 series span 3 chunks.
+  const per = 3_000;
+  assert.equal(chunkSlots(per), 7);
+  const s = createSeriesStore(per);
+  const m = model(per);
+  for (let k = 0; k < 5; k++) {
+    for (let d = 0; d < 20; d++) {
+      const w = sampleWindow({ deviceId: `r${d}`, ifIndex: 1 + (d % 3), windowStart: k * MIN, windowEnd: (k + 1) * MIN, inOctets: BigInt(d * 1000 + k), inBps: d + k / 10 });
+      assert.equal(s.add(w), m.add(w));
+    }
+  }
+  const key = (x: WindowResult) => `${x.deviceId}/${x.ifIndex}@${x.windowStart}`;
+  const sorted = (ws: WindowResult[]) => [...ws].sort((a, b) => (key(a) < key(b) ? -1 : 1));
+  assert.deepStrictEqual(sorted(s.all()), sorted(m.all()));
+  assert.deepEqual(s.size(), { series: 20, windows: 100 });
 });

@@ -8,7 +8,7 @@
 // object dies young. Objects are made again only when asked for (all(), the winners of top()).
 // The price: a series' ring is allocated whole (perSeries entries) when the series appears, so the
 // memory of a full feed is taken from the first minute, not over the first hour.
-// Layout: a series is a slot; slots live in chunks of CHUNK_SLOTS rings (a few MB each, allocated
+// Layout: a series is a slot; slots live in chunks of up to CHUNK_SLOTS rings (at most CHUNK_BYTES each, allocated
 // as series appear: one typed array per series cost an allocation and an external-memory GC check
 // each); the newest window's utilization score and bit/s of every interface are also kept by slot
 // number in two flat arrays, so top() is one pass over numbers, not over 57,600 rings.
@@ -44,8 +44,18 @@ const NC = 8;
 const orNaN = (x: number | null) => (x === null ? NaN : x);
 const orNull = (x: number) => (Number.isNaN(x) ? null : x);
 
-/** Rings per chunk. */
+/** Rings per chunk, at most; fewer when rings are long (see chunkSlots). */
 const CHUNK_SLOTS = 256;
+/** Bytes of typed arrays a chunk may take: 256 rings of 60 windows (2.9 MB) fit. */
+const CHUNK_BYTES = 4 << 20;
+
+/**
+ * Rings per chunk for rings of `perSeries` windows: as many as CHUNK_BYTES holds, 1 to CHUNK_SLOTS.
+ * A fixed 256 would allocate 490 MB at the first window when dashboard.recentWindows is 10,000.
+ */
+export function chunkSlots(perSeries: number): number {
+  return Math.max(1, Math.min(CHUNK_SLOTS, Math.floor(CHUNK_BYTES / (perSeries * (NF + NC) * 8))));
+}
 
 interface Chunk {
   readonly f: Float64Array;
@@ -90,6 +100,7 @@ export interface SeriesStore {
 export function createSeriesStore(perSeries: number): SeriesStore {
   if (!Number.isInteger(perSeries) || perSeries < 1) throw new RangeError(`perSeries must be a positive integer (got ${perSeries})`);
   const P = perSeries;
+  const K = chunkSlots(P);
   /** Slots by device, then by ifIndex (0: the total): no key string to build and hash per window. */
   const byDevice = new Map<string, Map<number, Slot>>();
   /** Every slot in the order first seen (all()'s order). */
@@ -101,8 +112,8 @@ export function createSeriesStore(perSeries: number): SeriesStore {
   let nextId = 0;
   /** By slot id: the slot, and its newest window's utilization score and in + out bit/s (NaN: none, or not an interface). */
   const slots: Array<Slot | undefined> = [];
-  let utilScore = new Float64Array(CHUNK_SLOTS).fill(NaN);
-  let bpsScore = new Float64Array(CHUNK_SLOTS).fill(NaN);
+  let utilScore = new Float64Array(K).fill(NaN);
+  let bpsScore = new Float64Array(K).fill(NaN);
 
   /** The chunk entry of logical entry k. */
   const phys = (s: Slot, k: number) => {
@@ -112,8 +123,8 @@ export function createSeriesStore(perSeries: number): SeriesStore {
 
   function newSlot(deviceId: string, ifIndex: number): Slot {
     const id = freeIds.pop() ?? nextId++;
-    const ci = Math.floor(id / CHUNK_SLOTS);
-    if (ci === chunks.length) chunks.push({ f: new Float64Array(CHUNK_SLOTS * P * NF), c: new BigUint64Array(CHUNK_SLOTS * P * NC), names: new Array<string | null>(CHUNK_SLOTS * P).fill(null) });
+    const ci = Math.floor(id / K);
+    if (ci === chunks.length) chunks.push({ f: new Float64Array(K * P * NF), c: new BigUint64Array(K * P * NC), names: new Array<string | null>(K * P).fill(null) });
     if (id >= utilScore.length) {
       const grow = (a: Float64Array) => {
         const b = new Float64Array(a.length * 2).fill(NaN);
@@ -124,7 +135,7 @@ export function createSeriesStore(perSeries: number): SeriesStore {
       bpsScore = grow(bpsScore);
     }
     const { f, c, names } = chunks[ci];
-    const s: Slot = { id, deviceId, ifIndex, head: 0, count: 0, base: (id % CHUNK_SLOTS) * P, f, c, names };
+    const s: Slot = { id, deviceId, ifIndex, head: 0, count: 0, base: (id % K) * P, f, c, names };
     slots[id] = s;
     return s;
   }
