@@ -63,10 +63,34 @@ const FAULT_STACK_PORTS = { NETMON_KAFKA_PORT: '29092', NETMON_KAFKA_CONTROLLER_
 const faultFiles = wantIntegration && process.env.NETMON_TEST_FAULT_LANE !== '0' ? integration.filter((f) => FAULT_TESTS.has(basename(f))) : [];
 const mainFiles = files.filter((f) => !faultFiles.includes(f));
 const artifacts = join(root, 'test-artifacts');
-// --test-force-exit: after a broker restart kafkajs can leave connections of a disconnected client
-// open (upstream; collector-group-outage's process stayed alive after passing), which would hold a run
-// up to --test-timeout; the fault tests run in the main run too when NETMON_TEST_FAULT_LANE=0.
-const testArgs = (list) => ['--test', '--test-force-exit', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=spec', ...list.map((f) => relative(root, f))];
+const testArgs = (list) => ['--test', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=spec', ...list.map((f) => relative(root, f))];
+
+/**
+ * Files whose process can stay alive after its tests pass: after a broker restart kafkajs can leave
+ * connections of a disconnected client open (upstream), which would hold the run up to
+ * --test-timeout. Each runs alone with --test-force-exit. Not every file: measured under Node 22,
+ * --test-force-exit ended a file's process before its last tests ran (877 unit tests run, 870 with
+ * it; nothing reported them missing), so such a run must report as many tests passed as its file
+ * declares top-level tests, at least one, or it fails.
+ */
+const FORCE_EXIT_TESTS = new Map([['collector-group-outage.test.js', 1]]);
+
+/** Runs `list` (the force-exit files apart, each after the rest); resolves with the status and the whole output. */
+async function runTests(list, opts) {
+  const plain = list.filter((f) => !FORCE_EXIT_TESTS.has(basename(f)));
+  const results = plain.length > 0 ? [await runCaptured(process.execPath, testArgs(plain), opts)] : [];
+  for (const f of list.filter((x) => FORCE_EXIT_TESTS.has(basename(x)))) {
+    const r = await runCaptured(process.execPath, ['--test-force-exit', ...testArgs([f])], opts);
+    const passed = Number(/ℹ pass (\d+)/.exec(r.output)?.[1] ?? 0);
+    const want = FORCE_EXIT_TESTS.get(basename(f));
+    if (r.status === 0 && passed < want) {
+      const said = `${basename(f)}: ${passed} of its ${want} tests reported passed under --test-force-exit (tests dropped)\n`;
+      if (opts.echo) process.stderr.write(said);
+      results.push({ status: 1, output: `${r.output}${said}` });
+    } else results.push(r);
+  }
+  return { status: results.find((r) => r.status !== 0)?.status ?? 0, output: results.map((r) => r.output).join('') };
+}
 
 let startedStack = false;
 /** The main lane's environment: its tests read the stack's settings from NETMON_STACK_ENV (test/integration/stack.ts). */
@@ -102,7 +126,7 @@ try {
   }
   console.log(`== tests: ${unit.length} unit files${wantIntegration ? `, ${integration.length} integration files` : ''}${faultFiles.length ? ` (${faultFiles.map((f) => basename(f)).join(', ')} beside the others, on the fault stack; their report follows the main one)` : ''}`);
   if (wantUnit) unitRuns = (faultRun ?? mainDoneP).then(runUnitsUnderOtherMajors);
-  const main = await runCaptured(process.execPath, testArgs(mainFiles), { env: mainEnv, echo: true });
+  const main = await runTests(mainFiles, { env: mainEnv, echo: true });
   mainDone();
   code = main.status;
   failures.push(failureSection(main.output));
@@ -189,7 +213,7 @@ async function runFaultLane() {
   const up = await runCaptured('bash', ['scripts/stack/up.sh'], { env });
   if (up.status !== 0) return { status: 1, output: `the fault stack (${dir}) did not come up:\n${up.output}` };
   try {
-    const r = await runCaptured(process.execPath, testArgs(faultFiles), { env });
+    const r = await runTests(faultFiles, { env });
     return { status: r.status, output: `${up.output}${r.output}` };
   } finally {
     if (!wasRunning && process.env.NETMON_KEEP_STACK !== '1') await runCaptured('bash', ['scripts/stack/down.sh'], { env });
