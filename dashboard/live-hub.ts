@@ -194,25 +194,18 @@ function keepTop(best: WindowResult[], w: WindowResult, n: number, cmp: (a: Wind
 
 /**
  * The n interfaces with the highest utilization (unknown speed left out) and the highest in + out
- * bit/s. One pass that keeps the n best of each, not a sort of every interface: the hub asks at every
- * flush with an overview client, over every interface's latest window (57,600 at 1,200 switches of
- * 48 ports, a flush per Kafka batch); two full sorts each time were most of the dashboard's CPU.
+ * bit/s, ties by deviceId then ifIndex: what the overview's top lists mean. The feed answers them
+ * from its compact store (series-store.ts top(), tested against this); this one pass that keeps the
+ * n best of each, not a sort of every interface, serves the windows of a batch in the benchmarks.
  */
 export function topInterfaces(latest: Iterable<WindowResult>, n: number): { utilization: WindowResult[]; bps: WindowResult[] } {
-  return topInterfacesOf([latest], n);
-}
-
-/** topInterfaces over groups of windows (the hub's latest window of each interface, by device). */
-function topInterfacesOf(groups: Iterable<Iterable<WindowResult>>, n: number): { utilization: WindowResult[]; bps: WindowResult[] } {
   const utilization: WindowResult[] = [];
   const bps: WindowResult[] = [];
   if (n <= 0) return { utilization, bps };
-  for (const group of groups) {
-    for (const w of group) {
-      if (w.ifIndex === null) continue;
-      if (utilizationScore(w) !== null) keepTop(utilization, w, n, byUtilization);
-      keepTop(bps, w, n, byBps);
-    }
+  for (const w of latest) {
+    if (w.ifIndex === null) continue;
+    if (utilizationScore(w) !== null) keepTop(utilization, w, n, byUtilization);
+    keepTop(bps, w, n, byBps);
   }
   return { utilization, bps };
 }
@@ -251,21 +244,9 @@ export function createLiveHub(
   const clients = new Map<WebSocket, { alive: boolean; view: LiveView; address: string }>();
   /** Open connections per client address. */
   const perClient = new Map<string, number>();
-  /**
-   * The latest window of every interface, by device then ifIndex, for the overview's top lists when
-   * the feed has no top() of its own (a feed that keeps no windows). Two
-   * levels, not a "device/ifIndex" string key: no key string to build and hash for every window, and
-   * a forgotten device is one delete.
-   */
-  const latestIface = new Map<string, Map<number, WindowResult>>();
-  function* latestByDevice(): Generator<Iterable<WindowResult>> {
-    for (const ifaces of latestIface.values()) yield ifaces.values();
-  }
-  // A feed that keeps the windows itself (the memory and Kafka feeds) knows every interface's newest
-  // window: it answers the top lists from its compact store, and the hub keeps no window alive for
-  // them (each one kept a minute was copied out of the young generation by the GC).
-  const feedTop = deps.feed.top?.bind(deps.feed);
-  const currentTop = feedTop ? () => feedTop(OVERVIEW_TOP_N) : () => topInterfacesOf(latestByDevice(), OVERVIEW_TOP_N);
+  // The feed keeps every interface's newest window and answers the top lists from its compact store
+  // (series-store.ts), so the hub keeps no window alive for them.
+  const currentTop = () => deps.feed.top(OVERVIEW_TOP_N);
   const connections = new Counter({ name: 'netmon_dashboard_ws_connections_total', help: 'WebSocket clients accepted', registers: [deps.registry] });
   const rejected = new Counter({ name: 'netmon_dashboard_ws_rejected_total', help: 'WebSocket clients refused, by reason: origin, per_client (cap per address), total (cap of all)', labelNames: ['reason'], registers: [deps.registry] });
   const dropped = new Counter({ name: 'netmon_dashboard_ws_slow_dropped_total', help: 'WebSocket clients closed for resync because their send buffer was full', registers: [deps.registry] });
@@ -332,7 +313,6 @@ export function createLiveHub(
   }
 
   function onWindow(w: WindowResult): void {
-    noteLatest(w);
     pending.push(w);
     // Everything accepted in this turn of the event loop (a Kafka batch, a processor flush) goes as one frame.
     flushScheduled ??= setImmediate(flush);
@@ -376,14 +356,6 @@ export function createLiveHub(
 
   function admit(address: string): AdmitDecision {
     return admitDecision({ total: clients.size, fromClient: perClient.get(address) ?? 0 }, opts);
-  }
-
-  function noteLatest(w: WindowResult): void {
-    if (feedTop || w.ifIndex === null) return;
-    let ifaces = latestIface.get(w.deviceId);
-    if (!ifaces) latestIface.set(w.deviceId, (ifaces = new Map<number, WindowResult>()));
-    const prev = ifaces.get(w.ifIndex);
-    if (!prev || w.windowStart >= prev.windowStart) ifaces.set(w.ifIndex, w);
   }
 
   function ping(): void {
@@ -441,14 +413,8 @@ export function createLiveHub(
     },
     start() {
       if (unsubscribe.length === 0) {
-        // Windows the feed took before the hub started count for the overview's top lists too.
-        if (!feedTop) for (const w of deps.feed.recent()) noteLatest(w);
         unsubscribe.push(deps.feed.subscribe(onWindow));
         if (deps.feed.subscribeEvents) unsubscribe.push(deps.feed.subscribeEvents(onEvent));
-        // A device the feed dropped (removed from the configuration) leaves the top lists too.
-        if (deps.feed.subscribeForget) unsubscribe.push(deps.feed.subscribeForget((id) => {
-          latestIface.delete(id);
-        }));
       }
       heartbeat ??= setInterval(ping, opts.heartbeatMs);
     },

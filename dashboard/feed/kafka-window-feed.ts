@@ -19,7 +19,6 @@ import { errorMessage } from '../../common/errors.js';
 import type { Component, FailureSink } from '../../common/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../common/log.js';
 import { Counter, Gauge, type Registry } from '../../common/metrics.js';
-import type { TopLists } from './series-store.js';
 import { createMemoryFeed, type WindowFeed } from './window-feed.js';
 
 export interface KafkaWindowFeed extends Component, WindowFeed {
@@ -29,7 +28,6 @@ export interface KafkaWindowFeed extends Component, WindowFeed {
   readonly groupId: string;
   /** The latest status of a device, from netmon.status. */
   statusOf(deviceId: string): DeviceStatus | undefined;
-  top(n: number): TopLists;
 }
 
 export function createKafkaWindowFeed(

@@ -1,7 +1,8 @@
-// Tests of the recent buffer (revisions, per-series bound) and the in-memory feed (fan-out).
+// Tests of the recent windows the feed keeps (revisions, per-series bound; series-store.ts) and the in-memory feed (fan-out).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMemoryFeed, createRecentBuffer } from './window-feed.js';
+import { createMemoryFeed } from './window-feed.js';
+import { createSeriesStore } from './series-store.js';
 import { sampleWindow } from '../dashboard.fixture.js';
 import type { WindowResult } from '../../common/contracts/window-result.js';
 import type { AlertEvent } from '../../common/contracts/alert-event.js';
@@ -27,7 +28,7 @@ void test('recent buffer: revisions and ordering', async (t) => {
   ];
   for (const c of cases) {
     await t.test(c.name, () => {
-      const b = createRecentBuffer(10);
+      const b = createSeriesStore(10);
       assert.deepEqual(c.adds.map((w) => b.add(w)), c.accepted);
       assert.deepEqual(view(b.all()), c.want);
     });
@@ -35,7 +36,7 @@ void test('recent buffer: revisions and ordering', async (t) => {
 });
 
 void test('recent buffer: keeps the newest N per series', () => {
-  const b = createRecentBuffer(3);
+  const b = createSeriesStore(3);
   for (let k = 1; k <= 5; k++) b.add(at(k));
   b.add(at(1, { ifIndex: 2 }));
   assert.deepEqual(view(b.all()), ['r1/1@3r0', 'r1/1@4r0', 'r1/1@5r0', 'r1/2@1r0']);
@@ -45,7 +46,7 @@ void test('recent buffer: keeps the newest N per series', () => {
 });
 
 void test('recent buffer: rejects a non-positive bound', () => {
-  assert.throws(() => createRecentBuffer(0), RangeError);
+  assert.throws(() => createSeriesStore(0), RangeError);
 });
 
 void test('memory feed: subscribers hear accepted windows only, and can unsubscribe', () => {

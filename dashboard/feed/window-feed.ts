@@ -17,7 +17,7 @@
 import type { AlertEvent } from '../../common/contracts/alert-event.js';
 import type { DeviceStatus } from '../../common/contracts/device-status.js';
 import type { WindowResult } from '../../common/contracts/window-result.js';
-import { createSeriesStore, type SeriesStore, type TopLists } from './series-store.js';
+import { createSeriesStore, type TopLists } from './series-store.js';
 
 /** A device status or an alert, as the feed relays it. */
 export type FeedEvent = { type: 'status'; status: DeviceStatus } | { type: 'alert'; alert: AlertEvent };
@@ -41,7 +41,7 @@ export interface WindowFeed {
    * The top n interfaces by utilization and by in + out bit/s over the newest window of every
    * interface the feed keeps: topInterfaces (live-hub.ts) of those windows, without making them.
    */
-  top?(n: number): TopLists;
+  top(n: number): TopLists;
 }
 
 /** Why a device's state was dropped. */
@@ -64,13 +64,6 @@ export function createStatusTable(): { add(s: DeviceStatus): boolean; get(device
   };
 }
 
-/** The recent windows of every series, bounded per series (series-store.ts keeps them compact). */
-export type RecentBuffer = SeriesStore;
-
-export function createRecentBuffer(perSeries: number): RecentBuffer {
-  return createSeriesStore(perSeries);
-}
-
 export interface MemoryFeed extends WindowFeed {
   /**
    * Offers a window to the feed; subscribers hear of it only if the buffer accepted it. Every
@@ -90,7 +83,6 @@ export interface MemoryFeed extends WindowFeed {
   statuses(): DeviceStatus[];
   statusOf(deviceId: string): DeviceStatus | undefined;
   alerts(): AlertEvent[];
-  top(n: number): TopLists;
 }
 
 /** Calls every listener even if one throws; the first error is then rethrown. */
@@ -120,7 +112,7 @@ function subscriber<T>(listeners: Set<(x: T) => void>, listener: (x: T) => void)
 export const DEFAULT_MAX_DEVICES = 10_000;
 
 export function createMemoryFeed(opts: { perSeries?: number; alertsKept?: number; maxDevices?: number; onForget?: (deviceId: string, reason: ForgetReason) => void } = {}): MemoryFeed {
-  const buffer = createRecentBuffer(opts.perSeries ?? 60);
+  const buffer = createSeriesStore(opts.perSeries ?? 60);
   const alertsKept = opts.alertsKept ?? 100;
   const maxDevices = opts.maxDevices ?? DEFAULT_MAX_DEVICES;
   if (!Number.isInteger(maxDevices) || maxDevices < 1) throw new RangeError(`maxDevices must be a positive integer (got ${maxDevices})`);
