@@ -16,19 +16,16 @@
 // Rules: loopback only; every wait is bounded; the children are stopped by their pid (SIGTERM, then
 // SIGKILL), never by name; the topics this run created are deleted at the end.
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
-import { findStackEnv, parseEnvFile } from '../cli/stack-env.js';
+import { loadEnvWithStack } from '../cli/stack-env.js';
 import { createKafka, prepareTopics, type Producer } from '../common/bus/kafka.js';
 import { systemClock } from '../common/clock.js';
 import { netmonConfigSchema, type NetmonConfig } from '../common/config/schema.js';
 import { decodeWindowResult, encodeWindowResult, type WindowResultInput } from '../common/contracts/window-result.js';
 import { silentLogger } from '../common/log.js';
 import { createRegistry } from '../common/metrics.js';
-import { repoRoot } from '../common/package-root.js';
 import { createDashboardService } from '../dashboard/main.js';
 import { freePort } from './appliance-procs.js';
 
@@ -300,8 +297,8 @@ async function scenario(mode: Mode, devices: number, raw: Record<string, unknown
 }
 
 async function main(): Promise<void> {
-  const envFile = findStackEnv() ?? join(repoRoot(), '.stack', 'env');
-  const env = parseEnvFile(readFileSync(envFile, 'utf8'));
+  const { env } = loadEnvWithStack();
+  if (!env.NETMON_KAFKA_BROKERS) throw new Error('no local stack: start it with bash scripts/stack/up.sh');
   const id = `bench_intake_${Date.now().toString(36)}`;
   const results: Array<{ devices: number; series: number; windowsPerRound: number; dashboard: ReturnType<typeof figures>; bare: ReturnType<typeof figures>; ratio: number }> = [];
   const figures = (r: Report & { clientsDropped: number }) => ({

@@ -13,15 +13,12 @@
 // decode its input and publish its windows: decode / (decode + encode + publish).
 // A benchmark, not a test: it prints figures; the last line is one JSON object. Loopback only.
 // BENCH_DEVICES (default 1200) x 48 interfaces (+ the device total), BENCH_ROUNDS (default 3).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { findStackEnv, parseEnvFile } from '../cli/stack-env.js';
+import { loadEnvWithStack } from '../cli/stack-env.js';
 import { createKafka } from '../common/bus/kafka.js';
 import { netmonConfigSchema } from '../common/config/schema.js';
 import { decodeSampleRecord, encodeCounterSample } from '../common/contracts/index.js';
 import { encodeWindowResult, type WindowResultInput } from '../common/contracts/window-result.js';
 import { silentLogger } from '../common/log.js';
-import { repoRoot } from '../common/package-root.js';
 import { cachedKeyPartitioner } from '../processor/pipeline/key-partitioner.js';
 import { MAX_RECORDS_PER_SEND } from '../processor/pipeline/window-sink.js';
 import { IFACES, makeSample, T0 } from './workload.js';
@@ -31,7 +28,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 if (!(Number.isInteger(DEVICES) && DEVICES >= 10 && DEVICES <= 5000)) throw new Error('BENCH_DEVICES must be an integer from 10 to 5000');
 if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1 && ROUNDS <= 10)) throw new Error('BENCH_ROUNDS must be an integer from 1 to 10');
 
-const env = parseEnvFile(readFileSync(findStackEnv() ?? join(repoRoot(), '.stack', 'env'), 'utf8'));
+const { env } = loadEnvWithStack();
 if (!env.NETMON_KAFKA_BROKERS) throw new Error('no local stack: start it with bash scripts/stack/up.sh');
 const config = netmonConfigSchema.parse({ kafka: { brokers: env.NETMON_KAFKA_BROKERS.split(',') } });
 
